@@ -1,0 +1,28 @@
+import Foundation
+import PackagePlugin
+
+/// Embeds the package's `migrations/*.sql` and `openapi.yaml` into the target as
+/// Swift string literals, so the built binary needs no files beside it.
+@main
+struct EmbedFiles: BuildToolPlugin {
+    func createBuildCommands(context: PluginContext, target: any Target) async throws -> [Command] {
+        let root = context.package.directoryURL
+        let migrationsDir = root.appending(path: "migrations")
+        let names = try FileManager.default.contentsOfDirectory(atPath: migrationsDir.path(percentEncoded: false))
+            .filter { $0.hasSuffix(".sql") }
+            .sorted()
+        let migrations = names.map { migrationsDir.appending(path: $0) }
+        let openAPI = root.appending(path: "openapi.yaml")
+        let output = context.pluginWorkDirectoryURL.appending(path: "EmbeddedFiles.swift")
+        return [
+            .buildCommand(
+                displayName: "Embedding \(migrations.count) migrations and openapi.yaml",
+                executable: try context.tool(named: "EmbedFilesTool").url,
+                arguments: [output.path(percentEncoded: false), openAPI.path(percentEncoded: false)]
+                    + migrations.map { $0.path(percentEncoded: false) },
+                inputFiles: migrations + [openAPI, migrationsDir],
+                outputFiles: [output]
+            )
+        ]
+    }
+}

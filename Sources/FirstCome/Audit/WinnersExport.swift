@@ -1,0 +1,53 @@
+/// Writes an event's winner list as JSON or CSV, page by page, so a list of a
+/// million winners never sits in memory at once. Used by the HTTP API and the CLI.
+public enum WinnersExport {
+    public enum Format: String, Sendable, CaseIterable {
+        case json
+        case csv
+
+        public var contentType: String {
+            switch self {
+            case .json: "application/json; charset=utf-8"
+            case .csv: "text/csv; charset=utf-8"
+            }
+        }
+    }
+
+    /// Streams the export of `event` (which must exist) to `emit` in chunks.
+    public static func write(
+        store: any EntryStore, event: String, format: Format, pageSize: Int = 5000,
+        emit: (String) async throws -> Void
+    ) async throws {
+        switch format {
+        case .json: try await emit("{\"event\":\(JSONText.quote(event)),\"winners\":[")
+        case .csv: try await emit("seq,user,decided_at\n")
+        }
+        var after: Int64 = 0
+        var first = true
+        while true {
+            let page = try await store.winners(event: event, after: after, limit: pageSize)
+            guard let last = page.last else { break }
+            var chunk = ""
+            for winner in page {
+                switch format {
+                case .json:
+                    if !first { chunk += "," }
+                    chunk += "{\"seq\":\(winner.seq),\"user\":\(JSONText.quote(winner.user)),\"decided_at\":\"\(Timestamp.format(winner.decidedAt))\"}"
+                case .csv:
+                    chunk += "\(winner.seq),\(csvField(winner.user)),\(Timestamp.format(winner.decidedAt))\n"
+                }
+                first = false
+            }
+            try await emit(chunk)
+            after = last.seq
+            if page.count < pageSize { break }
+        }
+        if format == .json { try await emit("]}\n") }
+    }
+
+    /// RFC 4180 quoting: fields holding a comma, quote or line break are quoted.
+    static func csvField(_ text: String) -> String {
+        guard text.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" }) else { return text }
+        return "\"" + text.replacingOccurrences(of: "\"", with: "\"\"") + "\""
+    }
+}

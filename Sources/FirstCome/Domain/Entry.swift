@@ -1,0 +1,68 @@
+/// The public outcome of an entry.
+public enum EntryStatus: String, Codable, Sendable {
+    case waiting
+    case won
+    case lost
+}
+
+/// One entrant's place in one event, as the entrant and the audit see it.
+public struct EntryView: Sendable, Equatable {
+    public var event: String
+    public var seq: Int64
+    public var user: String
+    public var token: String
+    public var status: EntryStatus
+    public var position: Int64
+    /// Highest decided seq of the event when this view was taken.
+    public var serving: Int64
+    public var createdAt: Int64
+    public var decidedAt: Int64?
+
+    public init(
+        event: String, seq: Int64, user: String, token: String, status: EntryStatus, position: Int64,
+        serving: Int64, createdAt: Int64, decidedAt: Int64?
+    ) {
+        self.event = event
+        self.seq = seq
+        self.user = user
+        self.token = token
+        self.status = status
+        self.position = position
+        self.serving = serving
+        self.createdAt = createdAt
+        self.decidedAt = decidedAt
+    }
+}
+
+/// A row of the audit listing.
+public struct AuditEntry: Sendable, Equatable {
+    public var seq: Int64
+    public var user: String
+    public var status: EntryStatus
+    public var createdAt: Int64
+    public var decidedAt: Int64?
+    /// The entrant's payload as compact JSON text, if any.
+    public var payload: String?
+
+    public init(seq: Int64, user: String, status: EntryStatus, createdAt: Int64, decidedAt: Int64?, payload: String?) {
+        self.seq = seq
+        self.user = user
+        self.status = status
+        self.createdAt = createdAt
+        self.decidedAt = decidedAt
+        self.payload = payload
+    }
+}
+
+/// A winner, as listed by the winners endpoint and `firstcome winners`.
+public struct Winner: Sendable, Equatable {
+    public var seq: Int64
+    public var user: String
+    public var decidedAt: Int64
+
+    public init(seq: Int64, user: String, decidedAt: Int64) {
+        self.seq = seq
+        self.user = user
+        self.decidedAt = decidedAt
+    }
+}

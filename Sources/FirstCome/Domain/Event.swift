@@ -1,0 +1,90 @@
+/// How an event decides its entries.
+public enum EventMode: String, Codable, Sendable, CaseIterable {
+    /// Entries wait in line; the award scheduler decides them in seq order each tick.
+    case queue
+    /// Queue switched off: each entry is decided in the transaction that records it.
+    case direct
+}
+
+/// The lifecycle state of an event, derived from its times, counters and admin actions.
+public enum EventState: String, Codable, Sendable {
+    case scheduled
+    case open
+    case soldOut = "sold_out"
+    case closed
+}
+
+/// A giveaway: N prizes for the first N entrants, in seq order.
+public struct Event: Sendable, Equatable {
+    /// Internal storage key; the public identifier is `id`.
+    public var key: Int64
+    public var id: String
+    public var name: String
+    public var prizes: Int64
+    public var mode: EventMode
+    /// Most entries the scheduler decides per tick; `nil` means no limit.
+    public var admitPerTick: Int64?
+    public var opensAt: Int64?
+    public var closesAt: Int64?
+    /// When an admin closed intake, if they did.
+    public var closedAt: Int64?
+    /// Highest seq handed out (= number of entries, since seqs are gapless).
+    public var entries: Int64
+    /// Highest decided seq.
+    public var serving: Int64
+    public var awarded: Int64
+    public var createdAt: Int64
+
+    public init(
+        key: Int64, id: String, name: String, prizes: Int64, mode: EventMode, admitPerTick: Int64?,
+        opensAt: Int64?, closesAt: Int64?, closedAt: Int64?, entries: Int64, serving: Int64,
+        awarded: Int64, createdAt: Int64
+    ) {
+        self.key = key
+        self.id = id
+        self.name = name
+        self.prizes = prizes
+        self.mode = mode
+        self.admitPerTick = admitPerTick
+        self.opensAt = opensAt
+        self.closesAt = closesAt
+        self.closedAt = closedAt
+        self.entries = entries
+        self.serving = serving
+        self.awarded = awarded
+        self.createdAt = createdAt
+    }
+
+    public var remaining: Int64 { prizes - awarded }
+    public var waiting: Int64 { entries - serving }
+    public var isSoldOut: Bool { awarded >= prizes }
+
+    /// The state at time `now` (ms since 1970). Sold out wins over closed: the draw is over.
+    public func state(at now: Int64) -> EventState {
+        if isSoldOut { return .soldOut }
+        if closedAt != nil { return .closed }
+        if let closesAt, now >= closesAt { return .closed }
+        if let opensAt, now < opensAt { return .scheduled }
+        return .open
+    }
+
+    /// Whether a new entry is accepted at `now`. After sold out entries are still
+    /// recorded (and lost at once), so late entrants get a clear answer and a number.
+    public func acceptsEntries(at now: Int64) -> Bool {
+        switch state(at: now) {
+        case .open, .soldOut: return true
+        case .scheduled, .closed: return false
+        }
+    }
+
+    /// The public status of the entry with `seq`, given whether it is stored as won.
+    public func status(ofSeq seq: Int64, won: Bool) -> EntryStatus {
+        if won { return .won }
+        return seq <= serving ? .lost : .waiting
+    }
+
+    /// Waiting entries ahead of `seq`.
+    public func position(ofSeq seq: Int64) -> Int64 {
+        seq <= serving ? 0 : seq - serving - 1
+    }
+}

@@ -1,0 +1,99 @@
+import Foundation
+
+/// A new event as an admin asked for it, validated.
+public struct NewEvent: Sendable, Equatable {
+    public var id: String
+    public var name: String
+    public var prizes: Int64
+    public var mode: EventMode
+    public var admitPerTick: Int64?
+    public var opensAt: Int64?
+    public var closesAt: Int64?
+
+    /// Validates every field; throws `FirstComeError.invalidRequest` naming the first bad one.
+    public init(
+        id: String, name: String, prizes: Int64, mode: EventMode = .queue, admitPerTick: Int64? = nil,
+        opensAt: Int64? = nil, closesAt: Int64? = nil
+    ) throws {
+        try EventRules.checkID(id)
+        let trimmed = name.trimmingCharacters(in: .whitespaces)
+        guard !trimmed.isEmpty, name.count <= 200 else {
+            throw FirstComeError.invalidRequest("'name' must be 1 to 200 characters")
+        }
+        guard (1...EventRules.maxPrizes).contains(prizes) else {
+            throw FirstComeError.invalidRequest("'prizes' must be between 1 and \(EventRules.maxPrizes)")
+        }
+        try EventRules.checkAdmitPerTick(admitPerTick)
+        if let opensAt, let closesAt, closesAt <= opensAt {
+            throw FirstComeError.invalidRequest("'closes_at' must be after 'opens_at'")
+        }
+        self.id = id
+        self.name = name
+        self.prizes = prizes
+        self.mode = mode
+        self.admitPerTick = admitPerTick
+        self.opensAt = opensAt
+        self.closesAt = closesAt
+    }
+}
+
+/// Changes an admin can make to a running event.
+public struct EventPatch: Sendable, Equatable {
+    /// Intake switch an admin can set.
+    public enum Intake: String, Sendable {
+        case open
+        case closed
+    }
+
+    public var mode: EventMode?
+    public var intake: Intake?
+    /// `.some(nil)` clears the limit; `nil` leaves it as it is.
+    public var admitPerTick: Int64??
+
+    public init(mode: EventMode? = nil, intake: Intake? = nil, admitPerTick: Int64?? = nil) throws {
+        if case .some(let limit) = admitPerTick { try EventRules.checkAdmitPerTick(limit) }
+        guard mode != nil || intake != nil || admitPerTick != nil else {
+            throw FirstComeError.invalidRequest("give at least one of 'mode', 'state', 'admit_per_tick'")
+        }
+        self.mode = mode
+        self.intake = intake
+        self.admitPerTick = admitPerTick
+    }
+}
+
+/// Field rules shared by the API and the store.
+public enum EventRules {
+    public static let maxPrizes: Int64 = 1_000_000
+    public static let maxUserLength = 128
+    public static let maxPayloadBytes = 4096
+
+    /// Event ids are slugs: `[a-z0-9][a-z0-9-]{0,63}`.
+    public static func checkID(_ id: String) throws {
+        let bytes = Array(id.utf8)
+        func allowed(_ byte: UInt8, first: Bool) -> Bool {
+            (byte >= UInt8(ascii: "a") && byte <= UInt8(ascii: "z")) || (byte >= UInt8(ascii: "0") && byte <= UInt8(ascii: "9"))
+                || (!first && byte == UInt8(ascii: "-"))
+        }
+        guard (1...64).contains(bytes.count), allowed(bytes[0], first: true),
+            bytes.dropFirst().allSatisfy({ allowed($0, first: false) })
+        else {
+            throw FirstComeError.invalidRequest("'id' must match [a-z0-9][a-z0-9-]{0,63}")
+        }
+    }
+
+    static func checkAdmitPerTick(_ value: Int64?) throws {
+        if let value, value < 1 {
+            throw FirstComeError.invalidRequest("'admit_per_tick' must be at least 1 (or null for no limit)")
+        }
+    }
+
+    /// Entrant ids: 1 to 128 characters, none of them control characters.
+    public static func checkUser(_ user: String) throws {
+        guard (1...maxUserLength).contains(user.count) else {
+            throw FirstComeError.invalidRequest("'user' must be 1 to \(maxUserLength) characters")
+        }
+        guard !user.unicodeScalars.contains(where: { $0.properties.generalCategory == .control }) else {
+            throw FirstComeError.invalidRequest("'user' must not contain control characters")
+        }
+    }
+}

@@ -1,0 +1,65 @@
+/// Every failure a client can see. The HTTP layer maps each case to a status and a
+/// stable snake_case code in one place (`FirstComeError+HTTP.swift`).
+public enum FirstComeError: Error, Equatable, Sendable {
+    case invalidRequest(String)
+    case unauthorized
+    case notFound(String)
+    case methodNotAllowed(String)
+    case eventExists(String)
+    case eventNotFound(String)
+    case eventNotOpen(event: String, state: EventState)
+    case eventSoldOut(String)
+    case entryNotFound
+    case payloadTooLarge(String)
+    case unsupportedMediaType(String)
+    /// The database stayed locked past the busy timeout.
+    case storageBusy
+    /// The database cannot be written (disk full, read-only, I/O error).
+    case storageUnavailable(String)
+    case shuttingDown
+    case internalError
+}
+
+extension FirstComeError {
+    /// Stable machine-readable code for the JSON error body.
+    public var code: String {
+        switch self {
+        case .invalidRequest: "invalid_request"
+        case .unauthorized: "unauthorized"
+        case .notFound: "not_found"
+        case .methodNotAllowed: "method_not_allowed"
+        case .eventExists: "event_exists"
+        case .eventNotFound: "event_not_found"
+        case .eventNotOpen: "event_not_open"
+        case .eventSoldOut: "event_sold_out"
+        case .entryNotFound: "entry_not_found"
+        case .payloadTooLarge: "payload_too_large"
+        case .unsupportedMediaType: "unsupported_media_type"
+        case .storageBusy: "storage_busy"
+        case .storageUnavailable: "storage_unavailable"
+        case .shuttingDown: "shutting_down"
+        case .internalError: "internal_error"
+        }
+    }
+
+    /// Human-readable explanation for the JSON error body.
+    public var message: String {
+        switch self {
+        case .invalidRequest(let why): why
+        case .unauthorized: "admin routes need the header 'Authorization: Bearer <admin token>'"
+        case .notFound(let path): "no route for \(path)"
+        case .methodNotAllowed(let what): what
+        case .eventExists(let id): "event '\(id)' already exists"
+        case .eventNotFound(let id): "no event '\(id)'"
+        case .eventNotOpen(let id, let state): "event '\(id)' is \(state.rawValue) and does not take entries"
+        case .eventSoldOut(let id): "event '\(id)' is sold out; its draw is over"
+        case .entryNotFound: "no entry has this token"
+        case .payloadTooLarge(let why): why
+        case .unsupportedMediaType(let why): why
+        case .storageBusy: "the database is busy; retry shortly"
+        case .storageUnavailable(let why): "the database cannot be written: \(why)"
+        case .shuttingDown: "the server is shutting down; retry shortly"
+        case .internalError: "internal error"
+        }
+    }
+}

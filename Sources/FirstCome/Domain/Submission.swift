@@ -1,0 +1,44 @@
+/// A validated request to enter an event, ready for the store.
+public struct Submission: Sendable, Equatable {
+    public var event: String
+    public var user: String
+    /// Compact JSON text of the entrant's payload object, if any.
+    public var payload: String?
+    /// The token this entry gets if it is new; an existing entry keeps its own.
+    public var token: String
+
+    public init(event: String, user: String, payload: String?, token: String = EntrantToken.generate()) {
+        self.event = event
+        self.user = user
+        self.payload = payload
+        self.token = token
+    }
+}
+
+/// What the store did with one submission of a batch.
+public enum SubmitResult: Sendable, Equatable {
+    /// A new entry was committed.
+    case created(EntryView)
+    /// The (event, user) pair already had this entry; nothing was written.
+    case existing(EntryView)
+    /// The submission was refused; nothing was written.
+    case rejected(FirstComeError)
+}
+
+/// What one scheduler step did for one event.
+public struct AwardStep: Sendable, Equatable {
+    public var event: String
+    /// Seqs decided in this step (empty when nothing was waiting).
+    public var decided: ClosedRange<Int64>?
+    /// Seqs that won in this step.
+    public var won: ClosedRange<Int64>?
+    /// Entries still waiting after the step.
+    public var stillWaiting: Int64
+
+    public init(event: String, decided: ClosedRange<Int64>?, won: ClosedRange<Int64>?, stillWaiting: Int64) {
+        self.event = event
+        self.decided = decided
+        self.won = won
+        self.stillWaiting = stillWaiting
+    }
+}

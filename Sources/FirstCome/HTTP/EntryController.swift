@@ -1,0 +1,80 @@
+import Foundation
+import Hummingbird
+
+/// Entrant routes: submit an entry, poll it by token.
+struct EntryController<Context: RequestContext> {
+    let committer: GroupCommitter
+    let store: any EntryStore
+
+    /// Body of `POST /v1/events/{id}/entries`.
+    struct SubmitRequest: Decodable {
+        let user: String
+        let payload: String?
+
+        enum CodingKeys: String, CodingKey, CaseIterable { case user, payload }
+
+        init(from decoder: any Decoder) throws {
+            try decoder.rejectUnknownKeys(allowed: Set(CodingKeys.allCases.map(\.rawValue)))
+            let container = try decoder.container(keyedBy: CodingKeys.self)
+            user = try container.decode(String.self, forKey: .user)
+            try EventRules.checkUser(user)
+            guard let value = try container.decodeIfPresent(JSONValue.self, forKey: .payload), value != .null else {
+                payload = nil
+                return
+            }
+            guard case .object = value else { throw FirstComeError.invalidRequest("'payload' must be a JSON object") }
+            guard value.depth <= 16 else { throw FirstComeError.invalidRequest("'payload' is nested deeper than 16 levels") }
+            let text = try value.compactText()
+            guard text.utf8.count <= EventRules.maxPayloadBytes else {
+                throw FirstComeError.payloadTooLarge("'payload' is larger than \(EventRules.maxPayloadBytes) bytes")
+            }
+            payload = text
+        }
+    }
+
+    /// Reply to a submission and to a poll.
+    struct EntryDTO: ResponseEncodable {
+        let entry: EntryView
+        let includeToken: Bool
+
+        enum CodingKeys: String, CodingKey {
+            case event, seq, token, status, position, serving
+            case decidedAt = "decided_at"
+        }
+
+        func encode(to encoder: any Encoder) throws {
+            var container = encoder.container(keyedBy: CodingKeys.self)
+            try container.encode(entry.event, forKey: .event)
+            try container.encode(entry.seq, forKey: .seq)
+            if includeToken { try container.encode(entry.token, forKey: .token) }
+            try container.encode(entry.status, forKey: .status)
+            try container.encode(entry.position, forKey: .position)
+            try container.encode(entry.serving, forKey: .serving)
+            try container.encodeIfPresent(entry.decidedAt.map(Timestamp.format), forKey: .decidedAt)
+        }
+    }
+
+    /// `POST /events/{id}/entries`
+    func submitRoutes(_ routes: RouteCollection<Context>) {
+        routes.post(":id/entries") { request, context in
+            let id = try context.parameters.require("id")
+            let body = try await JSONBody.decode(SubmitRequest.self, from: request)
+            switch try await committer.submit(Submission(event: id, user: body.user, payload: body.payload)) {
+            case .created(let entry):
+                return EditedResponse(status: .created, response: EntryDTO(entry: entry, includeToken: true))
+            case .existing(let entry):
+                return EditedResponse(status: .ok, response: EntryDTO(entry: entry, includeToken: true))
+            case .rejected(let error):
+                throw error
+            }
+        }
+    }
+
+    /// `GET /entries/{token}`
+    func pollRoutes(_ routes: RouteCollection<Context>) {
+        routes.get(":token") { _, context in
+            let token = try context.parameters.require("token")
+            return EntryDTO(entry: try await store.entry(token: token), includeToken: false)
+        }
+    }
+}

@@ -1,0 +1,41 @@
+import Hummingbird
+
+/// The one place where domain errors become HTTP answers:
+/// a status, and the body `{"error":{"code","message"}}`.
+extension FirstComeError: HTTPResponseError {
+    public var status: HTTPResponse.Status {
+        switch self {
+        case .invalidRequest: .badRequest
+        case .unauthorized: .unauthorized
+        case .notFound, .eventNotFound, .entryNotFound: .notFound
+        case .methodNotAllowed: .methodNotAllowed
+        case .eventExists, .eventNotOpen, .eventSoldOut: .conflict
+        case .payloadTooLarge: .contentTooLarge
+        case .unsupportedMediaType: .unsupportedMediaType
+        case .storageBusy, .storageUnavailable, .shuttingDown: .serviceUnavailable
+        case .internalError: .internalServerError
+        }
+    }
+
+    var headers: HTTPFields {
+        var headers: HTTPFields = [.contentType: "application/json; charset=utf-8"]
+        switch self {
+        case .unauthorized:
+            headers[.wwwAuthenticate] = "Bearer realm=\"firstcome admin\""
+        case .storageBusy, .storageUnavailable, .shuttingDown:
+            headers[.retryAfter] = "1"
+        default:
+            break
+        }
+        return headers
+    }
+
+    public func response(from request: Request, context: some RequestContext) throws -> Response {
+        Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(string: jsonBody)))
+    }
+
+    /// `{"error":{"code":"…","message":"…"}}`
+    var jsonBody: String {
+        "{\"error\":{\"code\":\(JSONText.quote(code)),\"message\":\(JSONText.quote(message))}}"
+    }
+}

@@ -1,0 +1,63 @@
+import Foundation
+import Hummingbird
+import NIOCore
+
+/// Reads JSON request bodies the same way on every route: JSON media type only
+/// (415), bounded size (413), strict decoding (400 naming the field).
+enum JSONBody {
+    /// Largest request body accepted on any route.
+    static let maxBytes = 16 * 1024
+
+    static func decode<T: Decodable>(_ type: T.Type, from request: Request) async throws -> T {
+        guard let contentType = request.headers[.contentType], isJSON(contentType) else {
+            throw FirstComeError.unsupportedMediaType("send the body as JSON with 'Content-Type: application/json'")
+        }
+        let buffer: ByteBuffer
+        do {
+            buffer = try await request.body.collect(upTo: maxBytes)
+        } catch is NIOTooManyBytesError {
+            throw FirstComeError.payloadTooLarge("the request body is larger than \(maxBytes) bytes")
+        }
+        guard buffer.readableBytes > 0 else { throw FirstComeError.invalidRequest("the request body is empty") }
+        do {
+            return try JSONDecoder().decode(T.self, from: buffer)
+        } catch let error as DecodingError {
+            throw FirstComeError.invalidRequest(DecodingErrorText.describe(error))
+        }
+    }
+
+    static func isJSON(_ contentType: String) -> Bool {
+        let media = contentType.split(separator: ";", maxSplits: 1)[0].trimmingCharacters(in: .whitespaces).lowercased()
+        return media == "application/json" || (media.hasPrefix("application/") && media.hasSuffix("+json"))
+    }
+}
+
+/// A coding key for any field name, used to find fields a body should not have.
+struct AnyCodingKey: CodingKey {
+    var stringValue: String
+    var intValue: Int? { nil }
+    init(stringValue: String) { self.stringValue = stringValue }
+    init?(intValue: Int) { nil }
+}
+
+extension Decoder {
+    /// Rejects fields outside `allowed`: a typo such as `prize` must not pass silently.
+    func rejectUnknownKeys(allowed: Set<String>) throws {
+        let container = try container(keyedBy: AnyCodingKey.self)
+        if let unknown = container.allKeys.map(\.stringValue).sorted().first(where: { !allowed.contains($0) }) {
+            throw FirstComeError.invalidRequest(
+                "unknown field '\(unknown)'; allowed: \(allowed.sorted().joined(separator: ", "))")
+        }
+    }
+}
+
+extension KeyedDecodingContainer {
+    /// Decodes an optional RFC 3339 time into milliseconds since 1970.
+    func decodeTimestamp(forKey key: Key) throws -> Int64? {
+        guard let text = try decodeIfPresent(String.self, forKey: key) else { return nil }
+        guard let ms = Timestamp.parse(text) else {
+            throw FirstComeError.invalidRequest("'\(key.stringValue)' must be an RFC 3339 time such as 2026-12-01T09:00:00Z")
+        }
+        return ms
+    }
+}

@@ -1,0 +1,75 @@
+import Logging
+import ServiceLifecycle
+
+/// Decides waiting entries every tick, event by event, in seq order.
+///
+/// Each event is handled in its own transactions, at most `chunk` entries per
+/// transaction, round-robin across events, so a huge event delays a small one by
+/// a few milliseconds at most, never by a tick.
+public struct AwardScheduler: Service {
+    let store: any EntryStore
+    let interval: Duration
+    let chunk: Int64
+    let clock: @Sendable () -> Int64
+    let logger: Logger
+
+    public init(
+        store: any EntryStore, interval: Duration = .seconds(1), chunk: Int64 = 20_000,
+        clock: @escaping @Sendable () -> Int64 = Timestamp.now, logger: Logger = Logger(label: "firstcome.scheduler")
+    ) {
+        self.store = store
+        self.interval = interval
+        self.chunk = max(1, chunk)
+        self.clock = clock
+        self.logger = logger
+    }
+
+    public func run() async throws {
+        let clock = ContinuousClock()
+        var next = clock.now
+        while !Task.isShuttingDownGracefully && !Task.isCancelled {
+            do {
+                _ = try await tick()
+            } catch {
+                // One failed tick must not stop the service group; the next tick retries.
+                logger.error("award tick failed", metadata: ["error": "\(error)"])
+            }
+            next = next.advanced(by: interval)
+            if next < clock.now { next = clock.now }
+            let deadline = next
+            try? await cancelWhenGracefulShutdown { try await Task.sleep(until: deadline, clock: clock) }
+        }
+    }
+
+    /// Runs one tick now: every event with waiting entries gets up to its
+    /// `admit_per_tick` decisions (all of them without a limit).
+    @discardableResult
+    public func tick() async throws -> [AwardStep] {
+        var quotas: [String: Int64] = [:]
+        var order: [String] = []
+        for event in try await store.eventsWithWaitingEntries() {
+            quotas[event.id] = event.mode == .direct ? Int64.max : (event.admitPerTick ?? Int64.max)
+            order.append(event.id)
+        }
+        var steps: [AwardStep] = []
+        while !order.isEmpty {
+            var again: [String] = []
+            for id in order {
+                let quota = quotas[id] ?? 0
+                let step: AwardStep
+                do {
+                    step = try await store.award(event: id, limit: min(quota, chunk), now: self.clock())
+                } catch {
+                    logger.error("award failed", metadata: ["event": "\(id)", "error": "\(error)"])
+                    continue
+                }
+                steps.append(step)
+                let decided = step.decided.map { Int64($0.count) } ?? 0
+                quotas[id] = quota - decided
+                if decided > 0, quota - decided > 0, step.stillWaiting > 0 { again.append(id) }
+            }
+            order = again
+        }
+        return steps
+    }
+}

@@ -1,0 +1,24 @@
+/// The narrow storage contract of firstcome. Each method is one transaction.
+/// SQLite implements it today; a PostgreSQL store for multi-node events can
+/// implement the same contract later.
+public protocol EntryStore: Sendable {
+    /// Creates an event; throws `.eventExists` if the id is taken.
+    func createEvent(_ event: NewEvent, now: Int64) async throws -> Event
+    /// Throws `.eventNotFound`.
+    func event(id: String) async throws -> Event
+    /// Applies an admin change; throws `.eventNotFound` or `.eventSoldOut`.
+    func updateEvent(id: String, patch: EventPatch, now: Int64) async throws -> Event
+    /// Records a batch of submissions in one transaction (group commit). Each
+    /// result corresponds to the submission at the same index.
+    func submit(_ batch: [Submission], now: Int64) async throws -> [SubmitResult]
+    /// The entry with this token, or throws `.entryNotFound`.
+    func entry(token: String) async throws -> EntryView
+    /// Winners of an event with seq > `after`, in seq order.
+    func winners(event: String, after: Int64, limit: Int) async throws -> [Winner]
+    /// Every entry of an event with seq > `after`, in seq order, and the event.
+    func auditEntries(event: String, after: Int64, limit: Int) async throws -> (Event, [AuditEntry])
+    /// Events that have entries waiting for a decision.
+    func eventsWithWaitingEntries() async throws -> [Event]
+    /// Decides up to `limit` waiting entries of one event in seq order (one transaction).
+    func award(event: String, limit: Int64, now: Int64) async throws -> AwardStep
+}

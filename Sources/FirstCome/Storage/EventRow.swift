@@ -1,0 +1,33 @@
+import GRDB
+
+/// Column list and row decoding for `events`, shared by every query on it.
+enum EventRow {
+    static let columns =
+        "key, id, name, prizes, mode, admit_per_tick, opens_at, closes_at, closed_at, entries, serving, awarded, created_at"
+
+    static func decode(_ row: Row) -> Event {
+        Event(
+            key: row[0], id: row[1], name: row[2], prizes: row[3],
+            mode: EventMode(rawValue: row[4]) ?? .queue,
+            admitPerTick: row[5], opensAt: row[6], closesAt: row[7], closedAt: row[8],
+            entries: row[9], serving: row[10], awarded: row[11], createdAt: row[12]
+        )
+    }
+
+    static func fetch(_ db: Database, id: String) throws -> Event? {
+        let statement = try db.cachedStatement(sql: "SELECT \(columns) FROM events WHERE id = ?")
+        return try Row.fetchOne(statement, arguments: [id]).map(decode)
+    }
+
+    static func fetchRequired(_ db: Database, id: String) throws -> Event {
+        guard let event = try fetch(db, id: id) else { throw FirstComeError.eventNotFound(id) }
+        return event
+    }
+
+    /// When the entry `seq` of a lost (implicitly decided) entry was decided.
+    static func decisionTime(_ db: Database, eventKey: Int64, seq: Int64) throws -> Int64? {
+        let statement = try db.cachedStatement(
+            sql: "SELECT decided_at FROM decisions WHERE event_key = ? AND last_seq >= ? ORDER BY last_seq LIMIT 1")
+        return try Int64.fetchOne(statement, arguments: [eventKey, seq])
+    }
+}

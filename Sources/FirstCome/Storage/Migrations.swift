@@ -1,0 +1,65 @@
+import GRDB
+
+/// The schema migrations embedded from `migrations/*.sql`, applied in name order
+/// and recorded by GRDB in `grdb_migrations`.
+public enum Migrations {
+    /// Names of the migrations this binary knows, in order.
+    public static var names: [String] { EmbeddedFiles.migrations.map(\.name) }
+
+    static var migrator: DatabaseMigrator {
+        var migrator = DatabaseMigrator()
+        for migration in EmbeddedFiles.migrations {
+            let sql = migration.sql
+            migrator.registerMigration(migration.name) { db in
+                try db.execute(sql: sql)
+            }
+        }
+        return migrator
+    }
+
+    /// Applies pending migrations; refuses a database written by a newer binary.
+    /// Returns the names of the migrations it applied.
+    @discardableResult
+    public static func apply(to writer: any DatabaseWriter) throws -> [String] {
+        let migrator = self.migrator
+        let applied = try writer.read { db in try migrator.appliedIdentifiers(db) }
+        try checkNotNewer(applied: applied)
+        try migrator.migrate(writer)
+        return names.filter { !applied.contains($0) }
+    }
+
+    /// Throws unless the database has exactly the migrations this binary knows.
+    public static func checkCurrent(_ db: Database) throws {
+        let applied = try migrator.appliedIdentifiers(db)
+        try checkNotNewer(applied: applied)
+        let missing = names.filter { !applied.contains($0) }
+        if !missing.isEmpty {
+            throw StorageSetupError.notMigrated(missing: missing)
+        }
+    }
+
+    static func checkNotNewer(applied: Set<String>) throws {
+        let unknown = applied.subtracting(names).sorted()
+        if !unknown.isEmpty {
+            throw StorageSetupError.newerDatabase(unknown: unknown)
+        }
+    }
+}
+
+/// Why a database could not be opened for use.
+public enum StorageSetupError: Error, Equatable, CustomStringConvertible {
+    case newerDatabase(unknown: [String])
+    case notMigrated(missing: [String])
+    case notADatabase(path: String, reason: String)
+
+    public var description: String {
+        switch self {
+        case .newerDatabase(let unknown):
+            "the database was written by a newer firstcome (unknown migrations: \(unknown.joined(separator: ", "))); upgrade this binary"
+        case .notMigrated(let missing):
+            "the database is not migrated (missing: \(missing.joined(separator: ", "))); run 'firstcome migrate --db PATH'"
+        case .notADatabase(let path, let reason):
+            "\(path) is not a usable firstcome database: \(reason)"
+        }
+    }
+}

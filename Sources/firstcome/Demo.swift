@@ -1,0 +1,39 @@
+import ArgumentParser
+import FirstCome
+
+struct Demo: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Run the built-in demo giveaway and print a checked summary.",
+        discussion: """
+            Starts a server on a free 127.0.0.1 port with a temporary database, creates an
+            event, fires distinct entrants at it concurrently over real HTTP, waits for the
+            draw, and checks that the winners are exactly the first seqs. Exits 1 if a check fails.
+            """)
+
+    @Option(help: "Number of distinct entrants.")
+    var entrants = 10_000
+
+    @Option(help: "Number of prizes.")
+    var prizes = 100
+
+    @Option(help: "Concurrent HTTP connections.")
+    var concurrency = 256
+
+    @Option(help: "full or normal (see 'serve --help').")
+    var durability = "full"
+
+    func run() async throws {
+        guard entrants >= 1, entrants <= 1_000_000 else { throw ValidationError("--entrants must be 1 to 1000000") }
+        guard prizes >= 1, prizes <= 1_000_000 else { throw ValidationError("--prizes must be 1 to 1000000") }
+        guard concurrency >= 1, concurrency <= 4096 else { throw ValidationError("--concurrency must be 1 to 4096") }
+        guard let durability = Durability(rawValue: durability) else { throw ValidationError("--durability must be full or normal") }
+        bootstrapLogging(level: .warning)
+        var options = DemoRunner.Options()
+        options.entrants = entrants
+        options.prizes = Int64(prizes)
+        options.concurrency = concurrency
+        options.durability = durability
+        let summary = try await DemoRunner(options: options).run()
+        if !summary.passed { throw ExitCode.failure }
+    }
+}

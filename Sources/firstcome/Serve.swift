@@ -1,0 +1,65 @@
+import ArgumentParser
+import FirstCome
+import Foundation
+import Logging
+import ServiceLifecycle
+
+struct Serve: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Run the HTTP service and the award scheduler.",
+        discussion: """
+            Migrates the database at start-up. SIGTERM or SIGINT stop intake, finish
+            every accepted request (each reply after its commit) and exit 0.
+            If no admin token is given, one is generated and kept in <db>.admin-token (mode 0600).
+            """)
+
+    @Option(help: "Address to listen on (env FIRSTCOME_HOST; default 127.0.0.1).")
+    var host: String?
+
+    @Option(help: "Port to listen on; 0 picks a free one (env FIRSTCOME_PORT; default 8080).")
+    var port: Int?
+
+    @Option(help: "SQLite database file, created if missing (env FIRSTCOME_DB; default ./firstcome.sqlite).")
+    var db: String?
+
+    @Option(help: "Bearer token for admin routes (env FIRSTCOME_ADMIN_TOKEN; default: stored in <db>.admin-token).")
+    var adminToken: String?
+
+    @Option(help: "Milliseconds between award scheduler ticks (env FIRSTCOME_TICK_MS; default 1000).")
+    var tickMs: Int?
+
+    @Option(help: "full: survive power loss (synchronous=FULL); normal: survive a process crash only, faster (env FIRSTCOME_DURABILITY; default full).")
+    var durability: String?
+
+    @Option(help: "trace, debug, info, notice, warning, error or critical (env FIRSTCOME_LOG_LEVEL; default info).")
+    var logLevel: Logger.Level?
+
+    func run() async throws {
+        let host = try setting(host, env: "FIRSTCOME_HOST", default: "127.0.0.1") { $0 }
+        let port = try setting(port, env: "FIRSTCOME_PORT", default: 8080) { Int($0) }
+        let db = try setting(db, env: "FIRSTCOME_DB", default: "./firstcome.sqlite") { $0 }
+        let tickMs = try setting(tickMs, env: "FIRSTCOME_TICK_MS", default: 1000) { Int($0) }
+        let durabilityName = try setting(durability, env: "FIRSTCOME_DURABILITY", default: "full") { $0 }
+        let level = try setting(logLevel, env: "FIRSTCOME_LOG_LEVEL", default: .info) { Logger.Level(rawValue: $0) }
+        guard (0...65535).contains(port) else { throw ValidationError("--port must be 0 to 65535") }
+        guard (10...3_600_000).contains(tickMs) else { throw ValidationError("--tick-ms must be 10 to 3600000") }
+        guard let durability = Durability(rawValue: durabilityName) else {
+            throw ValidationError("--durability must be 'full' or 'normal'")
+        }
+        bootstrapLogging(level: level)
+        let logger = Logger(label: "firstcome")
+
+        let pool = try orExit { try FirstComeDatabase.open(path: db, durability: durability, logger: logger) }
+        let explicitToken = try setting(adminToken, env: "FIRSTCOME_ADMIN_TOKEN", default: nil) { $0 }
+        let (token, source) = try orExit { try AdminToken.resolve(explicit: explicitToken, databasePath: db) }
+        if case .file(let path, let created) = source {
+            logger.notice("\(created ? "generated an admin token and stored it" : "using the admin token stored") in \(path)")
+        }
+        logger.notice("database \(db) (durability \(durability.rawValue)), award tick \(tickMs) ms")
+        let settings = AppSettings(host: host, port: port, adminToken: token, tickInterval: .milliseconds(tickMs))
+        let app = buildApplication(settings: settings, pool: pool, logger: logger) { boundPort in
+            logger.notice("listening on http://\(host):\(boundPort)")
+        }
+        try await app.runService()
+    }
+}

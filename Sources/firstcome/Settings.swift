@@ -1,0 +1,37 @@
+import ArgumentParser
+import Foundation
+import Logging
+
+/// Resolves a setting from its option, then its environment variable, then the default.
+func setting<T>(_ option: T?, env name: String, default value: T, parse: (String) -> T?) throws -> T {
+    if let option { return option }
+    guard let text = ProcessInfo.processInfo.environment[name], !text.isEmpty else { return value }
+    guard let parsed = parse(text) else { throw ValidationError("environment variable \(name) has an invalid value '\(text)'") }
+    return parsed
+}
+
+/// Prints one line to standard error.
+func printError(_ message: String) {
+    FileHandle.standardError.write(Data("firstcome: \(message)\n".utf8))
+}
+
+/// Sets up logging once per process, to standard error.
+func bootstrapLogging(level: Logger.Level) {
+    LoggingSystem.bootstrap { label in
+        var handler = StreamLogHandler.standardError(label: label)
+        handler.logLevel = level
+        return handler
+    }
+}
+
+extension Logger.Level: @retroactive ExpressibleByArgument {}
+
+/// Runs `body`; on failure prints its error as one line and exits with status 1.
+func orExit<T>(_ body: () throws -> T) throws -> T {
+    do {
+        return try body()
+    } catch {
+        printError("\(error)")
+        throw ExitCode.failure
+    }
+}
