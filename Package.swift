@@ -62,6 +62,7 @@ let package = Package(
             name: "FirstComeTests",
             dependencies: [
                 "FirstCome",
+                "firstcome",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Yams", package: "Yams"),

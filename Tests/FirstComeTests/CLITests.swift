@@ -1,0 +1,86 @@
+import Foundation
+import Testing
+
+@testable import FirstCome
+
+@Suite("The firstcome command", .serialized)
+struct CLITests {
+    @Test("--help explains every command")
+    func help() throws {
+        let top = try Binary.run(["--help"])
+        #expect(top.status == 0)
+        for command in ["serve", "migrate", "winners", "demo"] { #expect(top.out.contains(command)) }
+        let serve = try Binary.run(["serve", "--help"])
+        for text in ["FIRSTCOME_HOST", "FIRSTCOME_PORT", "FIRSTCOME_DB", "FIRSTCOME_ADMIN_TOKEN", "FIRSTCOME_TICK_MS", "--durability"] {
+            #expect(serve.out.contains(text), "serve --help lacks \(text)")
+        }
+    }
+
+    @Test("bad options fail with a clear message")
+    func badOptions() throws {
+        let port = try Binary.run(["serve", "--port", "70000", "--db", "/nonexistent/x.sqlite"])
+        #expect(port.status != 0 && port.err.contains("--port"))
+        let durability = try Binary.run(["serve", "--durability", "fast"])
+        #expect(durability.status != 0 && durability.err.contains("durability"))
+        let env = try Binary.run(["migrate"], environment: ["FIRSTCOME_DB": ""])
+        #expect(env.status == 0 || env.status == 1)
+    }
+
+    @Test("migrate, then serve, SIGTERM exits 0 with every acknowledged entry kept, then winners reads the file")
+    func lifecycle() async throws {
+        let database = try TemporaryDatabase()
+        defer { database.remove() }
+        let migrate = try Binary.run(["migrate", "--db", database.path])
+        #expect(migrate.status == 0 && migrate.out.contains("0001_initial"))
+
+        let server = try ServerProcess(database: database.path, extra: ["--admin-token", "cli-token"])
+        let base = "http://127.0.0.1:\(server.port)"
+        let api = DemoAPI(base: base, adminToken: "cli-token")
+        try await api.createEvent(id: "cli", prizes: 3)
+        let replies = try await LoadGenerator(baseURL: base, concurrency: 16).submit(event: "cli", count: 200)
+        #expect(replies.allSatisfy { $0.status == 201 })
+        #expect(try await eventually { try await api.event("cli").waiting == 0 })
+
+        // Readers are safe while the server runs.
+        let live = try Binary.run(["winners", "--db", database.path, "--event", "cli"])
+        #expect(live.status == 0)
+        let firstColumn: [String] = live.out.split(separator: "\n").map { line in String(line.prefix { $0 != "," }) }
+        #expect(firstColumn == ["seq", "1", "2", "3"])
+
+        #expect(server.stop(signal: SIGTERM) == 0)
+
+        let json = try Binary.run(["winners", "--db", database.path, "--event", "cli", "--format", "json"])
+        let object = try JSONSerialization.jsonObject(with: Data(json.out.utf8)) as? [String: Any]
+        #expect((object?["winners"] as? [[String: Any]])?.count == 3)
+        let pool = try FirstComeDatabase.openForReading(path: database.path)
+        let (event, entries) = try await SQLiteEntryStore(pool: pool).auditEntries(event: "cli", after: 0, limit: 1000)
+        #expect(event.entries == 200 && entries.map(\.seq) == Array(1...200))
+        try pool.close()
+
+        let missing = try Binary.run(["winners", "--db", database.path, "--event", "nope"])
+        #expect(missing.status == 1 && missing.err.contains("no event 'nope'"))
+    }
+
+    @Test("serve without a token generates one in a 0600 file next to the database")
+    func generatedToken() throws {
+        let database = try TemporaryDatabase()
+        defer { database.remove() }
+        let server = try ServerProcess(database: database.path)
+        let path = AdminToken.filePath(forDatabase: database.path)
+        let attributes = try FileManager.default.attributesOfItem(atPath: path)
+        #expect((attributes[.posixPermissions] as? Int) == 0o600)
+        #expect(server.stop(signal: SIGINT) == 0)
+        let (token, source) = try AdminToken.resolve(explicit: nil, databasePath: database.path)
+        #expect(token.count >= 32 && source == .file(path, created: false))
+    }
+
+    @Test("a foreign file as --db fails at start with one line")
+    func foreignDatabase() throws {
+        let database = try TemporaryDatabase()
+        defer { database.remove() }
+        try Data("this is not sqlite, just text that is long enough to look like a header".utf8).write(to: URL(fileURLWithPath: database.path))
+        let result = try Binary.run(["migrate", "--db", database.path])
+        #expect(result.status == 1)
+        #expect(result.err.contains("not a usable firstcome database"))
+    }
+}

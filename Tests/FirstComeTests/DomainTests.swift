@@ -1,0 +1,93 @@
+import Foundation
+import Testing
+
+@testable import FirstCome
+
+@Suite("Domain rules and formats")
+struct DomainTests {
+    @Test("timestamps format as RFC 3339 UTC with milliseconds and parse back")
+    func timestamps() {
+        #expect(Timestamp.format(0) == "1970-01-01T00:00:00.000Z")
+        #expect(Timestamp.format(951_782_400_123) == "2000-02-29T00:00:00.123Z")
+        #expect(Timestamp.format(-1) == "1969-12-31T23:59:59.999Z")
+        #expect(Timestamp.parse("2000-02-29T00:00:00.123Z") == 951_782_400_123)
+        #expect(Timestamp.parse("2000-02-29T09:00:00+09:00") == 951_782_400_000)
+        #expect(Timestamp.parse("yesterday") == nil)
+        for ms in stride(from: Int64(0), to: 4_000_000_000_000, by: 97_654_321_987) {
+            #expect(Timestamp.parse(Timestamp.format(ms)) == ms)
+        }
+    }
+
+    @Test("entrant tokens are 128-bit, well-formed and distinct")
+    func tokens() {
+        let tokens = (0..<10_000).map { _ in EntrantToken.generate() }
+        #expect(Set(tokens).count == tokens.count)
+        #expect(tokens.allSatisfy { $0.count == 22 && EntrantToken.isWellFormed($0) })
+        #expect(!EntrantToken.isWellFormed("short"))
+        #expect(!EntrantToken.isWellFormed("!!!!!!!!!!!!!!!!!!!!!!"))
+        #expect(EntrantToken.base64url([0xFB, 0xFF]) == "-_8")
+    }
+
+    @Test("event ids are slugs", arguments: ["a", "summer-drop-2026", String(repeating: "x", count: 64)])
+    func goodIDs(id: String) throws {
+        try EventRules.checkID(id)
+    }
+
+    @Test("bad event ids are refused", arguments: ["", "-a", "A", "a_b", "a b", String(repeating: "x", count: 65), "é"])
+    func badIDs(id: String) {
+        #expect(throws: FirstComeError.self) { try EventRules.checkID(id) }
+    }
+
+    @Test("event fields are checked")
+    func newEventRules() {
+        #expect(throws: FirstComeError.self) { _ = try NewEvent(id: "e", name: "E", prizes: 0) }
+        #expect(throws: FirstComeError.self) { _ = try NewEvent(id: "e", name: "E", prizes: 1_000_001) }
+        #expect(throws: FirstComeError.self) { _ = try NewEvent(id: "e", name: " ", prizes: 1) }
+        #expect(throws: FirstComeError.self) { _ = try NewEvent(id: "e", name: "E", prizes: 1, admitPerTick: 0) }
+        #expect(throws: FirstComeError.self) { _ = try NewEvent(id: "e", name: "E", prizes: 1, opensAt: 10, closesAt: 10) }
+        #expect(throws: FirstComeError.self) { _ = try EventPatch() }
+    }
+
+    @Test("users are 1 to 128 printable characters")
+    func users() throws {
+        try EventRules.checkUser("alice@example.com")
+        try EventRules.checkUser(String(repeating: "가", count: 128))
+        #expect(throws: FirstComeError.self) { try EventRules.checkUser("") }
+        #expect(throws: FirstComeError.self) { try EventRules.checkUser(String(repeating: "a", count: 129)) }
+        #expect(throws: FirstComeError.self) { try EventRules.checkUser("bell\u{7}") }
+    }
+
+    @Test("state follows sold out, admin close, closes_at and opens_at")
+    func states() {
+        var event = Event(
+            key: 1, id: "e", name: "E", prizes: 2, mode: .queue, admitPerTick: nil, opensAt: 100, closesAt: 200,
+            closedAt: nil, entries: 0, serving: 0, awarded: 0, createdAt: 0)
+        #expect(event.state(at: 99) == .scheduled)
+        #expect(event.state(at: 100) == .open)
+        #expect(event.state(at: 200) == .closed)
+        event.closedAt = 150
+        #expect(event.state(at: 120) == .closed)
+        event.awarded = 2
+        #expect(event.state(at: 120) == .soldOut)
+        #expect(event.acceptsEntries(at: 120))
+    }
+
+    @Test("CSV fields with separators are quoted")
+    func csv() {
+        #expect(WinnersExport.csvField("plain") == "plain")
+        #expect(WinnersExport.csvField("a,b") == "\"a,b\"")
+        #expect(WinnersExport.csvField("say \"hi\"") == "\"say \"\"hi\"\"\"")
+    }
+
+    @Test("admin token comparison")
+    func constantTime() {
+        typealias Auth = AdminAuthMiddleware<BasicRequestContextForTests>
+        #expect(Auth.constantTimeEquals(Array("secret".utf8), Array("secret".utf8)))
+        #expect(!Auth.constantTimeEquals(Array("secret".utf8), Array("secreT".utf8)))
+        #expect(!Auth.constantTimeEquals(Array("secret".utf8), Array("secret2".utf8)))
+        #expect(!Auth.constantTimeEquals([], Array("x".utf8)))
+    }
+}
+
+import Hummingbird
+typealias BasicRequestContextForTests = BasicRequestContext

@@ -1,0 +1,86 @@
+import Foundation
+import GRDB
+import Hummingbird
+import HummingbirdTesting
+import Logging
+import NIOCore
+import Testing
+
+@testable import FirstCome
+
+/// A fresh database file in its own temporary folder, removed afterwards.
+struct TemporaryDatabase {
+    let directory: URL
+    var path: String { directory.appending(path: "test.sqlite").path(percentEncoded: false) }
+
+    init() throws {
+        directory = FileManager.default.temporaryDirectory.appending(path: "firstcome-test-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+    }
+
+    func remove() { try? FileManager.default.removeItem(at: directory) }
+
+    /// Runs `body` with an open, migrated pool on a new database.
+    static func with<T>(durability: Durability = .full, _ body: (DatabasePool, TemporaryDatabase) async throws -> T) async throws -> T {
+        let database = try TemporaryDatabase()
+        defer { database.remove() }
+        let pool = try FirstComeDatabase.open(path: database.path, durability: durability)
+        return try await body(pool, database)
+    }
+}
+
+/// A settable clock (milliseconds since 1970) for tests that move time.
+final class TestClock: Sendable {
+    private let value: Mutex<Int64>
+    init(_ start: Int64 = 1_800_000_000_000) { value = Mutex(start) }
+    var now: Int64 { value.withLock { $0 } }
+    func advance(_ ms: Int64) { value.withLock { $0 += ms } }
+}
+
+import Synchronization
+
+let testAdminToken = "test-admin-token"
+
+extension TestClientProtocol {
+    /// Sends a JSON request and returns status and parsed JSON body (if any).
+    @discardableResult
+    func json(
+        _ method: HTTPRequest.Method, _ uri: String, body: String? = nil, admin: Bool = false,
+        headers extra: HTTPFields = [:]
+    ) async throws -> (status: HTTPResponse.Status, json: [String: Any], response: TestResponse) {
+        var headers = extra
+        if admin { headers[.authorization] = "Bearer \(testAdminToken)" }
+        if body != nil && headers[.contentType] == nil { headers[.contentType] = "application/json" }
+        let response = try await execute(uri: uri, method: method, headers: headers, body: body.map { ByteBuffer(string: $0) })
+        let object = (try? JSONSerialization.jsonObject(with: Data(buffer: response.body))) as? [String: Any] ?? [:]
+        return (response.status, object, response)
+    }
+}
+
+/// The error code of a JSON error body.
+func errorCode(_ json: [String: Any]) -> String? {
+    (json["error"] as? [String: Any])?["code"] as? String
+}
+
+/// Builds the real application on a temporary database with a fast scheduler.
+func withLiveApp(
+    tick: Duration = .milliseconds(50), _ body: @escaping @Sendable (any TestClientProtocol, DatabasePool) async throws -> Void
+) async throws {
+    try await TemporaryDatabase.with { pool, _ in
+        var logger = Logger(label: "firstcome.test")
+        logger.logLevel = .warning
+        let settings = AppSettings(host: "127.0.0.1", port: 0, adminToken: testAdminToken, tickInterval: tick)
+        let app = buildApplication(settings: settings, pool: pool, logger: logger)
+        try await app.test(.live) { client in try await body(client, pool) }
+    }
+}
+
+/// Polls `condition` until it holds or `timeout` passes.
+func eventually(timeout: Duration = .seconds(10), _ condition: () async throws -> Bool) async throws -> Bool {
+    let deadline = ContinuousClock.now + timeout
+    while ContinuousClock.now < deadline {
+        if try await condition() { return true }
+        try await Task.sleep(for: .milliseconds(20))
+    }
+    return try await condition()
+}
