@@ -1,4 +1,3 @@
-import Foundation
 import Hummingbird
 
 /// Admin audit routes: the winner list and the paginated listing of every entry.
@@ -30,7 +29,7 @@ struct AuditController<Context: RequestContext> {
             let limit = try Self.integer(request, "limit", default: 100, range: 1...Int64(Self.maxPageSize))
             let (event, entries) = try await store.auditEntries(event: id, after: after, limit: Int(limit))
             let lastSeq = entries.last?.seq ?? after
-            return AuditPage(entries: entries, nextAfter: lastSeq < event.entries ? lastSeq : nil)
+            return Response.json(Self.renderPage(entries, nextAfter: lastSeq < event.entries ? lastSeq : nil))
         }
     }
 
@@ -46,39 +45,24 @@ struct AuditController<Context: RequestContext> {
         return number
     }
 
-    /// One page of the audit listing.
-    struct AuditPage: ResponseEncodable {
-        let entries: [AuditEntry]
-        let nextAfter: Int64?
-
-        enum CodingKeys: String, CodingKey {
-            case entries
-            case nextAfter = "next_after"
+    /// One page of the audit listing. Payloads are stored as compact JSON text and
+    /// written back as they are.
+    static func renderPage(_ entries: [AuditEntry], nextAfter: Int64?) -> String {
+        var list = "["
+        for (index, entry) in entries.enumerated() {
+            if index > 0 { list += "," }
+            var object = JSONObject()
+            object.integer("seq", entry.seq)
+            object.string("user", entry.user)
+            object.string("status", entry.status.rawValue)
+            object.string("created_at", Timestamp.format(entry.createdAt))
+            if let decidedAt = entry.decidedAt { object.string("decided_at", Timestamp.format(decidedAt)) }
+            if let payload = entry.payload { object.raw("payload", payload) }
+            list += object.json
         }
-
-        enum EntryKeys: String, CodingKey {
-            case seq, user, status, payload
-            case createdAt = "created_at"
-            case decidedAt = "decided_at"
-        }
-
-        func encode(to encoder: any Encoder) throws {
-            var container = encoder.container(keyedBy: CodingKeys.self)
-            var list = container.nestedUnkeyedContainer(forKey: .entries)
-            for entry in entries {
-                var item = list.nestedContainer(keyedBy: EntryKeys.self)
-                try item.encode(entry.seq, forKey: .seq)
-                try item.encode(entry.user, forKey: .user)
-                try item.encode(entry.status, forKey: .status)
-                try item.encode(Timestamp.format(entry.createdAt), forKey: .createdAt)
-                try item.encodeIfPresent(entry.decidedAt.map(Timestamp.format), forKey: .decidedAt)
-                if let payload = entry.payload, let data = payload.data(using: .utf8),
-                    let value = try? JSONDecoder().decode(JSONValue.self, from: data)
-                {
-                    try item.encode(value, forKey: .payload)
-                }
-            }
-            try container.encode(nextAfter, forKey: .nextAfter)
-        }
+        var page = JSONObject()
+        page.raw("entries", list + "]")
+        page.integer("next_after", nextAfter)
+        return page.json
     }
 }

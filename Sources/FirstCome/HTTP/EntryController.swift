@@ -32,26 +32,17 @@ struct EntryController<Context: RequestContext> {
         }
     }
 
-    /// Reply to a submission and to a poll.
-    struct EntryDTO: ResponseEncodable {
-        let entry: EntryView
-        let includeToken: Bool
-
-        enum CodingKeys: String, CodingKey {
-            case event, seq, token, status, position, serving
-            case decidedAt = "decided_at"
-        }
-
-        func encode(to encoder: any Encoder) throws {
-            var container = encoder.container(keyedBy: CodingKeys.self)
-            try container.encode(entry.event, forKey: .event)
-            try container.encode(entry.seq, forKey: .seq)
-            if includeToken { try container.encode(entry.token, forKey: .token) }
-            try container.encode(entry.status, forKey: .status)
-            try container.encode(entry.position, forKey: .position)
-            try container.encode(entry.serving, forKey: .serving)
-            try container.encodeIfPresent(entry.decidedAt.map(Timestamp.format), forKey: .decidedAt)
-        }
+    /// Reply to a submission (with the token) and to a poll (without).
+    static func render(_ entry: EntryView, includeToken: Bool) -> String {
+        var object = JSONObject()
+        object.string("event", entry.event)
+        object.integer("seq", entry.seq)
+        if includeToken { object.string("token", entry.token) }
+        object.string("status", entry.status.rawValue)
+        object.integer("position", entry.position)
+        object.integer("serving", entry.serving)
+        if let decidedAt = entry.decidedAt { object.string("decided_at", Timestamp.format(decidedAt)) }
+        return object.json
     }
 
     /// `POST /events/{id}/entries`
@@ -61,9 +52,9 @@ struct EntryController<Context: RequestContext> {
             let body = try await JSONBody.decode(SubmitRequest.self, from: request)
             switch try await committer.submit(Submission(event: id, user: body.user, payload: body.payload)) {
             case .created(let entry):
-                return EditedResponse(status: .created, response: EntryDTO(entry: entry, includeToken: true))
+                return Response.json(Self.render(entry, includeToken: true), status: .created)
             case .existing(let entry):
-                return EditedResponse(status: .ok, response: EntryDTO(entry: entry, includeToken: true))
+                return Response.json(Self.render(entry, includeToken: true))
             case .rejected(let error):
                 throw error
             }
@@ -74,7 +65,7 @@ struct EntryController<Context: RequestContext> {
     func pollRoutes(_ routes: RouteCollection<Context>) {
         routes.get(":token") { _, context in
             let token = try context.parameters.require("token")
-            return EntryDTO(entry: try await store.entry(token: token), includeToken: false)
+            return Response.json(Self.render(try await store.entry(token: token), includeToken: false))
         }
     }
 }

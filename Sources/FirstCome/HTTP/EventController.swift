@@ -9,7 +9,7 @@ struct EventController<Context: RequestContext> {
     func publicRoutes(_ routes: RouteCollection<Context>) {
         routes.get(":id") { _, context in
             let id = try context.parameters.require("id")
-            return EventDTO(event: try await store.event(id: id), now: clock())
+            return EventJSON.response(try await store.event(id: id), now: clock())
         }
     }
 
@@ -19,13 +19,13 @@ struct EventController<Context: RequestContext> {
             let body = try await JSONBody.decode(CreateEventRequest.self, from: request)
             let now = clock()
             let event = try await store.createEvent(body.event, now: now)
-            return EditedResponse(status: .created, response: EventDTO(event: event, now: now))
+            return EventJSON.response(event, now: now, status: .created)
         }
         routes.patch(":id") { request, context in
             let id = try context.parameters.require("id")
             let body = try await JSONBody.decode(PatchEventRequest.self, from: request)
             let now = clock()
-            return EventDTO(event: try await store.updateEvent(id: id, patch: body.patch, now: now), now: now)
+            return EventJSON.response(try await store.updateEvent(id: id, patch: body.patch, now: now), now: now)
         }
     }
 }

@@ -1,34 +1,28 @@
 import Hummingbird
 
-/// The public JSON form of an event. Absent times are explicit `null`s.
-struct EventDTO: ResponseEncodable {
-    let event: Event
-    let now: Int64
-
-    enum CodingKeys: String, CodingKey {
-        case id, name, prizes, mode, state, entries, awarded, remaining, serving, waiting
-        case admitPerTick = "admit_per_tick"
-        case opensAt = "opens_at"
-        case closesAt = "closes_at"
-        case createdAt = "created_at"
+/// The public JSON form of an event. Absent times and limits are explicit `null`s.
+enum EventJSON {
+    static func render(_ event: Event, now: Int64) -> String {
+        var object = JSONObject()
+        object.string("id", event.id)
+        object.string("name", event.name)
+        object.integer("prizes", event.prizes)
+        object.string("mode", event.mode.rawValue)
+        object.string("state", event.state(at: now).rawValue)
+        object.integer("entries", event.entries)
+        object.integer("awarded", event.awarded)
+        object.integer("remaining", event.remaining)
+        object.integer("serving", event.serving)
+        object.integer("waiting", event.waiting)
+        object.integer("admit_per_tick", event.admitPerTick)
+        object.string("opens_at", event.opensAt.map(Timestamp.format))
+        object.string("closes_at", event.closesAt.map(Timestamp.format))
+        object.string("created_at", Timestamp.format(event.createdAt))
+        return object.json
     }
 
-    func encode(to encoder: any Encoder) throws {
-        var container = encoder.container(keyedBy: CodingKeys.self)
-        try container.encode(event.id, forKey: .id)
-        try container.encode(event.name, forKey: .name)
-        try container.encode(event.prizes, forKey: .prizes)
-        try container.encode(event.mode, forKey: .mode)
-        try container.encode(event.state(at: now), forKey: .state)
-        try container.encode(event.entries, forKey: .entries)
-        try container.encode(event.awarded, forKey: .awarded)
-        try container.encode(event.remaining, forKey: .remaining)
-        try container.encode(event.serving, forKey: .serving)
-        try container.encode(event.waiting, forKey: .waiting)
-        try container.encode(event.admitPerTick, forKey: .admitPerTick)
-        try container.encode(event.opensAt.map(Timestamp.format), forKey: .opensAt)
-        try container.encode(event.closesAt.map(Timestamp.format), forKey: .closesAt)
-        try container.encode(Timestamp.format(event.createdAt), forKey: .createdAt)
+    static func response(_ event: Event, now: Int64, status: HTTPResponse.Status = .ok) -> Response {
+        .json(render(event, now: now), status: status)
     }
 }
 

@@ -36,6 +36,11 @@ extension FirstComeError: HTTPResponseError {
 
     /// `{"error":{"code":"…","message":"…"}}`
     var jsonBody: String {
-        "{\"error\":{\"code\":\(JSONText.quote(code)),\"message\":\(JSONText.quote(message))}}"
+        var error = JSONObject()
+        error.string("code", code)
+        error.string("message", message)
+        var body = JSONObject()
+        body.raw("error", error.json)
+        return body.json
     }
 }

@@ -6,9 +6,7 @@ struct SystemController<Context: RequestContext> {
     func routes(_ router: Router<Context>) {
         // The application is only built after the database is open and migrated.
         router.get("healthz") { _, _ in
-            Response(
-                status: .ok, headers: [.contentType: "application/json; charset=utf-8"],
-                body: .init(byteBuffer: ByteBuffer(string: "{\"status\":\"ok\"}")))
+            Response.json("{\"status\":\"ok\"}")
         }
         router.get("openapi.yaml") { _, _ in
             Response(
