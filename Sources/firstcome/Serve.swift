@@ -31,6 +31,9 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "full: survive power loss (synchronous=FULL); normal: survive a process crash only, faster (env FIRSTCOME_DURABILITY; default full).")
     var durability: String?
 
+    @Option(help: "How long a write waits for a database locked by another process before answering 503 storage_busy (env FIRSTCOME_BUSY_TIMEOUT_MS; default 5000).")
+    var busyTimeoutMs: Int?
+
     @Option(help: "trace, debug, info, notice, warning, error or critical (env FIRSTCOME_LOG_LEVEL; default info).")
     var logLevel: Logger.Level?
 
@@ -40,16 +43,21 @@ struct Serve: AsyncParsableCommand {
         let db = try setting(db, env: "FIRSTCOME_DB", default: "./firstcome.sqlite") { $0 }
         let tickMs = try setting(tickMs, env: "FIRSTCOME_TICK_MS", default: 1000) { Int($0) }
         let durabilityName = try setting(durability, env: "FIRSTCOME_DURABILITY", default: "full") { $0 }
+        let busyMs = try setting(busyTimeoutMs, env: "FIRSTCOME_BUSY_TIMEOUT_MS", default: 5000) { Int($0) }
         let level = try setting(logLevel, env: "FIRSTCOME_LOG_LEVEL", default: .info) { Logger.Level(rawValue: $0) }
         guard (0...65535).contains(port) else { throw ValidationError("--port must be 0 to 65535") }
         guard (10...3_600_000).contains(tickMs) else { throw ValidationError("--tick-ms must be 10 to 3600000") }
+        guard (0...600_000).contains(busyMs) else { throw ValidationError("--busy-timeout-ms must be 0 to 600000") }
         guard let durability = Durability(rawValue: durabilityName) else {
             throw ValidationError("--durability must be 'full' or 'normal'")
         }
         bootstrapLogging(level: level)
         let logger = Logger(label: "firstcome")
 
-        let pool = try orExit { try FirstComeDatabase.open(path: db, durability: durability, logger: logger) }
+        let lock = try orExit { try DatabaseLock(databasePath: db) }
+        let pool = try orExit {
+            try FirstComeDatabase.open(path: db, durability: durability, busyTimeout: .milliseconds(busyMs), logger: logger)
+        }
         let explicitToken = try setting(adminToken, env: "FIRSTCOME_ADMIN_TOKEN", default: nil) { $0 }
         let (token, source) = try orExit { try AdminToken.resolve(explicit: explicitToken, databasePath: db) }
         if case .file(let path, let created) = source {
@@ -61,5 +69,8 @@ struct Serve: AsyncParsableCommand {
             logger.notice("listening on http://\(host):\(boundPort)")
         }
         try await app.runService()
+        try pool.close()
+        withExtendedLifetime(lock) {}
+        logger.notice("stopped")
     }
 }

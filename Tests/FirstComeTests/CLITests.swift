@@ -33,7 +33,7 @@ struct CLITests {
         let migrate = try Binary.run(["migrate", "--db", database.path])
         #expect(migrate.status == 0 && migrate.out.contains("0001_initial"))
 
-        let server = try ServerProcess(database: database.path, extra: ["--admin-token", "cli-token"])
+        let server = try ServerProcess(database: database.path, adminToken: "cli-token")
         let base = "http://127.0.0.1:\(server.port)"
         let api = DemoAPI(base: base, adminToken: "cli-token")
         try await api.createEvent(id: "cli", prizes: 3)
@@ -65,7 +65,7 @@ struct CLITests {
     func generatedToken() throws {
         let database = try TemporaryDatabase()
         defer { database.remove() }
-        let server = try ServerProcess(database: database.path)
+        let server = try ServerProcess(database: database.path, adminToken: "")
         let path = AdminToken.filePath(forDatabase: database.path)
         let attributes = try FileManager.default.attributesOfItem(atPath: path)
         #expect((attributes[.posixPermissions] as? Int) == 0o600)

@@ -32,15 +32,31 @@ enum Binary {
     }
 }
 
+extension Binary {
+    /// Runs a shell command; returns its exit status.
+    static func shell(_ command: String) throws -> Int32 {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/bin/sh")
+        process.arguments = ["-c", command]
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        process.waitUntilExit()
+        return process.terminationStatus
+    }
+}
+
 /// A `firstcome serve` child process on 127.0.0.1 with a free port.
 final class ServerProcess: @unchecked Sendable {
     let process = Process()
     let port: Int
+    /// What the server logged up to "listening on".
+    let startupLog: String
     private let errors: Pipe
 
-    init(database: String, extra: [String] = []) throws {
+    init(database: String, adminToken: String = testAdminToken, extra: [String] = []) throws {
         process.executableURL = Binary.url
-        process.arguments = ["serve", "--host", "127.0.0.1", "--port", "0", "--db", database, "--tick-ms", "50"] + extra
+        process.arguments = ["serve", "--host", "127.0.0.1", "--port", "0", "--db", database, "--tick-ms", "50", "--admin-token", adminToken] + extra
         errors = Pipe()
         process.standardError = errors
         process.standardOutput = FileHandle.nullDevice
@@ -61,6 +77,7 @@ final class ServerProcess: @unchecked Sendable {
             throw ServerProcessError(output: seen)
         }
         port = found
+        startupLog = seen
         // Keep draining stderr so the child never blocks on a full pipe.
         errors.fileHandleForReading.readabilityHandler = { handle in _ = handle.availableData }
     }
@@ -72,6 +89,8 @@ final class ServerProcess: @unchecked Sendable {
         errors.fileHandleForReading.readabilityHandler = nil
         return process.terminationStatus
     }
+
+    var baseURL: String { "http://127.0.0.1:\(port)" }
 
     deinit {
         if process.isRunning {

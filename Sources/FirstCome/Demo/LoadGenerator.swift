@@ -100,14 +100,6 @@ public struct LatencySummary: Sendable {
     }
 }
 
-extension Duration {
-    /// Milliseconds as a Double, for reports.
-    public var milliseconds: Double {
-        let (seconds, attoseconds) = components
-        return Double(seconds) * 1000 + Double(attoseconds) / 1e15
-    }
-}
-
 /// A shared counter for the load tasks.
 final class Counter: Sendable {
     private let value = Atomic<Int>(0)

@@ -21,6 +21,14 @@ public enum FirstComeError: Error, Equatable, Sendable {
 }
 
 extension FirstComeError {
+    /// Whether the database, not the request, is at fault (answered with 503).
+    public var isStorageFault: Bool {
+        switch self {
+        case .storageBusy, .storageUnavailable: true
+        default: false
+        }
+    }
+
     /// Stable machine-readable code for the JSON error body.
     public var code: String {
         switch self {

@@ -80,6 +80,13 @@ public final class GroupCommitter: Sendable {
             let results = try await store.submit(batch.map(\.submission), now: clock())
             for (waiter, result) in zip(batch, results) { waiter.continuation.resume(returning: result) }
         } catch {
+            // Storage faults (busy, disk full, read-only) hit every submission alike:
+            // answer them all at once instead of retrying into the same fault.
+            if let failure = error as? FirstComeError, failure.isStorageFault || batch.count == 1 {
+                if !failure.isStorageFault { logger.error("submission failed", metadata: ["error": "\(error)"]) }
+                for waiter in batch { waiter.continuation.resume(throwing: failure) }
+                return
+            }
             guard batch.count > 1 else {
                 logger.error("submission failed", metadata: ["error": "\(error)"])
                 batch[0].continuation.resume(throwing: error)

@@ -1,0 +1,46 @@
+import ArgumentParser
+import FirstCome
+
+struct BackupCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "backup",
+        abstract: "Copy a database to a new file with SQLite's online backup.",
+        discussion: "Safe while a server runs: the copy is one consistent snapshot, checked with quick_check.")
+
+    @Option(help: "SQLite database file to copy (env FIRSTCOME_DB; default ./firstcome.sqlite).")
+    var db: String?
+
+    @Option(help: "The backup file to create.")
+    var to: String
+
+    @Flag(help: "Replace the backup file if it exists.")
+    var force = false
+
+    func run() async throws {
+        let db = try setting(db, env: "FIRSTCOME_DB", default: "./firstcome.sqlite") { $0 }
+        let summary = try orExit { try Backup.backup(source: db, to: to, overwrite: force) }
+        print("backed up \(db) to \(to): \(summary.events) events, \(summary.entries) entries")
+    }
+}
+
+struct RestoreCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "restore",
+        abstract: "Replace a database with a backup.",
+        discussion: "Refuses while a server uses the database, and refuses to replace an existing file without --force.")
+
+    @Option(help: "The backup file to restore from.")
+    var from: String
+
+    @Option(help: "The database file to write (env FIRSTCOME_DB; default ./firstcome.sqlite).")
+    var db: String?
+
+    @Flag(help: "Replace the database file if it exists.")
+    var force = false
+
+    func run() async throws {
+        let db = try setting(db, env: "FIRSTCOME_DB", default: "./firstcome.sqlite") { $0 }
+        let summary = try orExit { try Backup.restore(from: from, to: db, overwrite: force) }
+        print("restored \(db) from \(from): \(summary.events) events, \(summary.entries) entries")
+    }
+}

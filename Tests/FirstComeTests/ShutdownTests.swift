@@ -1,0 +1,65 @@
+import AsyncHTTPClient
+import Foundation
+import GRDB
+import Testing
+
+@testable import FirstCome
+
+@Suite("Graceful shutdown", .serialized)
+struct ShutdownTests {
+    /// Holds the write lock of a database from another connection, like a stuck process.
+    static func holdWriteLock(_ path: String) throws -> DatabaseQueue {
+        var config = Configuration()
+        config.allowsUnsafeTransactions = true
+        let queue = try DatabaseQueue(path: path, configuration: config)
+        try queue.writeWithoutTransaction { db in try db.execute(sql: "BEGIN IMMEDIATE") }
+        return queue
+    }
+
+    @Test("SIGTERM finishes accepted requests (reply after commit), refuses new connections, exits 0")
+    func sigtermDrains() async throws {
+        let database = try TemporaryDatabase()
+        defer { database.remove() }
+        let server = try ServerProcess(database: database.path, extra: ["--busy-timeout-ms", "20000"])
+        let base = server.baseURL
+        try await DemoAPI(base: base, adminToken: testAdminToken).createEvent(id: "bye", prizes: 5)
+
+        // Requests pile up behind a lock held elsewhere: they are accepted but not yet committed.
+        let blocker = try Self.holdWriteLock(database.path)
+        let submitters = Submitters()
+        let load = Task { await submitters.run(baseURL: base, event: "bye", workers: 8, prefix: "t", limitPerWorker: 1) }
+        try await Task.sleep(for: .milliseconds(500))
+        #expect(submitters.acknowledged.isEmpty)
+
+        kill(server.process.processIdentifier, SIGTERM)
+        try await Task.sleep(for: .milliseconds(500))
+        #expect(server.process.isRunning, "the server waits for the requests it accepted")
+        let late = HTTPClient(eventLoopGroupProvider: .singleton)
+        await #expect(throws: (any Error).self, "new connections are refused while draining") {
+            _ = try await late.execute(HTTPClientRequest(url: "\(base)/healthz"), timeout: .seconds(2))
+        }
+        try await late.shutdown()
+
+        try await blocker.writeWithoutTransaction { db in try db.execute(sql: "COMMIT") }
+        try blocker.close()
+        await load.value
+        #expect(server.stop() == 0)
+        #expect(submitters.acknowledged.count == 8, "every accepted request got its reply")
+
+        let pool = try FirstComeDatabase.openForReading(path: database.path)
+        let users = try await pool.read { db in try String.fetchAll(db, sql: "SELECT user FROM entries ORDER BY seq") }
+        #expect(Set(users) == Set(submitters.acknowledged.keys))
+        try pool.close()
+    }
+
+    @Test("a second server on the same database is refused")
+    func secondServerRefused() throws {
+        let database = try TemporaryDatabase()
+        defer { database.remove() }
+        let server = try ServerProcess(database: database.path)
+        let second = try Binary.run(["serve", "--port", "0", "--db", database.path, "--admin-token", "x"])
+        #expect(second.status == 1)
+        #expect(second.err.contains("in use by a running firstcome server"))
+        #expect(server.stop() == 0)
+    }
+}
