@@ -31,15 +31,17 @@ public struct FirstComeServices: Sendable {
     public let store: any EntryStore
     public let committer: GroupCommitter
     public let scheduler: AwardScheduler
+    public let metrics: FirstComeMetrics
 }
 
 /// Builds the HTTP application on an open, migrated database pool. The award
 /// scheduler runs as a service of the application.
 public func buildApplication(
     settings: AppSettings, pool: DatabasePool, logger: Logger = Logger(label: "firstcome"),
+    metrics: FirstComeMetrics = FirstComeMetrics(),
     onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }
 ) -> some ApplicationProtocol {
-    let services = makeServices(settings: settings, pool: pool, logger: logger)
+    let services = makeServices(settings: settings, pool: pool, logger: logger, metrics: metrics)
     var app = Application(
         router: buildRouter(settings: settings, services: services),
         configuration: .init(address: .hostname(settings.host, port: settings.port), serverName: "firstcome"),
@@ -50,7 +52,9 @@ public func buildApplication(
 }
 
 /// The store, group committer and scheduler of one service instance.
-public func makeServices(settings: AppSettings, pool: DatabasePool, logger: Logger) -> FirstComeServices {
+public func makeServices(
+    settings: AppSettings, pool: DatabasePool, logger: Logger, metrics: FirstComeMetrics = FirstComeMetrics()
+) -> FirstComeServices {
     let store = SQLiteEntryStore(pool: pool)
     var commitLogger = logger
     commitLogger[metadataKey: "component"] = "commit"
@@ -58,18 +62,21 @@ public func makeServices(settings: AppSettings, pool: DatabasePool, logger: Logg
     schedulerLogger[metadataKey: "component"] = "scheduler"
     return FirstComeServices(
         store: store,
-        committer: GroupCommitter(store: store, maxBatch: settings.maxBatch, logger: commitLogger),
-        scheduler: AwardScheduler(store: store, interval: settings.tickInterval, logger: schedulerLogger))
+        committer: GroupCommitter(store: store, maxBatch: settings.maxBatch, logger: commitLogger, metrics: metrics),
+        scheduler: AwardScheduler(store: store, interval: settings.tickInterval, logger: schedulerLogger, metrics: metrics),
+        metrics: metrics)
 }
 
 /// The router with every route and the error mapping.
 public func buildRouter(settings: AppSettings, services: FirstComeServices) -> Router<BasicRequestContext> {
     let router = Router(context: BasicRequestContext.self)
+    router.add(middleware: MetricsMiddleware(metrics: services.metrics))
     router.add(middleware: ErrorMiddleware())
-    SystemController().routes(router)
+    SystemController(store: services.store, metrics: services.metrics).routes(router)
 
     let events = EventController<BasicRequestContext>(store: services.store, clock: Timestamp.now)
-    let entries = EntryController<BasicRequestContext>(committer: services.committer, store: services.store)
+    let entries = EntryController<BasicRequestContext>(
+        committer: services.committer, store: services.store, metrics: services.metrics)
     let audit = AuditController<BasicRequestContext>(store: services.store)
 
     let publicEvents = RouteCollection(context: BasicRequestContext.self)

@@ -2,6 +2,8 @@ import ArgumentParser
 import FirstCome
 import Foundation
 import Logging
+import Metrics
+import Prometheus
 import ServiceLifecycle
 
 struct Serve: AsyncParsableCommand {
@@ -65,7 +67,9 @@ struct Serve: AsyncParsableCommand {
         }
         logger.notice("database \(db) (durability \(durability.rawValue)), award tick \(tickMs) ms")
         let settings = AppSettings(host: host, port: port, adminToken: token, tickInterval: .milliseconds(tickMs))
-        let app = buildApplication(settings: settings, pool: pool, logger: logger) { boundPort in
+        let metrics = FirstComeMetrics()
+        MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: metrics.registry))
+        let app = buildApplication(settings: settings, pool: pool, logger: logger, metrics: metrics) { boundPort in
             logger.notice("listening on http://\(host):\(boundPort)")
         }
         try await app.runService()

@@ -5,6 +5,7 @@ import Hummingbird
 struct EntryController<Context: RequestContext> {
     let committer: GroupCommitter
     let store: any EntryStore
+    let metrics: FirstComeMetrics
 
     /// Body of `POST /v1/events/{id}/entries`.
     struct SubmitRequest: Decodable {
@@ -50,12 +51,24 @@ struct EntryController<Context: RequestContext> {
         routes.post(":id/entries") { request, context in
             let id = try context.parameters.require("id")
             let body = try await JSONBody.decode(SubmitRequest.self, from: request)
-            switch try await committer.submit(Submission(event: id, user: body.user, payload: body.payload)) {
+            let result: SubmitResult
+            do {
+                result = try await committer.submit(Submission(event: id, user: body.user, payload: body.payload))
+            } catch let error as FirstComeError {
+                // Storage faults are counted without an event: the id is the caller's.
+                metrics.recordSubmission(event: "", result: error.code)
+                throw error
+            }
+            switch result {
             case .created(let entry):
+                metrics.recordSubmission(event: id, result: "created")
                 return Response.json(Self.render(entry, includeToken: true), status: .created)
             case .existing(let entry):
+                metrics.recordSubmission(event: id, result: "existing")
                 return Response.json(Self.render(entry, includeToken: true))
             case .rejected(let error):
+                // Unknown events are not counted: their ids come from the caller.
+                if case .eventNotFound = error {} else { metrics.recordSubmission(event: id, result: error.code) }
                 throw error
             }
         }

@@ -1,9 +1,18 @@
 import Hummingbird
 
-/// Health check and the API description.
+/// Health check, metrics and the API description.
 struct SystemController<Context: RequestContext> {
-    /// `GET /healthz`, `GET /openapi.yaml`
+    let store: any EntryStore
+    let metrics: FirstComeMetrics
+
+    /// `GET /healthz`, `GET /metrics`, `GET /openapi.yaml`
     func routes(_ router: Router<Context>) {
+        router.get("metrics") { _, _ in
+            metrics.update(events: try await store.listEvents())
+            return Response(
+                status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
+                body: .init(byteBuffer: ByteBuffer(string: metrics.render())))
+        }
         // The application is only built after the database is open and migrated.
         router.get("healthz") { _, _ in
             Response.json("{\"status\":\"ok\"}")

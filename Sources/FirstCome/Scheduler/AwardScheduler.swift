@@ -12,11 +12,14 @@ public struct AwardScheduler: Service {
     let chunk: Int64
     let clock: @Sendable () -> Int64
     let logger: Logger
+    let metrics: FirstComeMetrics?
 
     public init(
         store: any EntryStore, interval: Duration = .seconds(1), chunk: Int64 = 20_000,
-        clock: @escaping @Sendable () -> Int64 = Timestamp.now, logger: Logger = Logger(label: "firstcome.scheduler")
+        clock: @escaping @Sendable () -> Int64 = Timestamp.now, logger: Logger = Logger(label: "firstcome.scheduler"),
+        metrics: FirstComeMetrics? = nil
     ) {
+        self.metrics = metrics
         self.store = store
         self.interval = interval
         self.chunk = max(1, chunk)
@@ -45,6 +48,8 @@ public struct AwardScheduler: Service {
     /// `admit_per_tick` decisions (all of them without a limit).
     @discardableResult
     public func tick() async throws -> [AwardStep] {
+        let start = ContinuousClock.now
+        defer { metrics?.recordTick(ContinuousClock.now - start) }
         var quotas: [String: Int64] = [:]
         var order: [String] = []
         for event in try await store.eventsWithWaitingEntries() {

@@ -17,6 +17,8 @@ public protocol EntryStore: Sendable {
     func winners(event: String, after: Int64, limit: Int) async throws -> [Winner]
     /// Every entry of an event with seq > `after`, in seq order, and the event.
     func auditEntries(event: String, after: Int64, limit: Int) async throws -> (Event, [AuditEntry])
+    /// Every event, in creation order.
+    func listEvents() async throws -> [Event]
     /// Events that have entries waiting for a decision.
     func eventsWithWaitingEntries() async throws -> [Event]
     /// Decides up to `limit` waiting entries of one event in seq order (one transaction).

@@ -20,6 +20,7 @@ public final class GroupCommitter: Sendable {
     private let maxBatch: Int
     private let clock: @Sendable () -> Int64
     private let logger: Logger
+    private let metrics: FirstComeMetrics?
     private let state = Mutex(State())
 
     /// - Parameters:
@@ -27,8 +28,9 @@ public final class GroupCommitter: Sendable {
     ///   - clock: milliseconds since 1970, stamped on each batch.
     public init(
         store: any EntryStore, maxBatch: Int = 2048, clock: @escaping @Sendable () -> Int64 = Timestamp.now,
-        logger: Logger = Logger(label: "firstcome.commit")
+        logger: Logger = Logger(label: "firstcome.commit"), metrics: FirstComeMetrics? = nil
     ) {
+        self.metrics = metrics
         self.store = store
         self.maxBatch = max(1, maxBatch)
         self.clock = clock
@@ -77,7 +79,9 @@ public final class GroupCommitter: Sendable {
 
     private func commit(_ batch: [Waiter]) async {
         do {
+            let start = ContinuousClock.now
             let results = try await store.submit(batch.map(\.submission), now: clock())
+            metrics?.recordCommit(batchSize: batch.count, duration: ContinuousClock.now - start)
             for (waiter, result) in zip(batch, results) { waiter.continuation.resume(returning: result) }
         } catch {
             // Storage faults (busy, disk full, read-only) hit every submission alike:

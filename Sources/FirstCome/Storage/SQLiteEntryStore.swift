@@ -124,6 +124,14 @@ public struct SQLiteEntryStore: EntryStore {
         }
     }
 
+    public func listEvents() async throws -> [Event] {
+        try await StorageErrors.translating {
+            try await pool.read { db in
+                try Row.fetchAll(db.cachedStatement(sql: "SELECT \(EventRow.columns) FROM events ORDER BY key")).map(EventRow.decode)
+            }
+        }
+    }
+
     public func eventsWithWaitingEntries() async throws -> [Event] {
         try await StorageErrors.translating {
             try await pool.read { db in

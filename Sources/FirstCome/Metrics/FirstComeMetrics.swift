@@ -1,0 +1,87 @@
+import Prometheus
+
+/// The service's Prometheus metrics, kept in one registry per application so
+/// tests stay independent. `GET /metrics` renders it in the text format.
+public final class FirstComeMetrics: Sendable {
+    /// The registry behind `GET /metrics`; the executable also routes swift-metrics into it.
+    public let registry: PrometheusCollectorRegistry
+
+    private let tickDuration: DurationHistogram
+    private let commitDuration: DurationHistogram
+    private let batchSize: ValueHistogram
+
+    static let latencyBuckets: [Duration] = [
+        .microseconds(100), .microseconds(250), .microseconds(500), .milliseconds(1), .milliseconds(2),
+        .milliseconds(5), .milliseconds(10), .milliseconds(25), .milliseconds(50), .milliseconds(100),
+        .milliseconds(250), .milliseconds(500), .seconds(1), .seconds(2.5), .seconds(5),
+    ]
+
+    public init(registry: PrometheusCollectorRegistry = PrometheusCollectorRegistry()) {
+        self.registry = registry
+        tickDuration = registry.makeDurationHistogram(
+            descriptor: Self.name("scheduler_tick", unit: "seconds", help: "Duration of one award scheduler tick."),
+            labels: [], buckets: Self.latencyBuckets)
+        commitDuration = registry.makeDurationHistogram(
+            descriptor: Self.name("commit", unit: "seconds", help: "Duration of one group-commit transaction."),
+            labels: [], buckets: Self.latencyBuckets)
+        batchSize = registry.makeValueHistogram(
+            descriptor: Self.name("commit_batch_size", unit: "entries", help: "Submissions per group-commit transaction."),
+            labels: [], buckets: [1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024, 2048])
+    }
+
+    static func name(_ metric: String, unit: String, help: String) -> MetricNameDescriptor {
+        MetricNameDescriptor(namespace: "firstcome", metricName: metric, unitName: unit, helpText: help)
+    }
+
+    /// One HTTP request answered.
+    func recordRequest(route: String, method: String, status: Int, duration: Duration) {
+        registry.makeCounter(
+            descriptor: Self.name("http_requests", unit: "total", help: "HTTP requests by route, method and status."),
+            labels: [("route", route), ("method", method), ("status", String(status))]
+        ).increment()
+        registry.makeDurationHistogram(
+            descriptor: Self.name("http_request_duration", unit: "seconds", help: "HTTP request latency by route and method."),
+            labels: [("route", route), ("method", method)], buckets: Self.latencyBuckets
+        ).record(duration)
+    }
+
+    /// One submission's outcome: created, existing, or an error code.
+    func recordSubmission(event: String, result: String) {
+        registry.makeCounter(
+            descriptor: Self.name("submissions", unit: "total", help: "Submissions by event and result."),
+            labels: [("event", event), ("result", result)]
+        ).increment()
+    }
+
+    func recordCommit(batchSize size: Int, duration: Duration) {
+        batchSize.record(Double(size))
+        commitDuration.record(duration)
+    }
+
+    func recordTick(_ duration: Duration) {
+        tickDuration.record(duration)
+    }
+
+    /// Sets the per-event gauges from the events as stored.
+    func update(events: [Event]) {
+        for event in events {
+            registry.makeGauge(
+                descriptor: Self.name("waiting", unit: "entries", help: "Entries waiting for a decision, by event."),
+                labels: [("event", event.id)]
+            ).set(to: Double(event.waiting))
+            registry.makeGauge(
+                descriptor: Self.name("awarded", unit: "prizes", help: "Prizes awarded, by event."),
+                labels: [("event", event.id)]
+            ).set(to: Double(event.awarded))
+            registry.makeGauge(
+                descriptor: Self.name("entries", unit: "total", help: "Entries recorded, by event."),
+                labels: [("event", event.id)]
+            ).set(to: Double(event.entries))
+        }
+    }
+
+    /// The Prometheus text exposition of every metric.
+    public func render() -> String {
+        registry.emitToString()
+    }
+}
