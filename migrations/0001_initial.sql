@@ -26,7 +26,6 @@ CREATE TABLE entries (
     event_key   INTEGER NOT NULL REFERENCES events(key),
     seq         INTEGER NOT NULL CHECK (seq >= 1),
     user        TEXT    NOT NULL CHECK (length(user) BETWEEN 1 AND 512),
-    token       TEXT    NOT NULL,
     payload     TEXT,
     status      TEXT    NOT NULL DEFAULT 'waiting' CHECK (status IN ('waiting', 'won')),
     created_at  INTEGER NOT NULL,
@@ -35,8 +34,15 @@ CREATE TABLE entries (
 ) WITHOUT ROWID;
 
 CREATE UNIQUE INDEX entries_by_user ON entries(event_key, user);
-CREATE UNIQUE INDEX entries_by_token ON entries(token);
 CREATE INDEX entries_winners ON entries(event_key, seq) WHERE status = 'won';
+
+-- Entrant tokens are (event key, seq, HMAC-SHA256 of both under this key): a
+-- token proves itself without a lookup, and a backup keeps its tokens valid.
+CREATE TABLE secrets (
+    name   TEXT PRIMARY KEY,
+    value  BLOB NOT NULL CHECK (length(value) >= 32)
+) WITHOUT ROWID;
+INSERT INTO secrets (name, value) VALUES ('token_key', randomblob(32));
 
 -- One row per scheduler step: seqs first_seq..last_seq were decided at decided_at.
 CREATE TABLE decisions (

@@ -40,8 +40,8 @@ public func buildApplication(
     settings: AppSettings, pool: DatabasePool, logger: Logger = Logger(label: "firstcome"),
     metrics: FirstComeMetrics = FirstComeMetrics(),
     onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }
-) -> some ApplicationProtocol {
-    let services = makeServices(settings: settings, pool: pool, logger: logger, metrics: metrics)
+) throws -> some ApplicationProtocol {
+    let services = try makeServices(settings: settings, pool: pool, logger: logger, metrics: metrics)
     var app = Application(
         router: buildRouter(settings: settings, services: services),
         configuration: .init(address: .hostname(settings.host, port: settings.port), serverName: "firstcome"),
@@ -54,8 +54,8 @@ public func buildApplication(
 /// The store, group committer and scheduler of one service instance.
 public func makeServices(
     settings: AppSettings, pool: DatabasePool, logger: Logger, metrics: FirstComeMetrics = FirstComeMetrics()
-) -> FirstComeServices {
-    let store = SQLiteEntryStore(pool: pool)
+) throws -> FirstComeServices {
+    let store = try SQLiteEntryStore(pool: pool)
     var commitLogger = logger
     commitLogger[metadataKey: "component"] = "commit"
     var schedulerLogger = logger

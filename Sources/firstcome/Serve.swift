@@ -69,7 +69,7 @@ struct Serve: AsyncParsableCommand {
         let settings = AppSettings(host: host, port: port, adminToken: token, tickInterval: .milliseconds(tickMs))
         let metrics = FirstComeMetrics()
         MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: metrics.registry))
-        let app = buildApplication(settings: settings, pool: pool, logger: logger, metrics: metrics) { boundPort in
+        let app = try buildApplication(settings: settings, pool: pool, logger: logger, metrics: metrics) { boundPort in
             logger.notice("listening on http://\(host):\(boundPort)")
         }
         try await app.runService()

@@ -21,7 +21,7 @@ struct Winners: AsyncParsableCommand {
             throw ValidationError("--format must be csv or json")
         }
         let pool = try orExit { try FirstComeDatabase.openForReading(path: db) }
-        let store = SQLiteEntryStore(pool: pool)
+        let store = try SQLiteEntryStore(pool: pool)
         do {
             _ = try await store.event(id: event)
             try await WinnersExport.write(store: store, event: event, format: format) { print($0, terminator: "") }

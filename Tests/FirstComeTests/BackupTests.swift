@@ -60,9 +60,10 @@ struct BackupTests {
     func entries(_ path: String) async throws -> [Stored] {
         let pool = try FirstComeDatabase.openForReading(path: path)
         defer { try? pool.close() }
+        let store = try SQLiteEntryStore(pool: pool)
         return try await pool.read { db in
-            try Row.fetchAll(db, sql: "SELECT seq, user, token FROM entries ORDER BY seq").map {
-                Stored(seq: $0["seq"], user: $0["user"], token: $0["token"])
+            try Row.fetchAll(db, sql: "SELECT event_key, seq, user FROM entries ORDER BY seq").map {
+                Stored(seq: $0["seq"], user: $0["user"], token: store.token(eventKey: $0["event_key"], seq: $0["seq"]))
             }
         }
     }

@@ -81,6 +81,6 @@ struct CLITests {
         try Data("this is not sqlite, just text that is long enough to look like a header".utf8).write(to: URL(fileURLWithPath: database.path))
         let result = try Binary.run(["migrate", "--db", database.path])
         #expect(result.status == 1)
-        #expect(result.err.contains("not a usable firstcome database"))
+        #expect(result.err.contains("not a database") && result.err.split(separator: "\n").count == 1)
     }
 }

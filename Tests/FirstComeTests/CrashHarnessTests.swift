@@ -52,11 +52,14 @@ struct CrashHarnessTests {
     func verify(database path: String, acknowledged: [String: Submitters.Ack], prizes: Int64, drained: Bool) async throws -> Figures {
         let pool = try FirstComeDatabase.open(path: path)
         defer { try? pool.close() }
+        let store = try SQLiteEntryStore(pool: pool)
         let rows = try await pool.read { db in
-            try Row.fetchAll(db, sql: "SELECT user, seq, token, status FROM entries ORDER BY seq")
+            try Row.fetchAll(db, sql: "SELECT event_key, user, seq, status FROM entries ORDER BY seq")
         }
         var stored: [String: Submitters.Ack] = [:]
-        for row in rows { stored[row["user"]] = Submitters.Ack(seq: row["seq"], token: row["token"]) }
+        for row in rows {
+            stored[row["user"]] = Submitters.Ack(seq: row["seq"], token: store.token(eventKey: row["event_key"], seq: row["seq"]))
+        }
         var figures = Figures(stored: rows.count)
         for (user, ack) in acknowledged where stored[user] != ack {
             figures.lost += 1
@@ -64,7 +67,7 @@ struct CrashHarnessTests {
         }
         #expect(stored.count == rows.count, "no user has two entries")
         #expect(rows.map { $0["seq"] as Int64 } == Array(1...Int64(max(rows.count, 1))).prefix(rows.count).map { $0 }, "seqs are 1..max without gap")
-        let event = try await SQLiteEntryStore(pool: pool).event(id: "crash")
+        let event = try await store.event(id: "crash")
         #expect(event.entries == Int64(rows.count))
         let winners = rows.filter { ($0["status"] as String) == "won" }.map { $0["seq"] as Int64 }
         figures.winners = winners.count

@@ -62,7 +62,7 @@ struct DatabaseTests {
     @Test("audit reads work on a read-only pool while the writer is open")
     func readOnlyWhileServing() async throws {
         try await TemporaryDatabase.with { pool, database in
-            let store = SQLiteEntryStore(pool: pool)
+            let store = try SQLiteEntryStore(pool: pool)
             _ = try await store.createEvent(try NewEvent(id: "e", name: "E", prizes: 1, mode: .direct), now: 1)
             _ = try await store.submit([Submission(event: "e", user: "alice", payload: nil)], now: 2)
             let reader = try FirstComeDatabase.openForReading(path: database.path)
@@ -86,7 +86,7 @@ struct DatabaseTests {
     @Test("the audit view shows the derived status of every entry")
     func auditView() async throws {
         try await TemporaryDatabase.with { pool, _ in
-            let store = SQLiteEntryStore(pool: pool)
+            let store = try SQLiteEntryStore(pool: pool)
             _ = try await store.createEvent(try NewEvent(id: "e", name: "E", prizes: 1), now: 1)
             _ = try await store.submit((1...3).map { Submission(event: "e", user: "u\($0)", payload: nil) }, now: 2)
             _ = try await store.award(event: "e", limit: 2, now: 3)

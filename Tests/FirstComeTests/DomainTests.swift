@@ -18,14 +18,30 @@ struct DomainTests {
         }
     }
 
-    @Test("entrant tokens are 128-bit, well-formed and distinct")
+    @Test("entrant tokens name their entry, carry a 128-bit MAC and reject any change")
     func tokens() {
-        let tokens = (0..<10_000).map { _ in EntrantToken.generate() }
-        #expect(Set(tokens).count == tokens.count)
-        #expect(tokens.allSatisfy { $0.count == 22 && EntrantToken.isWellFormed($0) })
-        #expect(!EntrantToken.isWellFormed("short"))
-        #expect(!EntrantToken.isWellFormed("!!!!!!!!!!!!!!!!!!!!!!"))
-        #expect(EntrantToken.base64url([0xFB, 0xFF]) == "-_8")
+        let codec = EntrantTokens(key: Array(repeating: 7, count: 32))
+        let token = codec.token(eventKey: 3, seq: 123_456_789)
+        #expect(token.count == 32)
+        #expect(codec.verify(token)! == (3, 123_456_789))
+        #expect(codec.token(eventKey: EntrantTokens.maxEventKey, seq: EntrantTokens.maxSeq).count == 32)
+        #expect(codec.verify(codec.token(eventKey: EntrantTokens.maxEventKey, seq: EntrantTokens.maxSeq))! == (EntrantTokens.maxEventKey, EntrantTokens.maxSeq))
+        let other = EntrantTokens(key: Array(repeating: 8, count: 32))
+        #expect(other.verify(token) == nil, "another database's key does not accept it")
+        let tokens = Set((1...2000).map { codec.token(eventKey: 1, seq: Int64($0)) })
+        #expect(tokens.count == 2000)
+        // Flipping any character, or any length change, is refused.
+        let alphabet = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_")
+        for index in token.indices {
+            var altered = token
+            let replacement = alphabet.first { $0 != token[index] }!
+            altered.replaceSubrange(index...index, with: String(replacement))
+            #expect(codec.verify(altered) == nil)
+        }
+        #expect(codec.verify(token + "A") == nil && codec.verify(String(token.dropLast())) == nil)
+        #expect(codec.verify("!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!") == nil)
+        #expect(Base64URL.encode([0xFB, 0xFF]) == "-_8")
+        #expect(Base64URL.decode("-_8") == [0xFB, 0xFF])
     }
 
     @Test("event ids are slugs", arguments: ["a", "summer-drop-2026", String(repeating: "x", count: 64)])

@@ -14,7 +14,7 @@ struct FaultTests {
         let pool = try FirstComeDatabase.open(path: path, busyTimeout: .milliseconds(200))
         var logger = Logger(label: "firstcome.test")
         logger.logLevel = .critical
-        let app = buildApplication(settings: AppSettings(port: 0, adminToken: testAdminToken, tickInterval: .milliseconds(50)), pool: pool, logger: logger)
+        let app = try buildApplication(settings: AppSettings(port: 0, adminToken: testAdminToken, tickInterval: .milliseconds(50)), pool: pool, logger: logger)
         try await app.test(.live) { client in try await body(client, pool) }
         try pool.close()
     }
@@ -127,7 +127,7 @@ struct FaultTests {
         defer { database.remove() }
         do {
             let pool = try FirstComeDatabase.open(path: database.path)
-            let store = SQLiteEntryStore(pool: pool)
+            let store = try SQLiteEntryStore(pool: pool)
             _ = try await store.createEvent(try NewEvent(id: "e", name: "E", prizes: 1), now: 1)
             _ = try await store.submit((0..<2000).map { Submission(event: "e", user: "user-\($0)", payload: nil) }, now: 2)
             try await pool.writeWithoutTransaction { db in try db.execute(sql: "PRAGMA wal_checkpoint(TRUNCATE)") }

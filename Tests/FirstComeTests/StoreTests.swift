@@ -40,7 +40,7 @@ struct StoreTests {
     @Test("concurrent submissions get gapless, strictly increasing seqs")
     func gaplessSeqs() async throws {
         try await TemporaryDatabase.with { pool, _ in
-            let store = SQLiteEntryStore(pool: pool)
+            let store = try SQLiteEntryStore(pool: pool)
             try await createEvent(store, prizes: 10)
             let committer = GroupCommitter(store: store, maxBatch: 64)
             let views = try await burst(committer, count: 2000)
@@ -59,7 +59,7 @@ struct StoreTests {
     @Test("the same user racing with itself gets one entry, same seq and token")
     func duplicateRace() async throws {
         try await TemporaryDatabase.with { pool, _ in
-            let store = SQLiteEntryStore(pool: pool)
+            let store = try SQLiteEntryStore(pool: pool)
             try await createEvent(store, prizes: 1)
             let committer = GroupCommitter(store: store)
             let results = try await withThrowingTaskGroup(of: SubmitResult.self) { group in
@@ -84,7 +84,7 @@ struct StoreTests {
     @Test("exactly N winners, the first N seqs", arguments: [(Int64(1), 50), (Int64(100), 1000), (Int64(500), 120)])
     func exactlyN(prizes: Int64, entrants: Int) async throws {
         try await TemporaryDatabase.with { pool, _ in
-            let store = SQLiteEntryStore(pool: pool)
+            let store = try SQLiteEntryStore(pool: pool)
             try await createEvent(store, prizes: prizes)
             let committer = GroupCommitter(store: store)
             _ = try await burst(committer, count: entrants)
@@ -106,7 +106,7 @@ struct StoreTests {
     @Test("a tick after sold out changes nothing; later entries lose at once")
     func afterSoldOut() async throws {
         try await TemporaryDatabase.with { pool, _ in
-            let store = SQLiteEntryStore(pool: pool)
+            let store = try SQLiteEntryStore(pool: pool)
             try await createEvent(store, prizes: 3)
             let committer = GroupCommitter(store: store)
             _ = try await burst(committer, count: 10)
@@ -129,7 +129,7 @@ struct StoreTests {
     @Test("the schema itself refuses an N+1th winner and changed decisions")
     func schemaEnforcesN() async throws {
         try await TemporaryDatabase.with { pool, _ in
-            let store = SQLiteEntryStore(pool: pool)
+            let store = try SQLiteEntryStore(pool: pool)
             try await createEvent(store, prizes: 2)
             let committer = GroupCommitter(store: store)
             _ = try await burst(committer, count: 5)
@@ -153,7 +153,7 @@ struct StoreTests {
     @Test("admit_per_tick bounds each tick and keeps seq order")
     func admitPerTick() async throws {
         try await TemporaryDatabase.with { pool, _ in
-            let store = SQLiteEntryStore(pool: pool)
+            let store = try SQLiteEntryStore(pool: pool)
             try await createEvent(store, prizes: 5, admitPerTick: 2)
             let committer = GroupCommitter(store: store)
             _ = try await burst(committer, count: 9)
@@ -173,7 +173,7 @@ struct StoreTests {
     @Test("direct mode decides in the submit transaction")
     func directMode() async throws {
         try await TemporaryDatabase.with { pool, _ in
-            let store = SQLiteEntryStore(pool: pool)
+            let store = try SQLiteEntryStore(pool: pool)
             try await createEvent(store, prizes: 2, mode: .direct)
             let committer = GroupCommitter(store: store)
             let first = try await enter(committer, "a")
@@ -189,7 +189,7 @@ struct StoreTests {
     @Test("switching to direct decides the waiting entries first, in seq order")
     func switchToDirect() async throws {
         try await TemporaryDatabase.with { pool, _ in
-            let store = SQLiteEntryStore(pool: pool)
+            let store = try SQLiteEntryStore(pool: pool)
             try await createEvent(store, prizes: 3)
             let committer = GroupCommitter(store: store)
             for user in ["a", "b"] { _ = try await enter(committer, user) }
@@ -204,7 +204,7 @@ struct StoreTests {
     @Test("closing stops intake; waiting entries are still decided")
     func closing() async throws {
         try await TemporaryDatabase.with { pool, _ in
-            let store = SQLiteEntryStore(pool: pool)
+            let store = try SQLiteEntryStore(pool: pool)
             try await createEvent(store, prizes: 10)
             let committer = GroupCommitter(store: store)
             _ = try await burst(committer, count: 4)
@@ -225,7 +225,7 @@ struct StoreTests {
     @Test("closes_at and opens_at gate intake by time")
     func scheduledWindow() async throws {
         try await TemporaryDatabase.with { pool, _ in
-            let store = SQLiteEntryStore(pool: pool)
+            let store = try SQLiteEntryStore(pool: pool)
             let clock = TestClock(now)
             _ = try await store.createEvent(
                 try NewEvent(id: "w", name: "Window", prizes: 1, opensAt: now + 1000, closesAt: now + 2000), now: now)
@@ -248,7 +248,7 @@ struct StoreTests {
         defer { database.remove() }
         do {
             let pool = try FirstComeDatabase.open(path: database.path)
-            let store = SQLiteEntryStore(pool: pool)
+            let store = try SQLiteEntryStore(pool: pool)
             try await createEvent(store, prizes: 5, admitPerTick: 3)
             _ = try await burst(GroupCommitter(store: store), count: 8)
             try await AwardScheduler(store: store, clock: { now }).tick()
@@ -256,7 +256,7 @@ struct StoreTests {
             try pool.close()
         }
         let pool = try FirstComeDatabase.open(path: database.path)
-        let store = SQLiteEntryStore(pool: pool)
+        let store = try SQLiteEntryStore(pool: pool)
         let committer = GroupCommitter(store: store)
         #expect(try await enter(committer, "after-restart").seq == 9)
         let event = try await drain(AwardScheduler(store: store, clock: { now }), store)
@@ -268,7 +268,7 @@ struct StoreTests {
     @Test("a huge backlog is decided in bounded steps, a small event is not starved")
     func fairness() async throws {
         try await TemporaryDatabase.with { pool, _ in
-            let store = SQLiteEntryStore(pool: pool)
+            let store = try SQLiteEntryStore(pool: pool)
             try await createEvent(store, "big", prizes: 1000)
             try await createEvent(store, "small", prizes: 1)
             let committer = GroupCommitter(store: store)

@@ -70,7 +70,7 @@ func withLiveApp(
         var logger = Logger(label: "firstcome.test")
         logger.logLevel = .warning
         let settings = AppSettings(host: "127.0.0.1", port: 0, adminToken: testAdminToken, tickInterval: tick)
-        let app = buildApplication(settings: settings, pool: pool, logger: logger)
+        let app = try buildApplication(settings: settings, pool: pool, logger: logger)
         try await app.test(.live) { client in try await body(client, pool) }
     }
 }

@@ -50,10 +50,10 @@ public struct DemoRunner: Sendable {
 
         var logger = Logger(label: "firstcome.demo")
         logger.logLevel = .warning
-        let adminToken = EntrantToken.generate()
+        let adminToken = Base64URL.random(byteCount: 32)
         let settings = AppSettings(host: "127.0.0.1", port: 0, adminToken: adminToken, tickInterval: options.tickInterval)
         let (ports, portContinuation) = AsyncStream.makeStream(of: Int.self)
-        let app = buildApplication(settings: settings, pool: pool, logger: logger) { port in
+        let app = try buildApplication(settings: settings, pool: pool, logger: logger) { port in
             portContinuation.yield(port)
         }
         let group = ServiceGroup(configuration: .init(services: [app], logger: logger))

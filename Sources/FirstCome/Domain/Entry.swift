@@ -5,31 +5,26 @@ public enum EntryStatus: String, Codable, Sendable {
     case lost
 }
 
-/// One entrant's place in one event, as the entrant and the audit see it.
+/// One entrant's place in one event, as the entrant sees it.
 public struct EntryView: Sendable, Equatable {
     public var event: String
     public var seq: Int64
-    public var user: String
     public var token: String
     public var status: EntryStatus
     public var position: Int64
     /// Highest decided seq of the event when this view was taken.
     public var serving: Int64
-    public var createdAt: Int64
     public var decidedAt: Int64?
 
     public init(
-        event: String, seq: Int64, user: String, token: String, status: EntryStatus, position: Int64,
-        serving: Int64, createdAt: Int64, decidedAt: Int64?
+        event: String, seq: Int64, token: String, status: EntryStatus, position: Int64, serving: Int64, decidedAt: Int64?
     ) {
         self.event = event
         self.seq = seq
-        self.user = user
         self.token = token
         self.status = status
         self.position = position
         self.serving = serving
-        self.createdAt = createdAt
         self.decidedAt = decidedAt
     }
 }

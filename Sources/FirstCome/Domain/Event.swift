@@ -77,9 +77,10 @@ public struct Event: Sendable, Equatable {
         }
     }
 
-    /// The public status of the entry with `seq`, given whether it is stored as won.
-    public func status(ofSeq seq: Int64, won: Bool) -> EntryStatus {
-        if won { return .won }
+    /// The public status of the entry with `seq`. Prizes go strictly in seq order,
+    /// so the winners are exactly the seqs `1...awarded`.
+    public func status(ofSeq seq: Int64) -> EntryStatus {
+        if seq <= awarded { return .won }
         return seq <= serving ? .lost : .waiting
     }
 

@@ -4,14 +4,11 @@ public struct Submission: Sendable, Equatable {
     public var user: String
     /// Compact JSON text of the entrant's payload object, if any.
     public var payload: String?
-    /// The token this entry gets if it is new; an existing entry keeps its own.
-    public var token: String
 
-    public init(event: String, user: String, payload: String?, token: String = EntrantToken.generate()) {
+    public init(event: String, user: String, payload: String?) {
         self.event = event
         self.user = user
         self.payload = payload
-        self.token = token
     }
 }
 

@@ -1,15 +1,37 @@
+import Foundation
 import GRDB
 
 /// The SQLite (WAL) implementation of `EntryStore`.
+///
+/// Entrant polls are answered from an in-memory board of event counters that
+/// every write updates after it commits, so polling costs no database read.
+/// One store per database per process: a second writer would not see the board.
 public struct SQLiteEntryStore: EntryStore {
     let pool: DatabasePool
+    let tokens: EntrantTokens
+    let board: EventBoard
 
-    public init(pool: DatabasePool) {
+    /// Loads the token key and the event board from the database.
+    public init(pool: DatabasePool) throws {
         self.pool = pool
+        let (key, events, decisions) = try pool.read { db in
+            let key = try Data.fetchOne(db, sql: "SELECT value FROM secrets WHERE name = 'token_key'").map { [UInt8]($0) } ?? []
+            let events = try Row.fetchAll(db, sql: "SELECT \(EventRow.columns) FROM events").map(EventRow.decode)
+            let decisions = try Row.fetchAll(db, sql: "SELECT event_key, last_seq, decided_at FROM decisions ORDER BY event_key, last_seq")
+                .map { (eventKey: $0[0] as Int64, decision: EventBoard.Decision(lastSeq: $0[1], decidedAt: $0[2])) }
+            return (key, events, decisions)
+        }
+        tokens = EntrantTokens(key: key)
+        board = EventBoard(events: events, decisions: decisions)
+    }
+
+    /// The token of an entry, as its entrant received it.
+    public func token(eventKey: Int64, seq: Int64) -> String {
+        tokens.token(eventKey: eventKey, seq: seq)
     }
 
     public func createEvent(_ new: NewEvent, now: Int64) async throws -> Event {
-        try await StorageErrors.translating {
+        let event = try await StorageErrors.translating {
             try await pool.write { db in
                 if try EventRow.fetch(db, id: new.id) != nil { throw FirstComeError.eventExists(new.id) }
                 try db.execute(
@@ -18,9 +40,15 @@ public struct SQLiteEntryStore: EntryStore {
                         VALUES (?, ?, ?, ?, ?, ?, ?, ?)
                         """,
                     arguments: [new.id, new.name, new.prizes, new.mode.rawValue, new.admitPerTick, new.opensAt, new.closesAt, now])
-                return try EventRow.fetchRequired(db, id: new.id)
+                let event = try EventRow.fetchRequired(db, id: new.id)
+                guard event.key <= EntrantTokens.maxEventKey else {
+                    throw FirstComeError.invalidRequest("this database holds the most events it can")
+                }
+                return event
             }
         }
+        board.update(event)
+        return event
     }
 
     public func event(id: String) async throws -> Event {
@@ -30,7 +58,7 @@ public struct SQLiteEntryStore: EntryStore {
     }
 
     public func updateEvent(id: String, patch: EventPatch, now: Int64) async throws -> Event {
-        try await StorageErrors.translating {
+        let event = try await StorageErrors.translating {
             try await pool.write { db in
                 var event = try EventRow.fetchRequired(db, id: id)
                 if let mode = patch.mode { event.mode = mode }
@@ -53,37 +81,33 @@ public struct SQLiteEntryStore: EntryStore {
                 return event
             }
         }
+        board.update(event)
+        return event
     }
 
     public func submit(_ batch: [Submission], now: Int64) async throws -> [SubmitResult] {
-        try await StorageErrors.translating {
+        let outcome = try await StorageErrors.translating {
             try await pool.write { db in try SubmitTransaction(db: db, now: now).run(batch) }
+        }
+        for (key, event) in outcome.events { board.update(event, decision: outcome.decisions[key]) }
+        return outcome.items.map { item in
+            switch item {
+            case .rejected(let error):
+                return .rejected(error)
+            case .entry(let eventKey, let seq, let created):
+                let token = tokens.token(eventKey: eventKey, seq: seq)
+                // The board was updated above, so the entry is on it.
+                let view = board.view(eventKey: eventKey, seq: seq, token: token)!
+                return created ? .created(view) : .existing(view)
+            }
         }
     }
 
     public func entry(token: String) async throws -> EntryView {
-        guard EntrantToken.isWellFormed(token) else { throw FirstComeError.entryNotFound }
-        return try await StorageErrors.translating {
-            try await pool.read { db in
-                let statement = try db.cachedStatement(
-                    sql: """
-                        SELECT en.seq, en.user, en.status, en.created_at, en.decided_at, ev.key, ev.id, ev.serving
-                          FROM entries en JOIN events ev ON ev.key = en.event_key
-                         WHERE en.token = ?
-                        """)
-                guard let row = try Row.fetchOne(statement, arguments: [token]) else { throw FirstComeError.entryNotFound }
-                let seq: Int64 = row[0]
-                let serving: Int64 = row[7]
-                let won = (row[2] as String) == "won"
-                let status: EntryStatus = won ? .won : (seq <= serving ? .lost : .waiting)
-                var decidedAt: Int64? = row[4]
-                if status == .lost { decidedAt = try EventRow.decisionTime(db, eventKey: row[5], seq: seq) }
-                return EntryView(
-                    event: row[6], seq: seq, user: row[1], token: token, status: status,
-                    position: status == .waiting ? seq - serving - 1 : 0, serving: serving,
-                    createdAt: row[3], decidedAt: decidedAt)
-            }
+        guard let (eventKey, seq) = tokens.verify(token), let view = board.view(eventKey: eventKey, seq: seq, token: token) else {
+            throw FirstComeError.entryNotFound
         }
+        return view
     }
 
     public func winners(event id: String, after: Int64, limit: Int) async throws -> [Winner] {
@@ -108,16 +132,15 @@ public struct SQLiteEntryStore: EntryStore {
                 let event = try EventRow.fetchRequired(db, id: id)
                 let statement = try db.cachedStatement(
                     sql: """
-                        SELECT seq, user, status, created_at, decided_at, payload FROM entries
+                        SELECT seq, user, created_at, payload FROM entries
                          WHERE event_key = ? AND seq > ? ORDER BY seq LIMIT ?
                         """)
                 let rows = try Row.fetchAll(statement, arguments: [event.key, after, limit])
                 let entries = try rows.map { row -> AuditEntry in
                     let seq: Int64 = row[0]
-                    let status = event.status(ofSeq: seq, won: (row[2] as String) == "won")
-                    var decidedAt: Int64? = row[4]
-                    if status == .lost { decidedAt = try EventRow.decisionTime(db, eventKey: event.key, seq: seq) }
-                    return AuditEntry(seq: seq, user: row[1], status: status, createdAt: row[3], decidedAt: decidedAt, payload: row[5])
+                    let status = event.status(ofSeq: seq)
+                    let decidedAt = status == .waiting ? nil : try EventRow.decisionTime(db, eventKey: event.key, seq: seq)
+                    return AuditEntry(seq: seq, user: row[1], status: status, createdAt: row[2], decidedAt: decidedAt, payload: row[3])
                 }
                 return (event, entries)
             }
@@ -142,12 +165,14 @@ public struct SQLiteEntryStore: EntryStore {
     }
 
     public func award(event id: String, limit: Int64, now: Int64) async throws -> AwardStep {
-        try await StorageErrors.translating {
+        let (event, outcome) = try await StorageErrors.translating {
             try await pool.write { db in
                 var event = try EventRow.fetchRequired(db, id: id)
                 let outcome = try Award.decide(db, event: &event, limit: limit, now: now)
-                return AwardStep(event: id, decided: outcome.decided, won: outcome.won, stillWaiting: event.waiting)
+                return (event, outcome)
             }
         }
+        board.update(event, decision: outcome.decided.map { EventBoard.Decision(lastSeq: $0.upperBound, decidedAt: now) })
+        return AwardStep(event: id, decided: outcome.decided, won: outcome.won, stillWaiting: event.waiting)
     }
 }

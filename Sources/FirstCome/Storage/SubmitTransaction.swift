@@ -6,96 +6,75 @@ struct SubmitTransaction {
     let db: Database
     let now: Int64
 
-    /// What happened to a submission before the batch's decisions are known.
-    private enum Pending {
-        case created(eventID: String, seq: Int64, user: String, token: String)
-        case existing(eventID: String, seq: Int64, user: String, token: String, won: Bool, createdAt: Int64, decidedAt: Int64?)
-        case rejected(FirstComeError)
+    /// The outcome of a batch: per-submission results (in order, as `(event key,
+    /// seq, created)` or a refusal) and the events it changed, as committed.
+    struct Outcome {
+        enum Item {
+            case entry(eventKey: Int64, seq: Int64, created: Bool)
+            case rejected(FirstComeError)
+        }
+
+        var items: [Item] = []
+        var events: [Int64: Event] = [:]
+        var decisions: [Int64: EventBoard.Decision] = [:]
     }
 
-    func run(_ batch: [Submission]) throws -> [SubmitResult] {
-        var events: [String: Event] = [:]
+    func run(_ batch: [Submission]) throws -> Outcome {
+        var outcome = Outcome()
+        outcome.items.reserveCapacity(batch.count)
+        var keys: [String: Int64] = [:]
         var missing: Set<String> = []
-        var touched: [String] = []
-        var pending: [Pending] = []
-        pending.reserveCapacity(batch.count)
+        var touched: [Int64] = []
 
-        let findUser = try db.cachedStatement(
-            sql: "SELECT seq, token, status, created_at, decided_at FROM entries WHERE event_key = ? AND user = ?")
+        let findUser = try db.cachedStatement(sql: "SELECT seq FROM entries WHERE event_key = ? AND user = ?")
         let insert = try db.cachedStatement(
-            sql: "INSERT INTO entries (event_key, seq, user, token, payload, created_at) VALUES (?, ?, ?, ?, ?, ?)")
+            sql: "INSERT INTO entries (event_key, seq, user, payload, created_at) VALUES (?, ?, ?, ?, ?)")
 
         for submission in batch {
             let id = submission.event
-            if events[id] == nil && !missing.contains(id) {
-                if let event = try EventRow.fetch(db, id: id) { events[id] = event } else { missing.insert(id) }
+            if keys[id] == nil && !missing.contains(id) {
+                if let event = try EventRow.fetch(db, id: id) {
+                    keys[id] = event.key
+                    outcome.events[event.key] = event
+                } else {
+                    missing.insert(id)
+                }
             }
-            guard var event = events[id] else {
-                pending.append(.rejected(.eventNotFound(id)))
+            guard let key = keys[id], var event = outcome.events[key] else {
+                outcome.items.append(.rejected(.eventNotFound(id)))
                 continue
             }
-            if let row = try Row.fetchOne(findUser, arguments: [event.key, submission.user]) {
-                pending.append(
-                    .existing(
-                        eventID: id, seq: row[0], user: submission.user, token: row[1], won: (row[2] as String) == "won",
-                        createdAt: row[3], decidedAt: row[4]))
+            if let seq = try Int64.fetchOne(findUser, arguments: [key, submission.user]) {
+                outcome.items.append(.entry(eventKey: key, seq: seq, created: false))
                 continue
             }
             guard event.acceptsEntries(at: now) else {
-                pending.append(.rejected(.eventNotOpen(event: id, state: event.state(at: now))))
+                outcome.items.append(.rejected(.eventNotOpen(event: id, state: event.state(at: now))))
+                continue
+            }
+            guard event.entries < EntrantTokens.maxSeq else {
+                outcome.items.append(.rejected(.eventNotOpen(event: id, state: .closed)))
                 continue
             }
             event.entries += 1
-            try insert.execute(arguments: [event.key, event.entries, submission.user, submission.token, submission.payload, now])
-            if !touched.contains(id) { touched.append(id) }
-            events[id] = event
-            pending.append(.created(eventID: id, seq: event.entries, user: submission.user, token: submission.token))
+            try insert.execute(arguments: [key, event.entries, submission.user, submission.payload, now])
+            if !touched.contains(key) { touched.append(key) }
+            outcome.events[key] = event
+            outcome.items.append(.entry(eventKey: key, seq: event.entries, created: true))
         }
 
         // Persist the new counters, then decide at once where the rules say so:
         // direct mode, or an event already sold out (every new entry is lost).
-        var wonNow: [String: ClosedRange<Int64>] = [:]
-        var decidedNow: [String: ClosedRange<Int64>] = [:]
         let updateEntries = try db.cachedStatement(sql: "UPDATE events SET entries = ? WHERE key = ?")
-        for id in touched {
-            guard var event = events[id] else { continue }
-            try updateEntries.execute(arguments: [event.entries, event.key])
+        for key in touched {
+            guard var event = outcome.events[key] else { continue }
+            try updateEntries.execute(arguments: [event.entries, key])
             if event.mode == .direct || event.isSoldOut {
-                let outcome = try Award.decide(db, event: &event, limit: nil, now: now)
-                wonNow[id] = outcome.won
-                decidedNow[id] = outcome.decided
-                events[id] = event
+                let decided = try Award.decide(db, event: &event, limit: nil, now: now)
+                if let range = decided.decided { outcome.decisions[key] = EventBoard.Decision(lastSeq: range.upperBound, decidedAt: now) }
+                outcome.events[key] = event
             }
         }
-
-        return try pending.map { item in
-            switch item {
-            case .rejected(let error):
-                return .rejected(error)
-            case .created(let id, let seq, let user, let token):
-                let event = events[id]!
-                let won = wonNow[id]?.contains(seq) ?? false
-                let decided = decidedNow[id]?.contains(seq) ?? false
-                return .created(try view(event, seq: seq, user: user, token: token, won: won, createdAt: now, decidedAt: decided ? now : nil))
-            case .existing(let id, let seq, let user, let token, let storedWon, let createdAt, let decidedAt):
-                let event = events[id]!
-                let wonInBatch = wonNow[id]?.contains(seq) ?? false
-                return .existing(
-                    try view(
-                        event, seq: seq, user: user, token: token, won: storedWon || wonInBatch, createdAt: createdAt,
-                        decidedAt: wonInBatch ? now : decidedAt))
-            }
-        }
-    }
-
-    private func view(
-        _ event: Event, seq: Int64, user: String, token: String, won: Bool, createdAt: Int64, decidedAt: Int64?
-    ) throws -> EntryView {
-        let status = event.status(ofSeq: seq, won: won)
-        var decided = decidedAt
-        if status == .lost && decided == nil { decided = try EventRow.decisionTime(db, eventKey: event.key, seq: seq) }
-        return EntryView(
-            event: event.id, seq: seq, user: user, token: token, status: status, position: event.position(ofSeq: seq),
-            serving: event.serving, createdAt: createdAt, decidedAt: status == .waiting ? nil : decided)
+        return outcome
     }
 }

@@ -21,7 +21,7 @@ public enum AdminToken {
             let token = stored.trimmingCharacters(in: .whitespacesAndNewlines)
             if !token.isEmpty { return (token, .file(path, created: false)) }
         }
-        let token = EntrantToken.generate() + EntrantToken.generate()
+        let token = Base64URL.random(byteCount: 32)
         guard FileManager.default.createFile(atPath: path, contents: Data((token + "\n").utf8), attributes: [.posixPermissions: 0o600]) else {
             throw AdminTokenError(path: path)
         }

@@ -1,0 +1,60 @@
+import Synchronization
+
+/// An in-memory copy of every event's counters and decision times, updated by the
+/// store right after each commit and before any caller hears of it. Polls are
+/// answered from it without touching the database: winners are always the seq
+/// prefix `1...awarded`, so an entry's status follows from the counters alone.
+final class EventBoard: Sendable {
+    struct Decision: Sendable {
+        var lastSeq: Int64
+        var decidedAt: Int64
+    }
+
+    private struct Slot {
+        var event: Event
+        /// Sorted by `lastSeq`; each covers the seqs after the previous one.
+        var decisions: [Decision]
+    }
+
+    private let slots = Mutex<[Int64: Slot]>([:])
+
+    init(events: [Event], decisions: [(eventKey: Int64, decision: Decision)]) {
+        var table: [Int64: Slot] = [:]
+        for event in events { table[event.key] = Slot(event: event, decisions: []) }
+        for (key, decision) in decisions { table[key]?.decisions.append(decision) }
+        slots.withLock { $0 = table }
+    }
+
+    /// Replaces the stored copy of `event` (after a commit that changed it).
+    func update(_ event: Event, decision: Decision? = nil) {
+        slots.withLock { table in
+            var slot = table[event.key] ?? Slot(event: event, decisions: [])
+            slot.event = event
+            if let decision { slot.decisions.append(decision) }
+            table[event.key] = slot
+        }
+    }
+
+    /// The entry `seq` of event `eventKey` as an entrant sees it, or `nil` if there is none.
+    func view(eventKey: Int64, seq: Int64, token: String) -> EntryView? {
+        slots.withLock { table -> EntryView? in
+            guard let slot = table[eventKey], seq >= 1, seq <= slot.event.entries else { return nil }
+            let event = slot.event
+            let status = event.status(ofSeq: seq)
+            var decidedAt: Int64?
+            if status != .waiting {
+                let decisions = slot.decisions
+                var low = 0
+                var high = decisions.count
+                while low < high {
+                    let middle = (low + high) / 2
+                    if decisions[middle].lastSeq < seq { low = middle + 1 } else { high = middle }
+                }
+                decidedAt = low < decisions.count ? decisions[low].decidedAt : nil
+            }
+            return EntryView(
+                event: event.id, seq: seq, token: token, status: status, position: event.position(ofSeq: seq),
+                serving: event.serving, decidedAt: decidedAt)
+        }
+    }
+}
