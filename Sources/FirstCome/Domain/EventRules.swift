@@ -66,6 +66,7 @@ public enum EventRules {
     public static let maxPrizes: Int64 = 1_000_000
     public static let maxUserLength = 128
     public static let maxPayloadBytes = 4096
+    public static let maxPayloadDepth = 16
 
     /// Event ids are slugs: `[a-z0-9][a-z0-9-]{0,63}`.
     public static func checkID(_ id: String) throws {
@@ -89,6 +90,9 @@ public enum EventRules {
 
     /// Entrant ids: 1 to 128 characters, none of them control characters.
     public static func checkUser(_ user: String) throws {
+        // Fast path: short printable ASCII, the common case.
+        let utf8 = user.utf8
+        if !utf8.isEmpty && utf8.count <= maxUserLength && utf8.allSatisfy({ $0 >= 0x20 && $0 < 0x7F }) { return }
         guard (1...maxUserLength).contains(user.count) else {
             throw FirstComeError.invalidRequest("'user' must be 1 to \(maxUserLength) characters")
         }

@@ -1,4 +1,3 @@
-import Foundation
 import Hummingbird
 
 /// Entrant routes: submit an entry, poll it by token.
@@ -6,32 +5,6 @@ struct EntryController<Context: RequestContext> {
     let committer: GroupCommitter
     let store: any EntryStore
     let metrics: FirstComeMetrics
-
-    /// Body of `POST /v1/events/{id}/entries`.
-    struct SubmitRequest: Decodable {
-        let user: String
-        let payload: String?
-
-        enum CodingKeys: String, CodingKey, CaseIterable { case user, payload }
-
-        init(from decoder: any Decoder) throws {
-            try decoder.rejectUnknownKeys(allowed: Set(CodingKeys.allCases.map(\.rawValue)))
-            let container = try decoder.container(keyedBy: CodingKeys.self)
-            user = try container.decode(String.self, forKey: .user)
-            try EventRules.checkUser(user)
-            guard let value = try container.decodeIfPresent(JSONValue.self, forKey: .payload), value != .null else {
-                payload = nil
-                return
-            }
-            guard case .object = value else { throw FirstComeError.invalidRequest("'payload' must be a JSON object") }
-            guard value.depth <= 16 else { throw FirstComeError.invalidRequest("'payload' is nested deeper than 16 levels") }
-            let text = try value.compactText()
-            guard text.utf8.count <= EventRules.maxPayloadBytes else {
-                throw FirstComeError.payloadTooLarge("'payload' is larger than \(EventRules.maxPayloadBytes) bytes")
-            }
-            payload = text
-        }
-    }
 
     /// Reply to a submission (with the token) and to a poll (without).
     static func render(_ entry: EntryView, includeToken: Bool) -> String {
@@ -50,7 +23,7 @@ struct EntryController<Context: RequestContext> {
     func submitRoutes(_ routes: RouteCollection<Context>) {
         routes.post(":id/entries") { request, context in
             let id = try context.parameters.require("id")
-            let body = try await JSONBody.decode(SubmitRequest.self, from: request)
+            let body = try SubmitRequest.parse(try await JSONBody.bytes(from: request))
             let result: SubmitResult
             do {
                 result = try await committer.submit(Submission(event: id, user: body.user, payload: body.payload))

@@ -9,6 +9,21 @@ enum JSONBody {
     static let maxBytes = 16 * 1024
 
     static func decode<T: Decodable>(_ type: T.Type, from request: Request) async throws -> T {
+        let buffer = try await collect(request)
+        do {
+            return try JSONDecoder().decode(T.self, from: buffer)
+        } catch let error as DecodingError {
+            throw FirstComeError.invalidRequest(DecodingErrorText.describe(error))
+        }
+    }
+
+    /// The body bytes of a JSON request, after the media type and size checks.
+    static func bytes(from request: Request) async throws -> [UInt8] {
+        let buffer = try await collect(request)
+        return buffer.getBytes(at: buffer.readerIndex, length: buffer.readableBytes) ?? []
+    }
+
+    static func collect(_ request: Request) async throws -> ByteBuffer {
         guard let contentType = request.headers[.contentType], isJSON(contentType) else {
             throw FirstComeError.unsupportedMediaType("send the body as JSON with 'Content-Type: application/json'")
         }
@@ -19,11 +34,7 @@ enum JSONBody {
             throw FirstComeError.payloadTooLarge("the request body is larger than \(maxBytes) bytes")
         }
         guard buffer.readableBytes > 0 else { throw FirstComeError.invalidRequest("the request body is empty") }
-        do {
-            return try JSONDecoder().decode(T.self, from: buffer)
-        } catch let error as DecodingError {
-            throw FirstComeError.invalidRequest(DecodingErrorText.describe(error))
-        }
+        return buffer
     }
 
     static func isJSON(_ contentType: String) -> Bool {

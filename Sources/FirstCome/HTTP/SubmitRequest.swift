@@ -1,0 +1,50 @@
+/// Body of `POST /v1/events/{id}/entries`: `{"user": "...", "payload": {...}?}`.
+/// Read with `JSONScanner`: this is the hottest body of the service.
+struct SubmitRequest: Equatable {
+    let user: String
+    /// The payload object in compact form, as sent (key order kept).
+    let payload: String?
+
+    static let maxPayloadDepth = 16
+
+    static func parse(_ bytes: [UInt8]) throws -> SubmitRequest {
+        var user: String?
+        var payload: String?
+        var seen: Set<String> = []
+        var scanner = JSONScanner(bytes)
+        do {
+            try scanner.readObject { key, scanner in
+                guard seen.insert(key).inserted else { throw FirstComeError.invalidRequest("field '\(key)' appears twice") }
+                switch key {
+                case "user":
+                    guard scanner.peekValue() == UInt8(ascii: "\"") else {
+                        throw FirstComeError.invalidRequest("field 'user' must be a string")
+                    }
+                    user = try scanner.readString()
+                case "payload":
+                    if try scanner.readNull() { return }
+                    guard scanner.peekValue() == UInt8(ascii: "{") else {
+                        throw FirstComeError.invalidRequest("'payload' must be a JSON object")
+                    }
+                    var compact = [UInt8]()
+                    do {
+                        try scanner.copyValue(into: &compact, maxDepth: EventRules.maxPayloadDepth)
+                    } catch let failure as JSONScanner.Failure where failure.message.contains("nested deeper") {
+                        throw FirstComeError.invalidRequest("'payload' is nested deeper than \(EventRules.maxPayloadDepth) levels")
+                    }
+                    guard compact.count <= EventRules.maxPayloadBytes else {
+                        throw FirstComeError.payloadTooLarge("'payload' is larger than \(EventRules.maxPayloadBytes) bytes")
+                    }
+                    payload = String(decoding: compact, as: UTF8.self)
+                default:
+                    throw FirstComeError.invalidRequest("unknown field '\(key)'; allowed: payload, user")
+                }
+            }
+        } catch let failure as JSONScanner.Failure {
+            throw FirstComeError.invalidRequest(failure.message)
+        }
+        guard let user else { throw FirstComeError.invalidRequest("missing field 'user'") }
+        try EventRules.checkUser(user)
+        return SubmitRequest(user: user, payload: payload)
+    }
+}
