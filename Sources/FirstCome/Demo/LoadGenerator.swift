@@ -33,8 +33,8 @@ public struct LoadGenerator: Sendable {
         configuration.connectionPool = .init(idleTimeout: .seconds(30), concurrentHTTP1ConnectionsPerHostSoftLimit: concurrency)
         configuration.timeout = .init(connect: .seconds(10), read: .seconds(60))
         let client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
-        let next = Counter()
-        let done = Counter()
+        let next = LoadCounter()
+        let done = LoadCounter()
         let url = "\(baseURL)/v1/events/\(event)/entries"
         do {
             let replies = try await withThrowingTaskGroup(of: [Reply].self) { group in
@@ -101,7 +101,7 @@ public struct LatencySummary: Sendable {
 }
 
 /// A shared counter for the load tasks.
-final class Counter: Sendable {
+final class LoadCounter: Sendable {
     private let value = Atomic<Int>(0)
 
     /// Adds one and returns the new value.

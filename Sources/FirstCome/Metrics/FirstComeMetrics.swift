@@ -1,4 +1,5 @@
 import Prometheus
+import Synchronization
 
 /// The service's Prometheus metrics, kept in one registry per application so
 /// tests stay independent. `GET /metrics` renders it in the text format.
@@ -9,6 +10,14 @@ public final class FirstComeMetrics: Sendable {
     private let tickDuration: DurationHistogram
     private let commitDuration: DurationHistogram
     private let batchSize: ValueHistogram
+    /// Request metrics per (route, method, status), so the hot path skips the registry's label lookup.
+    private let requestMetrics = Mutex<[RequestKey: (Counter, DurationHistogram)]>([:])
+
+    private struct RequestKey: Hashable {
+        let route: String
+        let method: String
+        let status: Int
+    }
 
     static let latencyBuckets: [Duration] = [
         .microseconds(100), .microseconds(250), .microseconds(500), .milliseconds(1), .milliseconds(2),
@@ -35,14 +44,22 @@ public final class FirstComeMetrics: Sendable {
 
     /// One HTTP request answered.
     func recordRequest(route: String, method: String, status: Int, duration: Duration) {
-        registry.makeCounter(
-            descriptor: Self.name("http_requests", unit: "total", help: "HTTP requests by route, method and status."),
-            labels: [("route", route), ("method", method), ("status", String(status))]
-        ).increment()
-        registry.makeDurationHistogram(
-            descriptor: Self.name("http_request_duration", unit: "seconds", help: "HTTP request latency by route and method."),
-            labels: [("route", route), ("method", method)], buckets: Self.latencyBuckets
-        ).record(duration)
+        let key = RequestKey(route: route, method: method, status: status)
+        let (counter, histogram) = requestMetrics.withLock { cache in
+            if let found = cache[key] { return found }
+            let made = (
+                registry.makeCounter(
+                    descriptor: Self.name("http_requests", unit: "total", help: "HTTP requests by route, method and status."),
+                    labels: [("route", route), ("method", method), ("status", String(status))]),
+                registry.makeDurationHistogram(
+                    descriptor: Self.name("http_request_duration", unit: "seconds", help: "HTTP request latency by route and method."),
+                    labels: [("route", route), ("method", method)], buckets: Self.latencyBuckets)
+            )
+            cache[key] = made
+            return made
+        }
+        counter.increment()
+        histogram.record(duration)
     }
 
     /// One submission's outcome: created, existing, or an error code.

@@ -4,10 +4,11 @@ import Crypto
 /// both under the database's secret key, base64url (32 characters). A token
 /// proves itself without a lookup; one altered or made up fails the MAC.
 public struct EntrantTokens: Sendable {
-    private let key: SymmetricKey
+    /// HMAC state with the key already absorbed; copied for each token.
+    private let keyed: HMAC<SHA256>
 
     public init(key: [UInt8]) {
-        self.key = SymmetricKey(data: key)
+        keyed = HMAC<SHA256>(key: SymmetricKey(data: key))
     }
 
     /// The token of entry `seq` of the event with storage key `eventKey`.
@@ -40,7 +41,9 @@ public struct EntrantTokens: Sendable {
     }
 
     private func mac(_ header: [UInt8]) -> [UInt8] {
-        Array(HMAC<SHA256>.authenticationCode(for: header, using: key)).prefix(16).map { $0 }
+        var hmac = keyed
+        hmac.update(data: header)
+        return Array(hmac.finalize().prefix(16))
     }
 
     /// Largest event key and seq a token can carry.
