@@ -1,6 +1,8 @@
 import GRDB
 import Hummingbird
+import HummingbirdCore
 import Logging
+import NIOCore
 
 /// Everything `buildApplication` needs; the CLI fills it from options and
 /// environment variables, tests fill it directly.
@@ -13,16 +15,32 @@ public struct AppSettings: Sendable {
     public var tickInterval: Duration
     /// Most submissions per group-commit transaction.
     public var maxBatch: Int
+    /// If set, admin routes and `/metrics` are served only on this separate listener.
+    public var adminListener: (host: String, port: Int)?
+    /// Per-client-address limit on submit and poll; `nil` means none.
+    public var ipRateLimit: RateLimiter.Rule?
+    /// Per-user (submit) and per-token (poll) limit; `nil` means none.
+    public var userRateLimit: RateLimiter.Rule?
+    /// Proxies whose `X-Forwarded-For` names the client.
+    public var trustedProxies: Set<String>
+    /// Connections idle this long are closed.
+    public var idleTimeout: Duration
 
     public init(
         host: String = "127.0.0.1", port: Int = 8080, adminToken: String, tickInterval: Duration = .seconds(1),
-        maxBatch: Int = 2048
+        maxBatch: Int = 2048, adminListener: (host: String, port: Int)? = nil, ipRateLimit: RateLimiter.Rule? = nil,
+        userRateLimit: RateLimiter.Rule? = nil, trustedProxies: Set<String> = [], idleTimeout: Duration = .seconds(30)
     ) {
         self.host = host
         self.port = port
         self.adminToken = adminToken
         self.tickInterval = tickInterval
         self.maxBatch = maxBatch
+        self.adminListener = adminListener
+        self.ipRateLimit = ipRateLimit
+        self.userRateLimit = userRateLimit
+        self.trustedProxies = trustedProxies
+        self.idleTimeout = idleTimeout
     }
 }
 
@@ -35,20 +53,45 @@ public struct FirstComeServices: Sendable {
 }
 
 /// Builds the HTTP application on an open, migrated database pool. The award
-/// scheduler runs as a service of the application.
+/// scheduler runs as a service of the application, and so does the admin
+/// listener when one is configured. `onServerRunning` gets each bound port and
+/// whether it is the admin listener.
 public func buildApplication(
     settings: AppSettings, pool: DatabasePool, logger: Logger = Logger(label: "firstcome"),
     metrics: FirstComeMetrics = FirstComeMetrics(),
-    onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }
+    onServerRunning: @escaping @Sendable (_ port: Int, _ admin: Bool) async -> Void = { _, _ in }
 ) throws -> some ApplicationProtocol {
     let services = try makeServices(settings: settings, pool: pool, logger: logger, metrics: metrics)
+    let separateAdmin = settings.adminListener != nil
     var app = Application(
-        router: buildRouter(settings: settings, services: services),
+        router: buildRouter(settings: settings, services: services, parts: separateAdmin ? .public : .all),
+        server: server(settings),
         configuration: .init(address: .hostname(settings.host, port: settings.port), serverName: "firstcome"),
-        onServerRunning: { channel in await onServerRunning(channel.localAddress?.port ?? settings.port) },
+        onServerRunning: { channel in await onServerRunning(channel.localAddress?.port ?? settings.port, false) },
         logger: logger)
     app.addServices(services.scheduler, CommitterShutdown(committer: services.committer))
+    if let admin = settings.adminListener {
+        var adminLogger = logger
+        adminLogger[metadataKey: "listener"] = "admin"
+        app.addServices(
+            Application(
+                router: buildRouter(settings: settings, services: services, parts: .admin),
+                server: server(settings),
+                configuration: .init(address: .hostname(admin.host, port: admin.port), serverName: "firstcome-admin"),
+                onServerRunning: { channel in await onServerRunning(channel.localAddress?.port ?? admin.port, true) },
+                logger: adminLogger))
+    }
     return app
+}
+
+/// HTTP/1.1 with an idle timeout and bounded headers.
+func server(_ settings: AppSettings) -> HTTPServerBuilder {
+    let (seconds, attoseconds) = settings.idleTimeout.components
+    let idle = TimeAmount.nanoseconds(seconds * 1_000_000_000 + attoseconds / 1_000_000_000)
+    let headers = HTTP1Channel.Configuration.DecoderConfiguration(
+        maxHeaderFieldSize: 8 * 1024, maxHeaderListSize: 32 * 1024, maxHeaderFieldCount: 100)
+    let configuration = HTTP1Channel.Configuration(idleTimeout: idle, httpDecoderConfiguration: headers)
+    return HTTPServerBuilder.http1(configuration: configuration)
 }
 
 /// The store, group committer and scheduler of one service instance.
@@ -67,31 +110,56 @@ public func makeServices(
         metrics: metrics)
 }
 
-/// The router with every route and the error mapping.
-public func buildRouter(settings: AppSettings, services: FirstComeServices) -> Router<BasicRequestContext> {
-    let router = Router(context: BasicRequestContext.self)
+/// Which routes a router serves.
+public enum RouterParts: Sendable {
+    /// Everything on one listener.
+    case all
+    /// Entrant routes, the event read, health and the API document.
+    case `public`
+    /// Admin routes, health and metrics.
+    case admin
+}
+
+/// The router with the chosen routes and the error mapping.
+public func buildRouter(settings: AppSettings, services: FirstComeServices, parts: RouterParts = .all) -> Router<AppRequestContext> {
+    let router = Router(context: AppRequestContext.self)
     router.add(middleware: MetricsMiddleware(metrics: services.metrics))
     router.add(middleware: ErrorMiddleware())
-    SystemController(store: services.store, metrics: services.metrics).routes(router)
+    router.add(middleware: URILengthMiddleware())
+    let system = SystemController<AppRequestContext>(store: services.store, metrics: services.metrics)
+    system.healthRoutes(router)
 
-    let events = EventController<BasicRequestContext>(store: services.store, clock: Timestamp.now)
-    let entries = EntryController<BasicRequestContext>(
-        committer: services.committer, store: services.store, metrics: services.metrics)
-    let audit = AuditController<BasicRequestContext>(store: services.store)
+    if parts != .admin {
+        system.documentRoutes(router)
+        let clients = ClientAddress(trustedProxies: settings.trustedProxies)
+        let events = EventController<AppRequestContext>(store: services.store, clock: Timestamp.now)
+        let entries = EntryController<AppRequestContext>(
+            committer: services.committer, store: services.store, metrics: services.metrics, identity: IdentityVerifier(),
+            perUser: settings.userRateLimit.map { RateLimiter(rule: $0) })
+        let ipLimit = settings.ipRateLimit.map { RateLimitMiddleware<AppRequestContext>(limiter: RateLimiter(rule: $0), clients: clients) }
 
-    let publicEvents = RouteCollection(context: BasicRequestContext.self)
-    events.publicRoutes(publicEvents)
-    entries.submitRoutes(publicEvents)
-    router.addRoutes(publicEvents, atPath: "/v1/events")
+        let publicEvents = RouteCollection(context: AppRequestContext.self)
+        events.publicRoutes(publicEvents)
+        let submissions = RouteCollection(context: AppRequestContext.self)
+        if let ipLimit { submissions.add(middleware: ipLimit) }
+        entries.submitRoutes(submissions)
+        router.addRoutes(publicEvents, atPath: "/v1/events")
+        router.addRoutes(submissions, atPath: "/v1/events")
 
-    let polls = RouteCollection(context: BasicRequestContext.self)
-    entries.pollRoutes(polls)
-    router.addRoutes(polls, atPath: "/v1/entries")
-
-    let adminEvents = RouteCollection(context: BasicRequestContext.self)
-        .add(middleware: AdminAuthMiddleware(token: settings.adminToken))
-    events.adminRoutes(adminEvents)
-    audit.routes(adminEvents)
-    router.addRoutes(adminEvents, atPath: "/v1/events")
+        let polls = RouteCollection(context: AppRequestContext.self)
+        if let ipLimit { polls.add(middleware: ipLimit) }
+        entries.pollRoutes(polls)
+        router.addRoutes(polls, atPath: "/v1/entries")
+    }
+    if parts != .public {
+        system.metricsRoutes(router)
+        let events = EventController<AppRequestContext>(store: services.store, clock: Timestamp.now)
+        let audit = AuditController<AppRequestContext>(store: services.store)
+        let adminEvents = RouteCollection(context: AppRequestContext.self)
+            .add(middleware: AdminAuthMiddleware(token: settings.adminToken))
+        events.adminRoutes(adminEvents)
+        audit.routes(adminEvents)
+        router.addRoutes(adminEvents, atPath: "/v1/events")
+    }
     return router
 }

@@ -36,6 +36,24 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "How long a write waits for a database locked by another process before answering 503 storage_busy (env FIRSTCOME_BUSY_TIMEOUT_MS; default 5000).")
     var busyTimeoutMs: Int?
 
+    @Option(help: "Serve admin routes and /metrics only on this separate address (env FIRSTCOME_ADMIN_HOST; needs --admin-port).")
+    var adminHost: String?
+
+    @Option(help: "Port of the separate admin listener (env FIRSTCOME_ADMIN_PORT; default: admin routes on the main port).")
+    var adminPort: Int?
+
+    @Option(help: "Per-client-address limit on submit and poll, RATE or RATE/BURST per second, e.g. 20/40 (env FIRSTCOME_RATE_LIMIT_IP; default off).")
+    var rateLimitIp: String?
+
+    @Option(help: "Per-user submit and per-token poll limit, RATE or RATE/BURST per second, e.g. 1/5 (env FIRSTCOME_RATE_LIMIT_USER; default off).")
+    var rateLimitUser: String?
+
+    @Option(help: "Comma-separated proxy IP addresses whose X-Forwarded-For names the client (env FIRSTCOME_TRUSTED_PROXIES; default none).")
+    var trustedProxies: String?
+
+    @Option(help: "Seconds before an idle connection is closed (env FIRSTCOME_IDLE_TIMEOUT_S; default 30).")
+    var idleTimeoutS: Int?
+
     @Option(help: "trace, debug, info, notice, warning, error or critical (env FIRSTCOME_LOG_LEVEL; default info).")
     var logLevel: Logger.Level?
 
@@ -49,6 +67,22 @@ struct Serve: AsyncParsableCommand {
         let level = try setting(logLevel, env: "FIRSTCOME_LOG_LEVEL", default: .info) { Logger.Level(rawValue: $0) }
         guard (0...65535).contains(port) else { throw ValidationError("--port must be 0 to 65535") }
         guard (10...3_600_000).contains(tickMs) else { throw ValidationError("--tick-ms must be 10 to 3600000") }
+        let adminHost = try setting(adminHost, env: "FIRSTCOME_ADMIN_HOST", default: host) { $0 }
+        let adminPort = try setting(adminPort, env: "FIRSTCOME_ADMIN_PORT", default: nil) { Int($0) }
+        let ipRule = try setting(rateLimitIp, env: "FIRSTCOME_RATE_LIMIT_IP", default: nil) { $0 }
+        let userRule = try setting(rateLimitUser, env: "FIRSTCOME_RATE_LIMIT_USER", default: nil) { $0 }
+        let proxies = try setting(trustedProxies, env: "FIRSTCOME_TRUSTED_PROXIES", default: "") { $0 }
+        let idleSeconds = try setting(idleTimeoutS, env: "FIRSTCOME_IDLE_TIMEOUT_S", default: 30) { Int($0) }
+        if let adminPort, !(0...65535).contains(adminPort) { throw ValidationError("--admin-port must be 0 to 65535") }
+        let ipLimit = try ipRule.map { text in
+            guard let rule = RateLimiter.Rule(text) else { throw ValidationError("--rate-limit-ip must be RATE or RATE/BURST, e.g. 20/40") }
+            return rule
+        }
+        let userLimit = try userRule.map { text in
+            guard let rule = RateLimiter.Rule(text) else { throw ValidationError("--rate-limit-user must be RATE or RATE/BURST, e.g. 1/5") }
+            return rule
+        }
+        guard (1...3600).contains(idleSeconds) else { throw ValidationError("--idle-timeout-s must be 1 to 3600") }
         guard (0...600_000).contains(busyMs) else { throw ValidationError("--busy-timeout-ms must be 0 to 600000") }
         guard let durability = Durability(rawValue: durabilityName) else {
             throw ValidationError("--durability must be 'full' or 'normal'")
@@ -66,11 +100,15 @@ struct Serve: AsyncParsableCommand {
             logger.notice("\(created ? "generated an admin token and stored it" : "using the admin token stored") in \(path)")
         }
         logger.notice("database \(db) (durability \(durability.rawValue)), award tick \(tickMs) ms")
-        let settings = AppSettings(host: host, port: port, adminToken: token, tickInterval: .milliseconds(tickMs))
+        let settings = AppSettings(
+            host: host, port: port, adminToken: token, tickInterval: .milliseconds(tickMs),
+            adminListener: adminPort.map { (adminHost, $0) }, ipRateLimit: ipLimit, userRateLimit: userLimit,
+            trustedProxies: Set(proxies.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }),
+            idleTimeout: .seconds(idleSeconds))
         let metrics = FirstComeMetrics()
         MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: metrics.registry))
-        let app = try buildApplication(settings: settings, pool: pool, logger: logger, metrics: metrics) { boundPort in
-            logger.notice("listening on http://\(host):\(boundPort)")
+        let app = try buildApplication(settings: settings, pool: pool, logger: logger, metrics: metrics) { boundPort, admin in
+            logger.notice("\(admin ? "admin routes listening" : "listening") on http://\(admin ? adminHost : host):\(boundPort)")
         }
         try await app.runService()
         try pool.close()

@@ -68,8 +68,10 @@ final class ServerProcess: @unchecked Sendable {
             let data = errors.fileHandleForReading.availableData
             if data.isEmpty { break }
             seen += String(decoding: data, as: UTF8.self)
-            if let range = seen.range(of: #"listening on http://127\.0\.0\.1:(\d+)"#, options: .regularExpression) {
-                found = Int(seen[range].split(separator: ":").last ?? "")
+            for line in seen.split(separator: "\n") where !line.contains("admin routes") {
+                if let range = line.range(of: #"listening on http://127\.0\.0\.1:(\d+)"#, options: .regularExpression) {
+                    found = Int(line[range].split(separator: ":").last ?? "")
+                }
             }
         }
         guard let found else {

@@ -64,13 +64,16 @@ func errorCode(_ json: [String: Any]) -> String? {
 
 /// Builds the real application on a temporary database with a fast scheduler.
 func withLiveApp(
-    tick: Duration = .milliseconds(50), _ body: @escaping @Sendable (any TestClientProtocol, DatabasePool) async throws -> Void
+    tick: Duration = .milliseconds(50), configure: (inout AppSettings) -> Void = { _ in },
+    onServerRunning: @escaping @Sendable (Int, Bool) async -> Void = { _, _ in },
+    _ body: @escaping @Sendable (any TestClientProtocol, DatabasePool) async throws -> Void
 ) async throws {
     try await TemporaryDatabase.with { pool, _ in
         var logger = Logger(label: "firstcome.test")
         logger.logLevel = .warning
-        let settings = AppSettings(host: "127.0.0.1", port: 0, adminToken: testAdminToken, tickInterval: tick)
-        let app = try buildApplication(settings: settings, pool: pool, logger: logger)
+        var settings = AppSettings(host: "127.0.0.1", port: 0, adminToken: testAdminToken, tickInterval: tick)
+        configure(&settings)
+        let app = try buildApplication(settings: settings, pool: pool, logger: logger, onServerRunning: onServerRunning)
         try await app.test(.live) { client in try await body(client, pool) }
     }
 }

@@ -34,12 +34,15 @@ public struct Event: Sendable, Equatable {
     public var serving: Int64
     public var awarded: Int64
     public var createdAt: Int64
+    /// If set, entrants must prove their identity with a signed token.
+    public var identity: IdentityRule?
 
     public init(
         key: Int64, id: String, name: String, prizes: Int64, mode: EventMode, admitPerTick: Int64?,
         opensAt: Int64?, closesAt: Int64?, closedAt: Int64?, entries: Int64, serving: Int64,
-        awarded: Int64, createdAt: Int64
+        awarded: Int64, createdAt: Int64, identity: IdentityRule? = nil
     ) {
+        self.identity = identity
         self.key = key
         self.id = id
         self.name = name

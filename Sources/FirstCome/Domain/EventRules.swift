@@ -9,12 +9,14 @@ public struct NewEvent: Sendable, Equatable {
     public var admitPerTick: Int64?
     public var opensAt: Int64?
     public var closesAt: Int64?
+    public var identity: IdentityRule?
 
     /// Validates every field; throws `FirstComeError.invalidRequest` naming the first bad one.
     public init(
         id: String, name: String, prizes: Int64, mode: EventMode = .queue, admitPerTick: Int64? = nil,
-        opensAt: Int64? = nil, closesAt: Int64? = nil
+        opensAt: Int64? = nil, closesAt: Int64? = nil, identity: IdentityRule? = nil
     ) throws {
+        self.identity = identity
         try EventRules.checkID(id)
         let trimmed = name.trimmingCharacters(in: .whitespaces)
         guard !trimmed.isEmpty, name.count <= 200 else {

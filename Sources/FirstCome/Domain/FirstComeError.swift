@@ -11,6 +11,13 @@ public enum FirstComeError: Error, Equatable, Sendable {
     case eventSoldOut(String)
     case entryNotFound
     case payloadTooLarge(String)
+    case uriTooLong
+    /// Too many requests from one client or for one user; retry after the given seconds.
+    case rateLimited(retryAfter: Double)
+    /// The event requires a signed identity token and none was sent.
+    case identityRequired(String)
+    /// The identity token is malformed, forged, expired or for someone else.
+    case invalidIdentity(String)
     case unsupportedMediaType(String)
     /// The database stayed locked past the busy timeout.
     case storageBusy
@@ -42,6 +49,10 @@ extension FirstComeError {
         case .eventSoldOut: "event_sold_out"
         case .entryNotFound: "entry_not_found"
         case .payloadTooLarge: "payload_too_large"
+        case .uriTooLong: "uri_too_long"
+        case .rateLimited: "rate_limited"
+        case .identityRequired: "identity_required"
+        case .invalidIdentity: "invalid_identity"
         case .unsupportedMediaType: "unsupported_media_type"
         case .storageBusy: "storage_busy"
         case .storageUnavailable: "storage_unavailable"
@@ -63,6 +74,10 @@ extension FirstComeError {
         case .eventSoldOut(let id): "event '\(id)' is sold out; its draw is over"
         case .entryNotFound: "no entry has this token"
         case .payloadTooLarge(let why): why
+        case .uriTooLong: "the request URI is too long"
+        case .rateLimited(let wait): "too many requests; retry in \(Int(wait.rounded(.up))) s"
+        case .identityRequired(let id): "event '\(id)' needs a signed identity token in 'identity_token'"
+        case .invalidIdentity(let why): "the identity token is not accepted: \(why)"
         case .unsupportedMediaType(let why): why
         case .storageBusy: "the database is busy; retry shortly"
         case .storageUnavailable(let why): "the database cannot be written: \(why)"

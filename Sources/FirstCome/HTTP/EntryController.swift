@@ -5,6 +5,9 @@ struct EntryController<Context: RequestContext> {
     let committer: GroupCommitter
     let store: any EntryStore
     let metrics: FirstComeMetrics
+    let identity: IdentityVerifier
+    /// Per-user (submit) and per-token (poll) limit, if configured.
+    let perUser: RateLimiter?
 
     /// Reply to a submission (with the token) and to a poll (without).
     static func render(_ entry: EntryView, includeToken: Bool) -> String {
@@ -24,9 +27,11 @@ struct EntryController<Context: RequestContext> {
         routes.post(":id/entries") { request, context in
             let id = try context.parameters.require("id")
             let body = try SubmitRequest.parse(try await JSONBody.bytes(from: request))
+            let user = try await entrant(of: body, event: id)
+            if let wait = perUser?.acquire("user:\(id)\n\(user)") { throw FirstComeError.rateLimited(retryAfter: wait) }
             let result: SubmitResult
             do {
-                result = try await committer.submit(Submission(event: id, user: body.user, payload: body.payload))
+                result = try await committer.submit(Submission(event: id, user: user, payload: body.payload))
             } catch let error as FirstComeError {
                 // Storage faults are counted without an event: the id is the caller's.
                 metrics.recordSubmission(event: "", result: error.code)
@@ -47,10 +52,26 @@ struct EntryController<Context: RequestContext> {
         }
     }
 
+    /// The entry's user: the verified subject of the identity token where the event
+    /// requires one, else the `user` field.
+    func entrant(of body: SubmitRequest, event id: String) async throws -> String {
+        guard let rule = try await store.currentEvent(id: id).identity else {
+            guard let user = body.user else { throw FirstComeError.invalidRequest("missing field 'user'") }
+            return user
+        }
+        guard let token = body.identityToken else { throw FirstComeError.identityRequired(id) }
+        let subject = try await identity.subject(of: token, rule: rule)
+        if let user = body.user, user != subject {
+            throw FirstComeError.invalidIdentity("'user' differs from the token's subject")
+        }
+        return subject
+    }
+
     /// `GET /entries/{token}`
     func pollRoutes(_ routes: RouteCollection<Context>) {
         routes.get(":token") { _, context in
             let token = try context.parameters.require("token")
+            if let wait = perUser?.acquire("token:" + token) { throw FirstComeError.rateLimited(retryAfter: wait) }
             return Response.json(Self.render(try await store.entry(token: token), includeToken: false))
         }
     }

@@ -18,6 +18,15 @@ enum EventJSON {
         object.string("opens_at", event.opensAt.map(Timestamp.format))
         object.string("closes_at", event.closesAt.map(Timestamp.format))
         object.string("created_at", Timestamp.format(event.createdAt))
+        if let rule = event.identity {
+            var identity = JSONObject()
+            identity.string("algorithm", rule.algorithm.rawValue)
+            identity.string("issuer", rule.issuer)
+            identity.string("audience", rule.audience)
+            object.raw("identity", identity.json)
+        } else {
+            object.raw("identity", "null")
+        }
         return object.json
     }
 
@@ -35,6 +44,27 @@ struct CreateEventRequest: Decodable {
         case admitPerTick = "admit_per_tick"
         case opensAt = "opens_at"
         case closesAt = "closes_at"
+        case identity
+    }
+
+    /// `"identity": {"algorithm", "key", "issuer"?, "audience"?}`
+    struct IdentityBody: Decodable {
+        let rule: IdentityRule
+
+        enum CodingKeys: String, CodingKey, CaseIterable { case algorithm, key, issuer, audience }
+
+        init(from decoder: any Decoder) throws {
+            try decoder.rejectUnknownKeys(allowed: Set(CodingKeys.allCases.map(\.rawValue)))
+            let container = try decoder.container(keyedBy: CodingKeys.self)
+            let name = try container.decode(String.self, forKey: .algorithm)
+            guard let algorithm = IdentityRule.Algorithm(rawValue: name) else {
+                throw FirstComeError.invalidRequest("'identity.algorithm' must be HS256, ES256 or RS256")
+            }
+            rule = try IdentityRule(
+                algorithm: algorithm, key: container.decode(String.self, forKey: .key),
+                issuer: container.decodeIfPresent(String.self, forKey: .issuer),
+                audience: container.decodeIfPresent(String.self, forKey: .audience))
+        }
     }
 
     init(from decoder: any Decoder) throws {
@@ -47,7 +77,8 @@ struct CreateEventRequest: Decodable {
             mode: container.decodeIfPresent(EventMode.self, forKey: .mode) ?? .queue,
             admitPerTick: container.decodeIfPresent(Int64.self, forKey: .admitPerTick),
             opensAt: container.decodeTimestamp(forKey: .opensAt),
-            closesAt: container.decodeTimestamp(forKey: .closesAt))
+            closesAt: container.decodeTimestamp(forKey: .closesAt),
+            identity: container.decodeIfPresent(IdentityBody.self, forKey: .identity)?.rule)
     }
 }
 

@@ -6,7 +6,9 @@ extension FirstComeError: HTTPResponseError {
     public var status: HTTPResponse.Status {
         switch self {
         case .invalidRequest: .badRequest
-        case .unauthorized: .unauthorized
+        case .unauthorized, .identityRequired, .invalidIdentity: .unauthorized
+        case .uriTooLong: .uriTooLong
+        case .rateLimited: .tooManyRequests
         case .notFound, .eventNotFound, .entryNotFound: .notFound
         case .methodNotAllowed: .methodNotAllowed
         case .eventExists, .eventNotOpen, .eventSoldOut: .conflict
@@ -22,6 +24,8 @@ extension FirstComeError: HTTPResponseError {
         switch self {
         case .unauthorized:
             headers[.wwwAuthenticate] = "Bearer realm=\"firstcome admin\""
+        case .rateLimited(let wait):
+            headers[.retryAfter] = String(max(1, Int(wait.rounded(.up))))
         case .storageBusy, .storageUnavailable, .shuttingDown:
             headers[.retryAfter] = "1"
         default:

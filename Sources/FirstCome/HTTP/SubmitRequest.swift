@@ -1,7 +1,11 @@
-/// Body of `POST /v1/events/{id}/entries`: `{"user": "...", "payload": {...}?}`.
+/// Body of `POST /v1/events/{id}/entries`:
+/// `{"user": "...", "identity_token": "<JWT>"?, "payload": {...}?}`.
 /// Read with `JSONScanner`: this is the hottest body of the service.
 struct SubmitRequest: Equatable {
-    let user: String
+    /// The entrant id; optional when an identity token names the user instead.
+    let user: String?
+    /// A JWT from the operator's site, for events that verify identity.
+    var identityToken: String? = nil
     /// The payload object in compact form, as sent (key order kept).
     let payload: String?
 
@@ -9,6 +13,7 @@ struct SubmitRequest: Equatable {
 
     static func parse(_ bytes: [UInt8]) throws -> SubmitRequest {
         var user: String?
+        var identityToken: String?
         var payload: String?
         var seen: Set<String> = []
         var scanner = JSONScanner(bytes)
@@ -21,6 +26,11 @@ struct SubmitRequest: Equatable {
                         throw FirstComeError.invalidRequest("field 'user' must be a string")
                     }
                     user = try scanner.readString()
+                case "identity_token":
+                    guard scanner.peekValue() == UInt8(ascii: "\"") else {
+                        throw FirstComeError.invalidRequest("field 'identity_token' must be a string")
+                    }
+                    identityToken = try scanner.readString()
                 case "payload":
                     if try scanner.readNull() { return }
                     guard scanner.peekValue() == UInt8(ascii: "{") else {
@@ -37,14 +47,14 @@ struct SubmitRequest: Equatable {
                     }
                     payload = String(decoding: compact, as: UTF8.self)
                 default:
-                    throw FirstComeError.invalidRequest("unknown field '\(key)'; allowed: payload, user")
+                    throw FirstComeError.invalidRequest("unknown field '\(key)'; allowed: identity_token, payload, user")
                 }
             }
         } catch let failure as JSONScanner.Failure {
             throw FirstComeError.invalidRequest(failure.message)
         }
-        guard let user else { throw FirstComeError.invalidRequest("missing field 'user'") }
-        try EventRules.checkUser(user)
-        return SubmitRequest(user: user, payload: payload)
+        guard user != nil || identityToken != nil else { throw FirstComeError.invalidRequest("missing field 'user'") }
+        if let user { try EventRules.checkUser(user) }
+        return SubmitRequest(user: user, identityToken: identityToken, payload: payload)
     }
 }

@@ -6,6 +6,8 @@ public protocol EntryStore: Sendable {
     func createEvent(_ event: NewEvent, now: Int64) async throws -> Event
     /// Throws `.eventNotFound`.
     func event(id: String) async throws -> Event
+    /// The event as last committed, from memory where the store keeps a copy (hot path).
+    func currentEvent(id: String) async throws -> Event
     /// Applies an admin change; throws `.eventNotFound` or `.eventSoldOut`.
     func updateEvent(id: String, patch: EventPatch, now: Int64) async throws -> Event
     /// Records a batch of submissions in one transaction (group commit). Each

@@ -17,16 +17,25 @@ final class EventBoard: Sendable {
     }
 
     private let slots = Mutex<[Int64: Slot]>([:])
+    private let keys = Mutex<[String: Int64]>([:])
 
     init(events: [Event], decisions: [(eventKey: Int64, decision: Decision)]) {
         var table: [Int64: Slot] = [:]
         for event in events { table[event.key] = Slot(event: event, decisions: []) }
         for (key, decision) in decisions { table[key]?.decisions.append(decision) }
         slots.withLock { $0 = table }
+        keys.withLock { index in for event in events { index[event.id] = event.key } }
+    }
+
+    /// The stored copy of the event with this public id.
+    func event(id: String) -> Event? {
+        guard let key = keys.withLock({ $0[id] }) else { return nil }
+        return slots.withLock { $0[key]?.event }
     }
 
     /// Replaces the stored copy of `event` (after a commit that changed it).
     func update(_ event: Event, decision: Decision? = nil) {
+        keys.withLock { $0[event.id] = event.key }
         slots.withLock { table in
             var slot = table[event.key] ?? Slot(event: event, decisions: [])
             slot.event = event

@@ -3,15 +3,24 @@ import GRDB
 /// Column list and row decoding for `events`, shared by every query on it.
 enum EventRow {
     static let columns =
-        "key, id, name, prizes, mode, admit_per_tick, opens_at, closes_at, closed_at, entries, serving, awarded, created_at"
+        "key, id, name, prizes, mode, admit_per_tick, opens_at, closes_at, closed_at, entries, serving, awarded, created_at, "
+        + "identity_algorithm, identity_key, identity_issuer, identity_audience"
 
     static func decode(_ row: Row) -> Event {
         Event(
             key: row[0], id: row[1], name: row[2], prizes: row[3],
             mode: EventMode(rawValue: row[4]) ?? .queue,
             admitPerTick: row[5], opensAt: row[6], closesAt: row[7], closedAt: row[8],
-            entries: row[9], serving: row[10], awarded: row[11], createdAt: row[12]
+            entries: row[9], serving: row[10], awarded: row[11], createdAt: row[12],
+            identity: identity(row)
         )
+    }
+
+    static func identity(_ row: Row) -> IdentityRule? {
+        guard let name: String = row[13], let algorithm = IdentityRule.Algorithm(rawValue: name), let key: String = row[14] else {
+            return nil
+        }
+        return try? IdentityRule(algorithm: algorithm, key: key, issuer: row[15], audience: row[16])
     }
 
     static func fetch(_ db: Database, id: String) throws -> Event? {

@@ -36,10 +36,14 @@ public struct SQLiteEntryStore: EntryStore {
                 if try EventRow.fetch(db, id: new.id) != nil { throw FirstComeError.eventExists(new.id) }
                 try db.execute(
                     sql: """
-                        INSERT INTO events (id, name, prizes, mode, admit_per_tick, opens_at, closes_at, created_at)
-                        VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+                        INSERT INTO events (id, name, prizes, mode, admit_per_tick, opens_at, closes_at, created_at,
+                                            identity_algorithm, identity_key, identity_issuer, identity_audience)
+                        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                         """,
-                    arguments: [new.id, new.name, new.prizes, new.mode.rawValue, new.admitPerTick, new.opensAt, new.closesAt, now])
+                    arguments: [
+                        new.id, new.name, new.prizes, new.mode.rawValue, new.admitPerTick, new.opensAt, new.closesAt, now,
+                        new.identity?.algorithm.rawValue, new.identity?.key, new.identity?.issuer, new.identity?.audience,
+                    ])
                 let event = try EventRow.fetchRequired(db, id: new.id)
                 guard event.key <= EntrantTokens.maxEventKey else {
                     throw FirstComeError.invalidRequest("this database holds the most events it can")
@@ -55,6 +59,11 @@ public struct SQLiteEntryStore: EntryStore {
         try await StorageErrors.translating {
             try await pool.read { db in try EventRow.fetchRequired(db, id: id) }
         }
+    }
+
+    public func currentEvent(id: String) async throws -> Event {
+        if let event = board.event(id: id) { return event }
+        return try await event(id: id)
     }
 
     public func updateEvent(id: String, patch: EventPatch, now: Int64) async throws -> Event {
