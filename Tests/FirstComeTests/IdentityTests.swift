@@ -1,0 +1,119 @@
+import Crypto
+import Foundation
+import HummingbirdTesting
+import JWTKit
+import Testing
+
+@testable import FirstCome
+
+@Suite("Verified identity (JWT) per event")
+struct IdentityTests {
+    struct Claims: JWTPayload {
+        var sub: SubjectClaim
+        var exp: ExpirationClaim
+        var iss: IssuerClaim?
+        var aud: AudienceClaim?
+        func verify(using algorithm: some JWTAlgorithm) async throws {}
+    }
+
+    static let secret = "an-operator-secret-of-at-least-32-bytes!"
+
+    func claims(_ sub: String, expiresIn seconds: Double = 300, iss: String? = "shop", aud: String? = "drop") -> Claims {
+        Claims(sub: .init(value: sub), exp: .init(value: Date().addingTimeInterval(seconds)), iss: iss.map { .init(value: $0) }, aud: aud.map { .init(value: [$0]) })
+    }
+
+    func hs256(_ claims: Claims, secret: String = secret) async throws -> String {
+        let keys = JWTKeyCollection()
+        await keys.add(hmac: HMACKey(from: secret), digestAlgorithm: .sha256)
+        return try await keys.sign(claims)
+    }
+
+    func createEvent(_ client: any TestClientProtocol, algorithm: String, key: String) async throws {
+        let identity = #"{"algorithm":"\#(algorithm)","key":\#(JSONText.quote(key)),"issuer":"shop","audience":"drop"}"#
+        let reply = try await client.json(.post, "/v1/events", body: #"{"id":"drop","name":"Drop","prizes":3,"identity":\#(identity)}"#, admin: true)
+        #expect(reply.status == .created)
+        let shown = reply.json["identity"] as? [String: Any]
+        #expect(shown?["algorithm"] as? String == algorithm && shown?["key"] == nil, "the key is never shown")
+    }
+
+    func submit(_ client: any TestClientProtocol, _ body: String) async throws -> (status: Int, code: String?, seq: Int?) {
+        let reply = try await client.json(.post, "/v1/events/drop/entries", body: body)
+        return (Int(reply.status.code), errorCode(reply.json), reply.json["seq"] as? Int)
+    }
+
+    @Test("HS256: the entry's user is the token's subject; missing, forged, expired, wrong issuer or audience are 401")
+    func hs256Flow() async throws {
+        try await withLiveApp { client, pool in
+            try await createEvent(client, algorithm: "HS256", key: Self.secret)
+            let missing = try await submit(client, #"{"user":"alice"}"#)
+            #expect(missing.status == 401 && missing.code == "identity_required")
+
+            let good = try await hs256(claims("alice"))
+            let first = try await submit(client, #"{"identity_token":"\#(good)"}"#)
+            #expect(first.status == 201 && first.seq == 1)
+            let again = try await submit(client, #"{"identity_token":"\#(try await hs256(claims("alice")))","user":"alice"}"#)
+            #expect(again.status == 200 && again.seq == 1, "one person, one entry, however many tokens")
+
+            let cases: [(String, String)] = [
+                (try await hs256(claims("bob"), secret: String(repeating: "x", count: 40)), "forged"),
+                (try await hs256(claims("bob", expiresIn: -60)), "expired"),
+                (try await hs256(claims("bob", iss: "elsewhere")), "wrong issuer"),
+                (try await hs256(claims("bob", aud: "other")), "wrong audience"),
+                ("not.a.jwt", "malformed"),
+            ]
+            for (token, what) in cases {
+                let reply = try await submit(client, #"{"identity_token":"\#(token)"}"#)
+                #expect(reply.status == 401 && reply.code == "invalid_identity", "\(what)")
+            }
+            let mismatch = try await submit(client, #"{"identity_token":"\#(try await hs256(claims("carol")))","user":"mallory"}"#)
+            #expect(mismatch.status == 401 && mismatch.code == "invalid_identity")
+
+            let users = try await pool.read { db in try String.fetchAll(db, sql: "SELECT user FROM entries ORDER BY seq") }
+            #expect(users == ["alice"])
+        }
+    }
+
+    @Test("ES256: tokens signed with the operator's private key are accepted")
+    func es256() async throws {
+        let privateKey = P256.Signing.PrivateKey()
+        try await withLiveApp { client, _ in
+            try await createEvent(client, algorithm: "ES256", key: privateKey.publicKey.pemRepresentation)
+            let keys = JWTKeyCollection()
+            await keys.add(ecdsa: try ES256PrivateKey(pem: privateKey.pemRepresentation))
+            let token = try await keys.sign(claims("dora"))
+            #expect(try await submit(client, #"{"identity_token":"\#(token)"}"#).status == 201)
+            let otherKeys = JWTKeyCollection()
+            await otherKeys.add(ecdsa: ES256PrivateKey())
+            let forged = try await otherKeys.sign(claims("eve"))
+            #expect(try await submit(client, #"{"identity_token":"\#(forged)"}"#).code == "invalid_identity")
+        }
+    }
+
+    @Test("RS256: tokens signed with an RSA key made by openssl are accepted", .enabled(if: (try? Binary.shell("command -v openssl")) == 0))
+    func rs256() async throws {
+        let directory = try TemporaryDatabase()
+        defer { directory.remove() }
+        let privatePath = directory.directory.appending(path: "rsa.pem").path(percentEncoded: false)
+        let publicPath = directory.directory.appending(path: "rsa.pub").path(percentEncoded: false)
+        #expect(try Binary.shell("openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048 -out \(privatePath) && openssl pkey -in \(privatePath) -pubout -out \(publicPath)") == 0)
+        let privatePEM = try String(contentsOfFile: privatePath, encoding: .utf8)
+        let publicPEM = try String(contentsOfFile: publicPath, encoding: .utf8)
+        try await withLiveApp { client, _ in
+            try await createEvent(client, algorithm: "RS256", key: publicPEM)
+            let keys = JWTKeyCollection()
+            await keys.add(rsa: try Insecure.RSA.PrivateKey(pem: privatePEM), digestAlgorithm: .sha256)
+            #expect(try await submit(client, #"{"identity_token":"\#(try await keys.sign(claims("frank")))"}"#).status == 201)
+        }
+    }
+
+    @Test("identity settings are checked when the event is created")
+    func badRules() async throws {
+        try await withLiveApp { client, _ in
+            for identity in [#"{"algorithm":"HS256","key":"short"}"#, #"{"algorithm":"none","key":"x"}"#,
+                             #"{"algorithm":"ES256","key":"not a pem"}"#, #"{"algorithm":"HS256"}"#] {
+                let reply = try await client.json(.post, "/v1/events", body: #"{"id":"x","name":"X","prizes":1,"identity":\#(identity)}"#, admin: true)
+                #expect(reply.status == .badRequest && errorCode(reply.json) == "invalid_request", "\(identity)")
+            }
+        }
+    }
+}
