@@ -140,6 +140,7 @@ public func buildRouter(settings: AppSettings, services: FirstComeServices, part
 
         let publicEvents = RouteCollection(context: AppRequestContext.self)
         events.publicRoutes(publicEvents)
+        CommitmentController<AppRequestContext>(store: services.store, clock: Timestamp.now).routes(publicEvents)
         let submissions = RouteCollection(context: AppRequestContext.self)
         if let ipLimit { submissions.add(middleware: ipLimit) }
         entries.submitRoutes(submissions)

@@ -26,7 +26,7 @@ struct SecurityTests {
 
     @Test("per-address limit on submit and poll: 429 rate_limited with Retry-After")
     func perAddressLimit() async throws {
-        try await withLiveApp(configure: { $0.ipRateLimit = RateLimiter.Rule(perSecond: 0.5, burst: 3) }) { client, _ in
+        try await withLiveApp(configure: { $0.ipRateLimit = RateLimiter.Rule(perSecond: 0.001, burst: 3) }) { client, _ in
             try await client.json(.post, "/v1/events", body: create, admin: true)
             var statuses: [Int] = []
             var token = ""
@@ -49,7 +49,7 @@ struct SecurityTests {
 
     @Test("per-user limit: one user cannot hammer, others are unaffected")
     func perUserLimit() async throws {
-        try await withLiveApp(configure: { $0.userRateLimit = RateLimiter.Rule(perSecond: 0.5, burst: 2) }) { client, _ in
+        try await withLiveApp(configure: { $0.userRateLimit = RateLimiter.Rule(perSecond: 0.001, burst: 2) }) { client, _ in
             try await client.json(.post, "/v1/events", body: create, admin: true)
             let statuses = try await (0..<4).asyncMap { _ in
                 Int(try await client.json(.post, "/v1/events/s/entries", body: #"{"user":"bot"}"#).status.code)
@@ -63,7 +63,7 @@ struct SecurityTests {
     func forwardedFor() async throws {
         for trusted in [false, true] {
             try await withLiveApp(configure: {
-                $0.ipRateLimit = RateLimiter.Rule(perSecond: 0.1, burst: 1)
+                $0.ipRateLimit = RateLimiter.Rule(perSecond: 0.001, burst: 1)
                 if trusted { $0.trustedProxies = ["127.0.0.1"] }
             }) { client, _ in
                 try await client.json(.post, "/v1/events", body: create, admin: true)
@@ -201,4 +201,21 @@ struct Socket {
 
 extension HTTPField.Name {
     static let xForwardedFor = Self("X-Forwarded-For")!
+}
+
+@Suite("Rate limiter buckets")
+struct RateLimiterTests {
+    @Test("a bucket spends its burst, refills at its rate, and parses RATE/BURST")
+    func bucket() {
+        let limiter = RateLimiter(rule: RateLimiter.Rule(perSecond: 2, burst: 3))
+        let start = ContinuousClock.now
+        #expect((0..<3).allSatisfy { _ in limiter.acquire("k", now: start) == nil })
+        let wait = limiter.acquire("k", now: start)
+        #expect(wait != nil && abs(wait! - 0.5) < 0.01)
+        #expect(limiter.acquire("k", now: start + .milliseconds(500)) == nil)
+        #expect(limiter.acquire("other", now: start) == nil, "keys are independent")
+        #expect(RateLimiter.Rule("20/40") == RateLimiter.Rule(perSecond: 20, burst: 40))
+        #expect(RateLimiter.Rule("5") == RateLimiter.Rule(perSecond: 5, burst: 10))
+        #expect(RateLimiter.Rule("x") == nil && RateLimiter.Rule("0") == nil && RateLimiter.Rule("1/0") == nil)
+    }
 }

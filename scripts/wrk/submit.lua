@@ -1,6 +1,7 @@
 -- Submits distinct users to one event: POST /v1/events/<event>/entries.
--- Usage: wrk -s submit.lua URL -- EVENT [LIMIT_PER_THREAD]
--- With a limit, each thread stops after that many responses (a fixed-size burst).
+-- Usage: wrk -s submit.lua URL -- EVENT [LIMIT_PER_THREAD] [RUN_ID]
+-- With a limit, each thread stops sending after that many responses (a
+-- fixed-size burst). RUN_ID keeps user names distinct across runs.
 local threads = {}
 
 function setup(thread)
@@ -11,7 +12,7 @@ end
 function init(args)
   event = args[1] or "bench"
   limit = tonumber(args[2] or "0")
-  prefix = string.format("w%d-%d-", math.random(1, 1000000000), thread_id)
+  prefix = string.format("%s-%d-", args[3] or tostring(os.time()), thread_id)
   counter = 0
   responses = 0
   failures = 0

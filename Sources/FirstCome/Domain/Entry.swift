@@ -15,10 +15,14 @@ public struct EntryView: Sendable, Equatable {
     /// Highest decided seq of the event when this view was taken.
     public var serving: Int64
     public var decidedAt: Int64?
+    /// The entry's audit chain link, hex: proof of its place in the log.
+    public var receipt: String
 
     public init(
-        event: String, seq: Int64, token: String, status: EntryStatus, position: Int64, serving: Int64, decidedAt: Int64?
+        event: String, seq: Int64, token: String, status: EntryStatus, position: Int64, serving: Int64, decidedAt: Int64?,
+        receipt: String = ""
     ) {
+        self.receipt = receipt
         self.event = event
         self.seq = seq
         self.token = token

@@ -36,6 +36,13 @@ public struct Event: Sendable, Equatable {
     public var createdAt: Int64
     /// If set, entrants must prove their identity with a signed token.
     public var identity: IdentityRule?
+    /// Audit chain: its start (from the id and award rules), the link of the
+    /// highest seq, and the last link of the control log.
+    /// The canonical award rules the genesis was made from.
+    public var rules: String = ""
+    public var genesis: [UInt8] = []
+    public var head: [UInt8] = []
+    public var controlHead: [UInt8] = []
 
     public init(
         key: Int64, id: String, name: String, prizes: Int64, mode: EventMode, admitPerTick: Int64?,

@@ -9,6 +9,8 @@ public enum FirstComeError: Error, Equatable, Sendable {
     case eventNotFound(String)
     case eventNotOpen(event: String, state: EventState)
     case eventSoldOut(String)
+    /// The event still takes entries or has entries waiting.
+    case eventNotFinal(String)
     case entryNotFound
     case payloadTooLarge(String)
     case uriTooLong
@@ -47,6 +49,7 @@ extension FirstComeError {
         case .eventNotFound: "event_not_found"
         case .eventNotOpen: "event_not_open"
         case .eventSoldOut: "event_sold_out"
+        case .eventNotFinal: "event_not_final"
         case .entryNotFound: "entry_not_found"
         case .payloadTooLarge: "payload_too_large"
         case .uriTooLong: "uri_too_long"
@@ -72,6 +75,7 @@ extension FirstComeError {
         case .eventNotFound(let id): "no event '\(id)'"
         case .eventNotOpen(let id, let state): "event '\(id)' is \(state.rawValue) and does not take entries"
         case .eventSoldOut(let id): "event '\(id)' is sold out; its draw is over"
+        case .eventNotFinal(let id): "event '\(id)' is not final yet: it must be closed or sold out with nothing waiting"
         case .entryNotFound: "no entry has this token"
         case .payloadTooLarge(let why): why
         case .uriTooLong: "the request URI is too long"

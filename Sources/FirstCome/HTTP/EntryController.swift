@@ -19,6 +19,7 @@ struct EntryController<Context: RequestContext> {
         object.integer("position", entry.position)
         object.integer("serving", entry.serving)
         if let decidedAt = entry.decidedAt { object.string("decided_at", Timestamp.format(decidedAt)) }
+        object.string("receipt", entry.receipt)
         return object.json
     }
 

@@ -1,3 +1,4 @@
+import Foundation
 import GRDB
 
 /// The award rule, applied inside a write transaction: waiting entries are decided
@@ -6,6 +7,12 @@ enum Award {
     struct Outcome {
         var decided: ClosedRange<Int64>?
         var won: ClosedRange<Int64>?
+    }
+
+    static func chain(_ db: Database, eventKey: Int64, seq: Int64) throws -> [UInt8] {
+        let data = try Data.fetchOne(
+            db.cachedStatement(sql: "SELECT chain FROM entries WHERE event_key = ? AND seq = ?"), arguments: [eventKey, seq])
+        return data.map { [UInt8]($0) } ?? []
     }
 
     /// Decides up to `limit` waiting entries of `event` (all of them once sold out),
@@ -32,6 +39,10 @@ enum Award {
             .execute(arguments: [event.key, last, first, now])
         try db.cachedStatement(sql: "UPDATE events SET serving = ? WHERE key = ?").execute(arguments: [last, event.key])
         event.serving = last
+        let entryChain = last == event.entries ? event.head : try chain(db, eventKey: event.key, seq: last)
+        try ControlLog.append(
+            db, event: &event,
+            record: AuditRecords.decision(firstSeq: first, lastSeq: last, won: wins, decidedAt: now, entryChain: entryChain))
         return Outcome(decided: first...last, won: won)
     }
 }

@@ -14,14 +14,16 @@ final class EventBoard: Sendable {
         var event: Event
         /// Sorted by `lastSeq`; each covers the seqs after the previous one.
         var decisions: [Decision]
+        /// Every entry's chain link (its receipt), 32 bytes per seq, seq 1 first.
+        var receipts: [UInt8] = []
     }
 
     private let slots = Mutex<[Int64: Slot]>([:])
     private let keys = Mutex<[String: Int64]>([:])
 
-    init(events: [Event], decisions: [(eventKey: Int64, decision: Decision)]) {
+    init(events: [Event], decisions: [(eventKey: Int64, decision: Decision)], receipts: [Int64: [UInt8]]) {
         var table: [Int64: Slot] = [:]
-        for event in events { table[event.key] = Slot(event: event, decisions: []) }
+        for event in events { table[event.key] = Slot(event: event, decisions: [], receipts: receipts[event.key] ?? []) }
         for (key, decision) in decisions { table[key]?.decisions.append(decision) }
         slots.withLock { $0 = table }
         keys.withLock { index in for event in events { index[event.id] = event.key } }
@@ -34,12 +36,13 @@ final class EventBoard: Sendable {
     }
 
     /// Replaces the stored copy of `event` (after a commit that changed it).
-    func update(_ event: Event, decision: Decision? = nil) {
+    func update(_ event: Event, decision: Decision? = nil, receipts: [UInt8] = []) {
         keys.withLock { $0[event.id] = event.key }
         slots.withLock { table in
             var slot = table[event.key] ?? Slot(event: event, decisions: [])
             slot.event = event
             if let decision { slot.decisions.append(decision) }
+            slot.receipts.append(contentsOf: receipts)
             table[event.key] = slot
         }
     }
@@ -61,9 +64,11 @@ final class EventBoard: Sendable {
                 }
                 decidedAt = low < decisions.count ? decisions[low].decidedAt : nil
             }
+            let offset = Int(seq - 1) * 32
+            let receipt = offset + 32 <= slot.receipts.count ? AuditRecords.hex(Array(slot.receipts[offset..<offset + 32])) : ""
             return EntryView(
                 event: event.id, seq: seq, token: token, status: status, position: event.position(ofSeq: seq),
-                serving: event.serving, decidedAt: decidedAt)
+                serving: event.serving, decidedAt: decidedAt, receipt: receipt)
         }
     }
 }

@@ -1,19 +1,29 @@
+import Foundation
 import GRDB
 
 /// Column list and row decoding for `events`, shared by every query on it.
 enum EventRow {
     static let columns =
         "key, id, name, prizes, mode, admit_per_tick, opens_at, closes_at, closed_at, entries, serving, awarded, created_at, "
-        + "identity_algorithm, identity_key, identity_issuer, identity_audience"
+        + "identity_algorithm, identity_key, identity_issuer, identity_audience, genesis, head, control_head, rules"
 
     static func decode(_ row: Row) -> Event {
-        Event(
+        var event = Event(
             key: row[0], id: row[1], name: row[2], prizes: row[3],
             mode: EventMode(rawValue: row[4]) ?? .queue,
             admitPerTick: row[5], opensAt: row[6], closesAt: row[7], closedAt: row[8],
             entries: row[9], serving: row[10], awarded: row[11], createdAt: row[12],
             identity: identity(row)
         )
+        event.genesis = bytes(row[17])
+        event.head = bytes(row[18])
+        event.controlHead = bytes(row[19])
+        event.rules = row[20] ?? ""
+        return event
+    }
+
+    static func bytes(_ data: Data?) -> [UInt8] {
+        data.map { [UInt8]($0) } ?? []
     }
 
     static func identity(_ row: Row) -> IdentityRule? {

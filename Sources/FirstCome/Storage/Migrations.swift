@@ -10,11 +10,21 @@ public enum Migrations {
         var migrator = DatabaseMigrator()
         for migration in EmbeddedFiles.migrations {
             let sql = migration.sql
-            migrator.registerMigration(migration.name) { db in
+            let name = migration.name
+            migrator.registerMigration(name) { db in
                 try db.execute(sql: sql)
+                try backfill(name, db)
             }
         }
         return migrator
+    }
+
+    /// Data changes a migration needs that SQL alone cannot make (hashing).
+    static func backfill(_ name: String, _ db: Database) throws {
+        switch name {
+        case "0003_audit_chain": try AuditBackfill.run(db)
+        default: break
+        }
     }
 
     /// Applies pending migrations; refuses a database written by a newer binary.

@@ -14,15 +14,21 @@ public struct SQLiteEntryStore: EntryStore {
     /// Loads the token key and the event board from the database.
     public init(pool: DatabasePool) throws {
         self.pool = pool
-        let (key, events, decisions) = try pool.read { db in
+        let (key, events, decisions, receipts) = try pool.read { db in
             let key = try Data.fetchOne(db, sql: "SELECT value FROM secrets WHERE name = 'token_key'").map { [UInt8]($0) } ?? []
             let events = try Row.fetchAll(db, sql: "SELECT \(EventRow.columns) FROM events").map(EventRow.decode)
             let decisions = try Row.fetchAll(db, sql: "SELECT event_key, last_seq, decided_at FROM decisions ORDER BY event_key, last_seq")
                 .map { (eventKey: $0[0] as Int64, decision: EventBoard.Decision(lastSeq: $0[1], decidedAt: $0[2])) }
-            return (key, events, decisions)
+            var receipts: [Int64: [UInt8]] = [:]
+            let rows = try Row.fetchCursor(db, sql: "SELECT event_key, chain FROM entries ORDER BY event_key, seq")
+            while let row = try rows.next() {
+                let chain: Data = row[1]
+                receipts[row[0], default: []].append(contentsOf: chain)
+            }
+            return (key, events, decisions, receipts)
         }
         tokens = EntrantTokens(key: key)
-        board = EventBoard(events: events, decisions: decisions)
+        board = EventBoard(events: events, decisions: decisions, receipts: receipts)
     }
 
     /// The token of an entry, as its entrant received it.
@@ -34,17 +40,28 @@ public struct SQLiteEntryStore: EntryStore {
         let event = try await StorageErrors.translating {
             try await pool.write { db in
                 if try EventRow.fetch(db, id: new.id) != nil { throw FirstComeError.eventExists(new.id) }
+                let rules = AuditRecords.rules(event: new.id, prizes: new.prizes, mode: new.mode, createdAt: now)
+                let genesis = Data(AuditRecords.genesis(rules: rules))
                 try db.execute(
                     sql: """
                         INSERT INTO events (id, name, prizes, mode, admit_per_tick, opens_at, closes_at, created_at,
-                                            identity_algorithm, identity_key, identity_issuer, identity_audience)
-                        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                                            identity_algorithm, identity_key, identity_issuer, identity_audience,
+                                            rules, genesis, head, control_head)
+                        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                         """,
                     arguments: [
                         new.id, new.name, new.prizes, new.mode.rawValue, new.admitPerTick, new.opensAt, new.closesAt, now,
                         new.identity?.algorithm.rawValue, new.identity?.key, new.identity?.issuer, new.identity?.audience,
+                        rules, genesis, genesis, genesis,
                     ])
-                let event = try EventRow.fetchRequired(db, id: new.id)
+                var event = try EventRow.fetchRequired(db, id: new.id)
+                var fields = JSONObject()
+                fields.string("name", new.name)
+                fields.integer("admit_per_tick", new.admitPerTick)
+                fields.integer("opens_at", new.opensAt)
+                fields.integer("closes_at", new.closesAt)
+                fields.string("identity", new.identity?.algorithm.rawValue)
+                try ControlLog.append(db, event: &event, record: AuditRecords.action(at: now, action: ControlLog.action("create", fields)))
                 guard event.key <= EntrantTokens.maxEventKey else {
                     throw FirstComeError.invalidRequest("this database holds the most events it can")
                 }
@@ -87,6 +104,11 @@ public struct SQLiteEntryStore: EntryStore {
                 try db.execute(
                     sql: "UPDATE events SET mode = ?, admit_per_tick = ?, opens_at = ?, closes_at = ?, closed_at = ? WHERE key = ?",
                     arguments: [event.mode.rawValue, event.admitPerTick, event.opensAt, event.closesAt, event.closedAt, event.key])
+                var fields = JSONObject()
+                if let mode = patch.mode { fields.string("mode", mode.rawValue) }
+                if let intake = patch.intake { fields.string("state", intake.rawValue) }
+                if let limit = patch.admitPerTick { fields.integer("admit_per_tick", limit) }
+                try ControlLog.append(db, event: &event, record: AuditRecords.action(at: now, action: ControlLog.action("patch", fields)))
                 return event
             }
         }
@@ -98,7 +120,9 @@ public struct SQLiteEntryStore: EntryStore {
         let outcome = try await StorageErrors.translating {
             try await pool.write { db in try SubmitTransaction(db: db, now: now).run(batch) }
         }
-        for (key, event) in outcome.events { board.update(event, decision: outcome.decisions[key]) }
+        for (key, event) in outcome.events {
+            board.update(event, decision: outcome.decisions[key], receipts: outcome.chains[key] ?? [])
+        }
         return outcome.items.map { item in
             switch item {
             case .rejected(let error):

@@ -1,3 +1,4 @@
+import Foundation
 import GRDB
 
 /// One group-commit batch: records every submission of the batch in a single write
@@ -17,6 +18,8 @@ struct SubmitTransaction {
         var items: [Item] = []
         var events: [Int64: Event] = [:]
         var decisions: [Int64: EventBoard.Decision] = [:]
+        /// The chain links of the new entries, per event, in seq order (32 bytes each).
+        var chains: [Int64: [UInt8]] = [:]
     }
 
     func run(_ batch: [Submission]) throws -> Outcome {
@@ -28,7 +31,7 @@ struct SubmitTransaction {
 
         let findUser = try db.cachedStatement(sql: "SELECT seq FROM entries WHERE event_key = ? AND user = ?")
         let insert = try db.cachedStatement(
-            sql: "INSERT INTO entries (event_key, seq, user, payload, created_at) VALUES (?, ?, ?, ?, ?)")
+            sql: "INSERT INTO entries (event_key, seq, user, payload, created_at, chain) VALUES (?, ?, ?, ?, ?, ?)")
 
         for submission in batch {
             let id = submission.event
@@ -57,7 +60,11 @@ struct SubmitTransaction {
                 continue
             }
             event.entries += 1
-            try insert.execute(arguments: [key, event.entries, submission.user, submission.payload, now])
+            let record = AuditRecords.entry(
+                seq: event.entries, user: submission.user, createdAt: now, payloadDigest: AuditRecords.payloadDigest(submission.payload))
+            event.head = AuditRecords.link(event.head, record)
+            try insert.execute(arguments: [key, event.entries, submission.user, submission.payload, now, Data(event.head)])
+            outcome.chains[key, default: []].append(contentsOf: event.head)
             if !touched.contains(key) { touched.append(key) }
             outcome.events[key] = event
             outcome.items.append(.entry(eventKey: key, seq: event.entries, created: true))
@@ -65,10 +72,10 @@ struct SubmitTransaction {
 
         // Persist the new counters, then decide at once where the rules say so:
         // direct mode, or an event already sold out (every new entry is lost).
-        let updateEntries = try db.cachedStatement(sql: "UPDATE events SET entries = ? WHERE key = ?")
+        let updateEntries = try db.cachedStatement(sql: "UPDATE events SET entries = ?, head = ? WHERE key = ?")
         for key in touched {
             guard var event = outcome.events[key] else { continue }
-            try updateEntries.execute(arguments: [event.entries, key])
+            try updateEntries.execute(arguments: [event.entries, Data(event.head), key])
             if event.mode == .direct || event.isSoldOut {
                 let decided = try Award.decide(db, event: &event, limit: nil, now: now)
                 if let range = decided.decided { outcome.decisions[key] = EventBoard.Decision(lastSeq: range.upperBound, decidedAt: now) }

@@ -1,0 +1,90 @@
+import Crypto
+
+/// The canonical byte forms that the audit chain hashes. Anyone holding an export
+/// can rebuild every hash from these rules (see the README's Audit section):
+///
+/// - rules: `{"event":ID,"prizes":N,"mode":MODE,"created_at":MS}`
+/// - genesis: SHA-256 of `firstcome/v1/genesis\n` followed by the rules
+/// - entry: `{"seq":S,"user":U,"created_at":MS,"payload_sha256":HEX}` (HEX empty
+///   without payload); its chain is SHA-256(previous chain ‖ entry), the
+///   previous chain of seq 1 being the genesis
+/// - control records (admin actions and decisions, in the order they happened),
+///   chained the same way from the genesis:
+///   `{"type":"action","at":MS,"action":{…}}` and
+///   `{"type":"decision","first_seq":F,"last_seq":L,"won":W,"decided_at":MS,"entry_chain":HEX}`
+///
+/// All JSON is compact, keys in the order shown, strings escaped as JSON does.
+public enum AuditRecords {
+    public static func rules(event: String, prizes: Int64, mode: EventMode, createdAt: Int64) -> String {
+        var object = JSONObject()
+        object.string("event", event)
+        object.integer("prizes", prizes)
+        object.string("mode", mode.rawValue)
+        object.integer("created_at", createdAt)
+        return object.json
+    }
+
+    public static func genesis(rules: String) -> [UInt8] {
+        Array(SHA256.hash(data: Array(("firstcome/v1/genesis\n" + rules).utf8)))
+    }
+
+    public static func entry(seq: Int64, user: String, createdAt: Int64, payloadDigest: String) -> String {
+        var object = JSONObject()
+        object.integer("seq", seq)
+        object.string("user", user)
+        object.integer("created_at", createdAt)
+        object.string("payload_sha256", payloadDigest)
+        return object.json
+    }
+
+    public static func action(at: Int64, action: String) -> String {
+        var object = JSONObject()
+        object.string("type", "action")
+        object.integer("at", at)
+        object.raw("action", action)
+        return object.json
+    }
+
+    public static func decision(firstSeq: Int64, lastSeq: Int64, won: Int64, decidedAt: Int64, entryChain: [UInt8]) -> String {
+        var object = JSONObject()
+        object.string("type", "decision")
+        object.integer("first_seq", firstSeq)
+        object.integer("last_seq", lastSeq)
+        object.integer("won", won)
+        object.integer("decided_at", decidedAt)
+        object.string("entry_chain", hex(entryChain))
+        return object.json
+    }
+
+    /// SHA-256 of the payload's stored compact text, hex; empty without payload.
+    public static func payloadDigest(_ payload: String?) -> String {
+        payload.map { hex(Array(SHA256.hash(data: Array($0.utf8)))) } ?? ""
+    }
+
+    /// The next link: SHA-256(previous ‖ record).
+    public static func link(_ previous: [UInt8], _ record: String) -> [UInt8] {
+        var hasher = SHA256()
+        hasher.update(data: previous)
+        hasher.update(data: Array(record.utf8))
+        return Array(hasher.finalize())
+    }
+
+    /// SHA-256 over `seq,user\n` of every winner in seq order, hex.
+    public static func winnersDigest(_ winners: [(seq: Int64, user: String)]) -> String {
+        var hasher = SHA256()
+        for winner in winners { hasher.update(data: Array("\(winner.seq),\(winner.user)\n".utf8)) }
+        return hex(Array(hasher.finalize()))
+    }
+
+    static let hexDigits = Array("0123456789abcdef".utf8)
+
+    public static func hex(_ bytes: [UInt8]) -> String {
+        var out = [UInt8]()
+        out.reserveCapacity(bytes.count * 2)
+        for byte in bytes {
+            out.append(hexDigits[Int(byte >> 4)])
+            out.append(hexDigits[Int(byte & 15)])
+        }
+        return String(decoding: out, as: UTF8.self)
+    }
+}

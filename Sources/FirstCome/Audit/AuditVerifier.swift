@@ -1,0 +1,167 @@
+import Foundation
+
+/// Replays an event's audit log (the lines of `AuditExport`): rebuilds every chain
+/// link, checks that seqs are gapless, that each decision follows the award rule
+/// (prizes strictly in seq order) and that every entry's status is the one the
+/// rule gives. Stops at the first problem, naming the seq (or control position).
+public struct AuditVerifier {
+    /// What a clean log adds up to.
+    public struct Report: Sendable, Equatable {
+        public var event: String
+        public var entries: Int64
+        public var winners: Int64
+        public var lost: Int64
+        public var waiting: Int64
+        public var head: String
+        public var controlHead: String
+        public var winnersDigest: String
+    }
+
+    /// The first problem found.
+    public struct Failure: Error, Equatable, CustomStringConvertible {
+        public var seq: Int64?
+        public var message: String
+        public var description: String { seq.map { "seq \($0): \(message)" } ?? message }
+    }
+
+    private var event = ""
+    private var prizes: Int64 = 0
+    private var genesis: [UInt8] = []
+    private var entryHead: [UInt8] = []
+    private var chains: [UInt8] = []
+    private var statuses: [EntryStatus] = []
+    private var winnerUsers: [String] = []
+    private var controlHead: [UInt8] = []
+    private var controlPosition: Int64 = 0
+    private var decided: Int64 = 0
+    private var won: Int64 = 0
+    private var lastDecisionTime: Int64 = .min
+    private var finished = false
+
+    public init() {}
+
+    /// Feeds one line of the export.
+    public mutating func consume(_ line: String) throws {
+        guard let object = try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any], let type = object["type"] as? String else {
+            throw Failure(message: "not a line of a firstcome audit export: \(line.prefix(80))")
+        }
+        guard !finished else { throw Failure(message: "data after the heads line") }
+        switch type {
+        case "event": try readEvent(object)
+        case "entry": try readEntry(object)
+        case "control": try readControl(object)
+        case "heads": try readHeads(object)
+        default: throw Failure(message: "unknown line type '\(type)'")
+        }
+    }
+
+    /// Checks every status against the replayed decisions; returns the summary.
+    public func finish() throws -> Report {
+        guard finished else { throw Failure(message: "the log is truncated: no heads line") }
+        var lost: Int64 = 0
+        var waiting: Int64 = 0
+        for (index, status) in statuses.enumerated() {
+            let seq = Int64(index + 1)
+            let expected: EntryStatus = seq <= won ? .won : (seq <= decided ? .lost : .waiting)
+            guard status == expected else {
+                throw Failure(seq: seq, message: "status is \(status.rawValue) but the award rule gives \(expected.rawValue)")
+            }
+            if status == .lost { lost += 1 }
+            if status == .waiting { waiting += 1 }
+        }
+        let winners = winnerUsers.enumerated().map { (seq: Int64($0.offset + 1), user: $0.element) }
+        return Report(
+            event: event, entries: Int64(statuses.count), winners: won, lost: lost, waiting: waiting,
+            head: AuditRecords.hex(entryHead), controlHead: AuditRecords.hex(controlHead),
+            winnersDigest: AuditRecords.winnersDigest(winners))
+    }
+
+    private mutating func readEvent(_ object: [String: Any]) throws {
+        guard genesis.isEmpty, let rules = object["rules"] as? String, let given = object["genesis"] as? String,
+            let fields = try? JSONSerialization.jsonObject(with: Data(rules.utf8)) as? [String: Any],
+            let id = fields["event"] as? String, let prizes = (fields["prizes"] as? NSNumber)?.int64Value,
+            let modeName = fields["mode"] as? String, let mode = EventMode(rawValue: modeName),
+            let createdAt = (fields["created_at"] as? NSNumber)?.int64Value
+        else { throw Failure(message: "the event line is missing or malformed") }
+        guard AuditRecords.rules(event: id, prizes: prizes, mode: mode, createdAt: createdAt) == rules else {
+            throw Failure(message: "the rules are not in canonical form")
+        }
+        let computed = AuditRecords.genesis(rules: rules)
+        guard AuditRecords.hex(computed) == given else { throw Failure(message: "the genesis does not match the rules") }
+        event = id
+        self.prizes = prizes
+        genesis = computed
+        entryHead = computed
+        controlHead = computed
+    }
+
+    private mutating func readEntry(_ object: [String: Any]) throws {
+        guard !genesis.isEmpty else { throw Failure(message: "an entry comes before the event line") }
+        let expected = Int64(statuses.count + 1)
+        guard let seq = (object["seq"] as? NSNumber)?.int64Value else { throw Failure(seq: expected, message: "entry without seq") }
+        guard seq == expected else {
+            throw Failure(seq: expected, message: seq > expected ? "missing (the next entry has seq \(seq))" : "seq \(seq) repeats or is out of order")
+        }
+        guard let user = object["user"] as? String, let createdAt = (object["created_at"] as? NSNumber)?.int64Value,
+            let digest = object["payload_sha256"] as? String, let chain = object["chain"] as? String,
+            let statusName = object["status"] as? String, let status = EntryStatus(rawValue: statusName)
+        else { throw Failure(seq: seq, message: "malformed entry") }
+        if let payload = object["payload"] as? String, AuditRecords.payloadDigest(payload) != digest {
+            throw Failure(seq: seq, message: "the payload does not match its digest")
+        }
+        let link = AuditRecords.link(entryHead, AuditRecords.entry(seq: seq, user: user, createdAt: createdAt, payloadDigest: digest))
+        guard AuditRecords.hex(link) == chain else {
+            throw Failure(seq: seq, message: "the chain does not match: the entry or one before it was changed")
+        }
+        entryHead = link
+        chains.append(contentsOf: link)
+        statuses.append(status)
+        if status == .won { winnerUsers.append(user) }
+    }
+
+    private mutating func readControl(_ object: [String: Any]) throws {
+        guard !genesis.isEmpty else { throw Failure(message: "a control record comes before the event line") }
+        controlPosition += 1
+        guard (object["position"] as? NSNumber)?.int64Value == controlPosition, let record = object["record"] as? String,
+            let chain = object["chain"] as? String
+        else { throw Failure(message: "control log position \(controlPosition) is missing or malformed") }
+        let link = AuditRecords.link(controlHead, record)
+        guard AuditRecords.hex(link) == chain else {
+            throw Failure(message: "control log position \(controlPosition): the chain does not match (a record was changed)")
+        }
+        controlHead = link
+        guard let fields = try? JSONSerialization.jsonObject(with: Data(record.utf8)) as? [String: Any], fields["type"] as? String == "decision" else {
+            return
+        }
+        guard let first = (fields["first_seq"] as? NSNumber)?.int64Value, let last = (fields["last_seq"] as? NSNumber)?.int64Value,
+            let wins = (fields["won"] as? NSNumber)?.int64Value, let at = (fields["decided_at"] as? NSNumber)?.int64Value,
+            let entryChain = fields["entry_chain"] as? String
+        else { throw Failure(message: "control log position \(controlPosition): malformed decision") }
+        guard first == decided + 1, last >= first, last <= Int64(statuses.count) else {
+            throw Failure(seq: decided + 1, message: "decision \(first)..\(last) does not continue the decisions in seq order")
+        }
+        let offset = Int(last - 1) * 32
+        guard AuditRecords.hex(Array(chains[offset..<offset + 32])) == entryChain else {
+            throw Failure(seq: last, message: "the decision was made over a different entry log")
+        }
+        let expectedWins = min(prizes - won, last - first + 1)
+        guard wins == expectedWins else {
+            throw Failure(seq: first, message: "decision \(first)..\(last) awards \(wins) prizes; the rule gives \(expectedWins)")
+        }
+        guard at >= lastDecisionTime else { throw Failure(seq: first, message: "decision time goes backwards") }
+        lastDecisionTime = at
+        won += wins
+        decided = last
+    }
+
+    private mutating func readHeads(_ object: [String: Any]) throws {
+        guard (object["entries"] as? NSNumber)?.int64Value == Int64(statuses.count) else {
+            throw Failure(seq: Int64(statuses.count + 1), message: "the log ends before its last entry")
+        }
+        guard object["head"] as? String == AuditRecords.hex(entryHead) else { throw Failure(message: "the entry head does not match") }
+        guard object["control_head"] as? String == AuditRecords.hex(controlHead) else {
+            throw Failure(message: "the control log head does not match")
+        }
+        finished = true
+    }
+}

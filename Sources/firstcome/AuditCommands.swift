@@ -1,0 +1,150 @@
+import ArgumentParser
+import FirstCome
+import Foundation
+
+struct AuditCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "audit",
+        abstract: "Verify, export and query an event's hash-chained log.",
+        subcommands: [AuditVerify.self, AuditExportCommand.self, AuditEntry.self])
+}
+
+struct AuditVerify: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "verify",
+        abstract: "Walk the chain and replay the award rules; exit 0 if all matches, 1 naming the first bad seq.",
+        discussion: "Give --db and --event to check a database (safe while a server runs), or --file to check an export without one.")
+
+    @Option(help: "SQLite database file (env FIRSTCOME_DB).")
+    var db: String?
+
+    @Option(help: "The event id (with --db).")
+    var event: String?
+
+    @Option(help: "A JSON Lines export made by 'audit export --format jsonl'.")
+    var file: String?
+
+    func validate() throws {
+        if file == nil && event == nil { throw ValidationError("give --event (with --db) or --file") }
+        if file != nil && event != nil { throw ValidationError("give either --event or --file, not both") }
+    }
+
+    func run() async throws {
+        var verifier = AuditVerifier()
+        let report: AuditVerifier.Report
+        do {
+            if let file {
+                guard let text = try? String(contentsOfFile: file, encoding: .utf8) else {
+                    printError("cannot read \(file)")
+                    throw ExitCode.failure
+                }
+                for line in text.split(separator: "\n", omittingEmptySubsequences: true) { try verifier.consume(String(line)) }
+            } else if let event {
+                let db = try setting(db, env: "FIRSTCOME_DB", default: "./firstcome.sqlite") { $0 }
+                let pool = try orExit { try FirstComeDatabase.openForReading(path: db) }
+                try orExit { try AuditExport(pool: pool).write(eventID: event, includePayload: false) { try verifier.consume($0) } }
+            }
+            report = try verifier.finish()
+        } catch let failure as AuditVerifier.Failure {
+            print("FAILED: \(failure)")
+            throw ExitCode.failure
+        }
+        print("""
+            verified event '\(report.event)': \(report.entries) entries, chain intact, decisions follow the award rule
+            winners: \(report.winners) (seq 1..\(report.winners)), lost: \(report.lost), waiting: \(report.waiting)
+            head: \(report.head)
+            control head: \(report.controlHead)
+            winners digest: \(report.winnersDigest)
+            """)
+    }
+}
+
+struct AuditExportCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "export",
+        abstract: "Write an event's full log: JSON Lines (verifiable offline) or CSV (entries only).")
+
+    @Option(help: "SQLite database file (env FIRSTCOME_DB).")
+    var db: String?
+
+    @Option(help: "The event id.")
+    var event: String
+
+    @Option(help: "jsonl or csv.")
+    var format: String = "jsonl"
+
+    @Flag(help: "Include each entry's payload (it is always covered by its digest).")
+    var includePayload = false
+
+    @Option(help: "Write to this file instead of standard output.")
+    var output: String?
+
+    func run() async throws {
+        guard format == "jsonl" || format == "csv" else { throw ValidationError("--format must be jsonl or csv") }
+        let db = try setting(db, env: "FIRSTCOME_DB", default: "./firstcome.sqlite") { $0 }
+        let pool = try orExit { try FirstComeDatabase.openForReading(path: db) }
+        var sink = try OutputSink(path: output)
+        let csv = format == "csv"
+        if csv { sink.write("seq,user,created_at,status,payload_sha256,chain" + (includePayload ? ",payload" : "") + "\n") }
+        try orExit {
+            try AuditExport(pool: pool).write(eventID: event, includePayload: includePayload) { line in
+                if !csv {
+                    sink.write(line + "\n")
+                } else if let row = AuditExport.csvRow(line, includePayload: includePayload) {
+                    sink.write(row + "\n")
+                }
+            }
+        }
+        sink.close()
+    }
+}
+
+struct AuditEntry: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "entry",
+        abstract: "Show one person's entry in the log: seq, status, times, receipt and the decision that settled it.")
+
+    @Option(help: "SQLite database file (env FIRSTCOME_DB).")
+    var db: String?
+
+    @Option(help: "The event id.")
+    var event: String
+
+    @Option(help: "The entrant's user id.")
+    var user: String
+
+    func run() async throws {
+        let db = try setting(db, env: "FIRSTCOME_DB", default: "./firstcome.sqlite") { $0 }
+        let pool = try orExit { try FirstComeDatabase.openForReading(path: db) }
+        guard let text = try orExit({ try AuditExport(pool: pool).entryReport(eventID: event, user: user) }) else {
+            printError("no entry of '\(user)' in event '\(event)'")
+            throw ExitCode.failure
+        }
+        print(text)
+    }
+}
+
+/// Standard output or a file.
+struct OutputSink {
+    let handle: FileHandle
+
+    init(path: String?) throws {
+        guard let path else {
+            handle = .standardOutput
+            return
+        }
+        guard FileManager.default.createFile(atPath: path, contents: nil) , let file = FileHandle(forWritingAtPath: path) else {
+            printError("cannot write \(path)")
+            throw ExitCode.failure
+        }
+        handle = file
+    }
+
+    mutating func write(_ text: String) {
+        handle.write(Data(text.utf8))
+    }
+
+    func close() {
+        if handle !== FileHandle.standardOutput { try? handle.close() }
+    }
+}
