@@ -15,8 +15,7 @@ struct AuditVerify: AsyncParsableCommand {
         abstract: "Walk the chain and replay the award rules; exit 0 if all matches, 1 naming the first bad seq.",
         discussion: "Give --db and --event to check a database (safe while a server runs), or --file to check an export without one.")
 
-    @Option(help: "SQLite database file (env FIRSTCOME_DB).")
-    var db: String?
+    @OptionGroup var database: DatabaseOption
 
     @Option(help: "The event id (with --db).")
     var event: String?
@@ -40,7 +39,7 @@ struct AuditVerify: AsyncParsableCommand {
                 }
                 for line in text.split(separator: "\n", omittingEmptySubsequences: true) { try verifier.consume(String(line)) }
             } else if let event {
-                let db = try setting(db, env: "FIRSTCOME_DB", default: "./firstcome.sqlite") { $0 }
+                let db = try database.path()
                 let pool = try orExit { try FirstComeDatabase.openForReading(path: db) }
                 try orExit { try AuditExport(pool: pool).write(eventID: event, includePayload: false) { try verifier.consume($0) } }
             }
@@ -64,8 +63,7 @@ struct AuditExportCommand: AsyncParsableCommand {
         commandName: "export",
         abstract: "Write an event's full log: JSON Lines (verifiable offline) or CSV (entries only).")
 
-    @Option(help: "SQLite database file (env FIRSTCOME_DB).")
-    var db: String?
+    @OptionGroup var database: DatabaseOption
 
     @Option(help: "The event id.")
     var event: String
@@ -81,7 +79,7 @@ struct AuditExportCommand: AsyncParsableCommand {
 
     func run() async throws {
         guard format == "jsonl" || format == "csv" else { throw ValidationError("--format must be jsonl or csv") }
-        let db = try setting(db, env: "FIRSTCOME_DB", default: "./firstcome.sqlite") { $0 }
+        let db = try database.path()
         let pool = try orExit { try FirstComeDatabase.openForReading(path: db) }
         var sink = try OutputSink(path: output)
         let csv = format == "csv"
@@ -104,8 +102,7 @@ struct AuditEntry: AsyncParsableCommand {
         commandName: "entry",
         abstract: "Show one person's entry in the log: seq, status, times, receipt and the decision that settled it.")
 
-    @Option(help: "SQLite database file (env FIRSTCOME_DB).")
-    var db: String?
+    @OptionGroup var database: DatabaseOption
 
     @Option(help: "The event id.")
     var event: String
@@ -114,7 +111,7 @@ struct AuditEntry: AsyncParsableCommand {
     var user: String
 
     func run() async throws {
-        let db = try setting(db, env: "FIRSTCOME_DB", default: "./firstcome.sqlite") { $0 }
+        let db = try database.path()
         let pool = try orExit { try FirstComeDatabase.openForReading(path: db) }
         guard let text = try orExit({ try AuditExport(pool: pool).entryReport(eventID: event, user: user) }) else {
             printError("no entry of '\(user)' in event '\(event)'")

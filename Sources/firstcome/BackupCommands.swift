@@ -7,8 +7,7 @@ struct BackupCommand: AsyncParsableCommand {
         abstract: "Copy a database to a new file with SQLite's online backup.",
         discussion: "Safe while a server runs: the copy is one consistent snapshot, checked with quick_check.")
 
-    @Option(help: "SQLite database file to copy (env FIRSTCOME_DB; default ./firstcome.sqlite).")
-    var db: String?
+    @OptionGroup var database: DatabaseOption
 
     @Option(help: "The backup file to create.")
     var to: String
@@ -17,7 +16,7 @@ struct BackupCommand: AsyncParsableCommand {
     var force = false
 
     func run() async throws {
-        let db = try setting(db, env: "FIRSTCOME_DB", default: "./firstcome.sqlite") { $0 }
+        let db = try database.path()
         let summary = try orExit { try Backup.backup(source: db, to: to, overwrite: force) }
         print("backed up \(db) to \(to): \(summary.events) events, \(summary.entries) entries")
     }
@@ -32,14 +31,13 @@ struct RestoreCommand: AsyncParsableCommand {
     @Option(help: "The backup file to restore from.")
     var from: String
 
-    @Option(help: "The database file to write (env FIRSTCOME_DB; default ./firstcome.sqlite).")
-    var db: String?
+    @OptionGroup var database: DatabaseOption
 
     @Flag(help: "Replace the database file if it exists.")
     var force = false
 
     func run() async throws {
-        let db = try setting(db, env: "FIRSTCOME_DB", default: "./firstcome.sqlite") { $0 }
+        let db = try database.path()
         let summary = try orExit { try Backup.restore(from: from, to: db, overwrite: force) }
         print("restored \(db) from \(from): \(summary.events) events, \(summary.entries) entries")
     }

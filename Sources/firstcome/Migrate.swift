@@ -6,11 +6,10 @@ struct Migrate: AsyncParsableCommand {
         abstract: "Create or upgrade a database to this binary's schema, then exit.",
         discussion: "Refuses a database written by a newer firstcome. 'serve' also migrates at start-up.")
 
-    @Option(help: "SQLite database file (env FIRSTCOME_DB; default ./firstcome.sqlite).")
-    var db: String?
+    @OptionGroup var database: DatabaseOption
 
     func run() async throws {
-        let db = try setting(db, env: "FIRSTCOME_DB", default: "./firstcome.sqlite") { $0 }
+        let db = try database.path()
         let pool = try orExit { try FirstComeDatabase.open(path: db) }
         try pool.close()
         print("\(db): schema is current (\(Migrations.names.joined(separator: ", ")))")

@@ -21,8 +21,7 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "Port to listen on; 0 picks a free one (env FIRSTCOME_PORT; default 8080).")
     var port: Int?
 
-    @Option(help: "SQLite database file, created if missing (env FIRSTCOME_DB; default ./firstcome.sqlite).")
-    var db: String?
+    @OptionGroup var database: DatabaseOption
 
     @Option(help: "Bearer token for admin routes (env FIRSTCOME_ADMIN_TOKEN; default: stored in <db>.admin-token).")
     var adminToken: String?
@@ -60,7 +59,7 @@ struct Serve: AsyncParsableCommand {
     func run() async throws {
         let host = try setting(host, env: "FIRSTCOME_HOST", default: "127.0.0.1") { $0 }
         let port = try setting(port, env: "FIRSTCOME_PORT", default: 8080) { Int($0) }
-        let db = try setting(db, env: "FIRSTCOME_DB", default: "./firstcome.sqlite") { $0 }
+        let db = try database.path()
         let tickMs = try setting(tickMs, env: "FIRSTCOME_TICK_MS", default: 1000) { Int($0) }
         let durabilityName = try setting(durability, env: "FIRSTCOME_DURABILITY", default: "full") { $0 }
         let busyMs = try setting(busyTimeoutMs, env: "FIRSTCOME_BUSY_TIMEOUT_MS", default: 5000) { Int($0) }

@@ -6,8 +6,7 @@ struct Winners: AsyncParsableCommand {
         abstract: "Print an event's winners from a database file.",
         discussion: "A read-only audit query; safe while a server uses the same database.")
 
-    @Option(help: "SQLite database file (env FIRSTCOME_DB; default ./firstcome.sqlite).")
-    var db: String?
+    @OptionGroup var database: DatabaseOption
 
     @Option(help: "The event id.")
     var event: String
@@ -16,7 +15,7 @@ struct Winners: AsyncParsableCommand {
     var format: String = "csv"
 
     func run() async throws {
-        let db = try setting(db, env: "FIRSTCOME_DB", default: "./firstcome.sqlite") { $0 }
+        let db = try database.path()
         guard let format = WinnersExport.Format(rawValue: format) else {
             throw ValidationError("--format must be csv or json")
         }

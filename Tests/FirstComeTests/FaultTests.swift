@@ -24,6 +24,19 @@ struct FaultTests {
         return (Int(reply.status.code), errorCode(reply.json), reply.response.headers[.retryAfter])
     }
 
+    /// Submits distinct users until one is refused; returns the acknowledged users and the refusal.
+    func submitUntilRefused(
+        _ client: any TestClientProtocol, limit: Int
+    ) async throws -> (acknowledged: [String], refusal: (status: Int, code: String?, retryAfter: String?)?) {
+        var acknowledged: [String] = []
+        for index in 0..<limit {
+            let reply = try await submit(client, "u\(index)")
+            guard reply.status == 201 else { return (acknowledged, reply) }
+            acknowledged.append("u\(index)")
+        }
+        return (acknowledged, nil)
+    }
+
     @Test("a database locked elsewhere past the busy timeout: 503 storage_busy with Retry-After, then recovery")
     func locked() async throws {
         let database = try TemporaryDatabase()
@@ -50,12 +63,7 @@ struct FaultTests {
                 let pages = try Int.fetchOne(db, sql: "PRAGMA page_count") ?? 0
                 try db.execute(sql: "PRAGMA max_page_count = \(pages + 2)")
             }
-            var acknowledged: [String] = []
-            var full: (status: Int, code: String?, retryAfter: String?)?
-            for index in 0..<200 {
-                let reply = try await submit(client, "u\(index)")
-                if reply.status == 201 { acknowledged.append("u\(index)") } else { full = reply; break }
-            }
+            let (acknowledged, full) = try await submitUntilRefused(client, limit: 200)
             #expect(full?.status == 503 && full?.code == "storage_unavailable" && full?.retryAfter == "1")
             try await pool.writeWithoutTransaction { db in try db.execute(sql: "PRAGMA max_page_count = 1073741823") }
             #expect(try await submit(client, "after").status == 201)
@@ -106,12 +114,7 @@ struct FaultTests {
             let free = try FileManager.default.attributesOfFileSystem(forPath: mountPoint)[.systemFreeSize] as? Int ?? 0
             let fillerBlocks = max(0, (free - 256 * 1024) / 4096)
             #expect(try Binary.shell("dd if=/dev/zero of=\(filler) bs=4k count=\(fillerBlocks) 2>/dev/null") == 0)
-            var acknowledged: [String] = []
-            var full: (status: Int, code: String?, retryAfter: String?)?
-            for index in 0..<2000 {
-                let reply = try await submit(client, "u\(index)")
-                if reply.status == 201 { acknowledged.append("u\(index)") } else { full = reply; break }
-            }
+            let (acknowledged, full) = try await submitUntilRefused(client, limit: 2000)
             #expect(full?.status == 503 && full?.code == "storage_unavailable")
             #expect(!acknowledged.isEmpty, "entries were accepted until the disk filled up")
             try FileManager.default.removeItem(atPath: filler)

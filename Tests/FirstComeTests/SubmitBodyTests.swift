@@ -74,3 +74,15 @@ struct SubmitBodyTests {
         }
     }
 }
+
+@Suite("JSON media types")
+struct MediaTypeTests {
+    @Test("JSON media types are recognised with parameters, spaces and any case", arguments: [
+        ("application/json", true), ("Application/JSON ; charset=UTF-8", true), (" application/json", true),
+        ("application/merge-patch+json", true), ("text/plain", false), ("application/jsonx", false), ("", false),
+        ("application/x-www-form-urlencoded", false),
+    ])
+    func mediaTypes(contentType: String, isJSON: Bool) {
+        #expect(JSONBody.isJSON(contentType) == isJSON)
+    }
+}

@@ -37,9 +37,14 @@ enum JSONBody {
         return buffer
     }
 
+    /// `application/json` or any `application/…+json`, parameters and case ignored.
     static func isJSON(_ contentType: String) -> Bool {
-        let media = contentType.split(separator: ";", maxSplits: 1)[0].trimmingCharacters(in: .whitespaces).lowercased()
-        return media == "application/json" || (media.hasPrefix("application/") && media.hasSuffix("+json"))
+        if contentType == "application/json" || contentType == "application/json; charset=utf-8" { return true }
+        let media = contentType.utf8.prefix { $0 != UInt8(ascii: ";") }
+            .drop { $0 == 0x20 || $0 == 0x09 }
+        let trimmed = media.reversed().drop { $0 == 0x20 || $0 == 0x09 }.reversed()
+        let lower = String(decoding: trimmed.map { $0 >= 65 && $0 <= 90 ? $0 + 32 : $0 }, as: UTF8.self)
+        return lower == "application/json" || (lower.hasPrefix("application/") && lower.hasSuffix("+json"))
     }
 }
 

@@ -13,6 +13,13 @@ public final class FirstComeMetrics: Sendable {
     /// Request metrics per (route, method, status), so the hot path skips the registry's label lookup.
     private let requestMetrics = Mutex<[RequestKey: (Counter, DurationHistogram)]>([:])
 
+    private let submissionCounters = Mutex<[SubmissionKey: Counter]>([:])
+
+    private struct SubmissionKey: Hashable {
+        let event: String
+        let result: String
+    }
+
     private struct RequestKey: Hashable {
         let route: String
         let method: String
@@ -64,10 +71,16 @@ public final class FirstComeMetrics: Sendable {
 
     /// One submission's outcome: created, existing, or an error code.
     func recordSubmission(event: String, result: String) {
-        registry.makeCounter(
-            descriptor: Self.name("submissions", unit: "total", help: "Submissions by event and result."),
-            labels: [("event", event), ("result", result)]
-        ).increment()
+        let key = SubmissionKey(event: event, result: result)
+        let counter = submissionCounters.withLock { cache in
+            if let found = cache[key] { return found }
+            let made = registry.makeCounter(
+                descriptor: Self.name("submissions", unit: "total", help: "Submissions by event and result."),
+                labels: [("event", event), ("result", result)])
+            cache[key] = made
+            return made
+        }
+        counter.increment()
     }
 
     func recordCommit(batchSize size: Int, duration: Duration) {
