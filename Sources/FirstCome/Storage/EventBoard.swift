@@ -39,11 +39,10 @@ final class EventBoard: Sendable {
     func update(_ event: Event, decision: Decision? = nil, receipts: [UInt8] = []) {
         keys.withLock { $0[event.id] = event.key }
         slots.withLock { table in
-            var slot = table[event.key] ?? Slot(event: event, decisions: [])
-            slot.event = event
-            if let decision { slot.decisions.append(decision) }
-            slot.receipts.append(contentsOf: receipts)
-            table[event.key] = slot
+            // Mutate in place: a copy of the slot would copy its receipts on every commit.
+            table[event.key, default: Slot(event: event, decisions: [])].event = event
+            if let decision { table[event.key]!.decisions.append(decision) }
+            if !receipts.isEmpty { table[event.key]!.receipts.append(contentsOf: receipts) }
         }
     }
 
