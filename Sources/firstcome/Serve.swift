@@ -29,7 +29,7 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "Milliseconds between award scheduler ticks (env FIRSTCOME_TICK_MS; default 1000).")
     var tickMs: Int?
 
-    @Option(help: "full: survive power loss (synchronous=FULL); normal: survive a process crash only, faster (env FIRSTCOME_DURABILITY; default full).")
+    @Option(help: "full: an acknowledged entry survives power loss (synchronous=FULL); normal: it survives a process crash only (env FIRSTCOME_DURABILITY; default full). Measured cost: BENCHMARKS.md.")
     var durability: String?
 
     @Option(help: "How long a write waits for a database locked by another process before answering 503 storage_busy (env FIRSTCOME_BUSY_TIMEOUT_MS; default 5000).")

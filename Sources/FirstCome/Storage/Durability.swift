@@ -3,7 +3,7 @@ public enum Durability: String, Sendable, CaseIterable {
     /// `synchronous=FULL`: an acknowledged entry survives a process crash and a power cut.
     case full
     /// `synchronous=NORMAL`: survives a process crash (`kill -9`); a power cut may
-    /// lose the last commits. Faster.
+    /// lose the last commits.
     case normal
 
     var pragmaValue: Int {
