@@ -1,6 +1,8 @@
-/// The narrow storage contract of firstcome. Each method is one transaction.
-/// SQLite implements it today; a PostgreSQL store for multi-node events can
-/// implement the same contract later.
+/// The narrow storage contract of firstcome. Each method that touches the
+/// database is one transaction; `currentEvent` and `entry(token:)` may answer
+/// from a copy the store keeps in memory (they are on the hot path). SQLite
+/// implements it today; a PostgreSQL store for multi-node events can implement the
+/// same contract later (answering those two from the database).
 public protocol EntryStore: Sendable {
     /// Creates an event; throws `.eventExists` if the id is taken.
     func createEvent(_ event: NewEvent, now: Int64) async throws -> Event
