@@ -50,6 +50,7 @@ public struct FirstComeServices: Sendable {
     public let committer: GroupCommitter
     public let scheduler: AwardScheduler
     public let metrics: FirstComeMetrics
+    public let admission: AdmissionIssuer?
 }
 
 /// Builds the HTTP application on an open, migrated database pool. The award
@@ -58,10 +59,10 @@ public struct FirstComeServices: Sendable {
 /// whether it is the admin listener.
 public func buildApplication(
     settings: AppSettings, pool: DatabasePool, logger: Logger = Logger(label: "firstcome"),
-    metrics: FirstComeMetrics = FirstComeMetrics(),
+    metrics: FirstComeMetrics = FirstComeMetrics(), admission: AdmissionIssuer? = nil,
     onServerRunning: @escaping @Sendable (_ port: Int, _ admin: Bool) async -> Void = { _, _ in }
 ) throws -> some ApplicationProtocol {
-    let services = try makeServices(settings: settings, pool: pool, logger: logger, metrics: metrics)
+    let services = try makeServices(settings: settings, pool: pool, logger: logger, metrics: metrics, admission: admission)
     let separateAdmin = settings.adminListener != nil
     var app = Application(
         router: buildRouter(settings: settings, services: services, parts: separateAdmin ? .public : .all),
@@ -96,7 +97,8 @@ func server(_ settings: AppSettings) -> HTTPServerBuilder {
 
 /// The store, group committer and scheduler of one service instance.
 public func makeServices(
-    settings: AppSettings, pool: DatabasePool, logger: Logger, metrics: FirstComeMetrics = FirstComeMetrics()
+    settings: AppSettings, pool: DatabasePool, logger: Logger, metrics: FirstComeMetrics = FirstComeMetrics(),
+    admission: AdmissionIssuer? = nil
 ) throws -> FirstComeServices {
     let store = try SQLiteEntryStore(pool: pool)
     var commitLogger = logger
@@ -107,7 +109,7 @@ public func makeServices(
         store: store,
         committer: GroupCommitter(store: store, maxBatch: settings.maxBatch, logger: commitLogger, metrics: metrics),
         scheduler: AwardScheduler(store: store, interval: settings.tickInterval, logger: schedulerLogger, metrics: metrics),
-        metrics: metrics)
+        metrics: metrics, admission: admission)
 }
 
 /// Which routes a router serves.
@@ -135,7 +137,7 @@ public func buildRouter(settings: AppSettings, services: FirstComeServices, part
         let events = EventController<AppRequestContext>(store: services.store, clock: Timestamp.now)
         let entries = EntryController<AppRequestContext>(
             committer: services.committer, store: services.store, metrics: services.metrics, identity: IdentityVerifier(),
-            perUser: settings.userRateLimit.map { RateLimiter(rule: $0) })
+            perUser: settings.userRateLimit.map { RateLimiter(rule: $0) }, admission: services.admission)
         let ipLimit = settings.ipRateLimit.map { RateLimitMiddleware<AppRequestContext>(limiter: RateLimiter(rule: $0), clients: clients) }
 
         let publicEvents = RouteCollection(context: AppRequestContext.self)
@@ -151,6 +153,13 @@ public func buildRouter(settings: AppSettings, services: FirstComeServices, part
         if let ipLimit { polls.add(middleware: ipLimit) }
         entries.pollRoutes(polls)
         router.addRoutes(polls, atPath: "/v1/entries")
+        if let admission = services.admission {
+            router.get(".well-known/jwks.json") { _, _ in
+                Response(
+                    status: .ok, headers: [.contentType: "application/jwk-set+json"],
+                    body: .init(byteBuffer: ByteBuffer(string: try await admission.keys.jwks())))
+            }
+        }
     }
     if parts != .public {
         system.metricsRoutes(router)

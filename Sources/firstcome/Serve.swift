@@ -53,6 +53,12 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "Seconds before an idle connection is closed (env FIRSTCOME_IDLE_TIMEOUT_S; default 30).")
     var idleTimeoutS: Int?
 
+    @Option(help: "Lifetime of winners' admission tokens in seconds (env FIRSTCOME_ADMISSION_TTL_S; default 3600).")
+    var admissionTtlS: Int?
+
+    @Option(help: "The 'iss' of admission tokens (env FIRSTCOME_ADMISSION_ISSUER; default firstcome).")
+    var admissionIssuer: String?
+
     @Option(help: "trace, debug, info, notice, warning, error or critical (env FIRSTCOME_LOG_LEVEL; default info).")
     var logLevel: Logger.Level?
 
@@ -81,6 +87,9 @@ struct Serve: AsyncParsableCommand {
             guard let rule = RateLimiter.Rule(text) else { throw ValidationError("--rate-limit-user must be RATE or RATE/BURST, e.g. 1/5") }
             return rule
         }
+        let admissionTtl = try setting(admissionTtlS, env: "FIRSTCOME_ADMISSION_TTL_S", default: 3600) { Int($0) }
+        let issuerName = try setting(admissionIssuer, env: "FIRSTCOME_ADMISSION_ISSUER", default: "firstcome") { $0 }
+        guard (60...604_800).contains(admissionTtl) else { throw ValidationError("--admission-ttl-s must be 60 to 604800") }
         guard (1...3600).contains(idleSeconds) else { throw ValidationError("--idle-timeout-s must be 1 to 3600") }
         guard (0...600_000).contains(busyMs) else { throw ValidationError("--busy-timeout-ms must be 0 to 600000") }
         guard let durability = Durability(rawValue: durabilityName) else {
@@ -104,9 +113,19 @@ struct Serve: AsyncParsableCommand {
             adminListener: adminPort.map { (adminHost, $0) }, ipRateLimit: ipLimit, userRateLimit: userLimit,
             trustedProxies: Set(proxies.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }),
             idleTimeout: .seconds(idleSeconds))
+        let keysPath = AdmissionKeys.filePath(forDatabase: db)
+        let keys: AdmissionKeys
+        do {
+            keys = try await AdmissionKeys(path: keysPath)
+        } catch {
+            printError("\(error)")
+            throw ExitCode.failure
+        }
+        logger.notice("admission tokens signed with the keys in \(keysPath), valid \(admissionTtl) s")
+        let admission = AdmissionIssuer(keys: keys, issuer: issuerName, lifetime: .seconds(admissionTtl))
         let metrics = FirstComeMetrics()
         MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: metrics.registry))
-        let app = try buildApplication(settings: settings, pool: pool, logger: logger, metrics: metrics) { boundPort, admin in
+        let app = try buildApplication(settings: settings, pool: pool, logger: logger, metrics: metrics, admission: admission) { boundPort, admin in
             logger.notice("\(admin ? "admin routes listening" : "listening") on http://\(admin ? adminHost : host):\(boundPort)")
         }
         try await app.runService()

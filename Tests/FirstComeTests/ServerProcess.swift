@@ -16,8 +16,13 @@ enum Binary {
 
     /// Runs the binary to completion; returns exit status, stdout and stderr.
     static func run(_ arguments: [String], environment: [String: String] = [:]) throws -> (status: Int32, out: String, err: String) {
+        try runProcess(url.path(percentEncoded: false), arguments, environment: environment)
+    }
+
+    /// Runs any executable to completion; returns exit status, stdout and stderr.
+    static func runProcess(_ executable: String, _ arguments: [String], environment: [String: String] = [:]) throws -> (status: Int32, out: String, err: String) {
         let process = Process()
-        process.executableURL = url
+        process.executableURL = URL(fileURLWithPath: executable)
         process.arguments = arguments
         process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
         let out = Pipe()

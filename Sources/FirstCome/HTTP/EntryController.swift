@@ -8,9 +8,11 @@ struct EntryController<Context: RequestContext> {
     let identity: IdentityVerifier
     /// Per-user (submit) and per-token (poll) limit, if configured.
     let perUser: RateLimiter?
+    /// Signs winners' admission tokens, if configured.
+    let admission: AdmissionIssuer?
 
     /// Reply to a submission (with the token) and to a poll (without).
-    static func render(_ entry: EntryView, includeToken: Bool) -> String {
+    static func render(_ entry: EntryView, includeToken: Bool, admission: AdmissionIssuer.Token? = nil) -> String {
         var object = JSONObject()
         object.string("event", entry.event)
         object.integer("seq", entry.seq)
@@ -20,6 +22,12 @@ struct EntryController<Context: RequestContext> {
         object.integer("serving", entry.serving)
         if let decidedAt = entry.decidedAt { object.string("decided_at", Timestamp.format(decidedAt)) }
         object.string("receipt", entry.receipt)
+        if let admission {
+            var token = JSONObject()
+            token.string("token", admission.jwt)
+            token.string("expires_at", Timestamp.format(admission.expiresAt))
+            object.raw("admission", token.json)
+        }
         return object.json
     }
 
@@ -73,7 +81,14 @@ struct EntryController<Context: RequestContext> {
         routes.get(":token") { _, context in
             let token = try context.parameters.require("token")
             if let wait = perUser?.acquire("token:" + token) { throw FirstComeError.rateLimited(retryAfter: wait) }
-            return Response.json(Self.render(try await store.entry(token: token), includeToken: false))
+            let entry = try await store.entry(token: token)
+            var pass: AdmissionIssuer.Token?
+            if entry.status == .won, let admission {
+                pass = try await admission.token(event: entry.event, seq: entry.seq, now: Timestamp.now()) {
+                    try await store.user(event: entry.event, seq: entry.seq) ?? ""
+                }
+            }
+            return Response.json(Self.render(entry, includeToken: false, admission: pass))
         }
     }
 }

@@ -143,6 +143,16 @@ public struct SQLiteEntryStore: EntryStore {
         return view
     }
 
+    public func user(event id: String, seq: Int64) async throws -> String? {
+        try await StorageErrors.translating {
+            try await pool.read { db in
+                try String.fetchOne(
+                    db.cachedStatement(sql: "SELECT user FROM entries WHERE event_key = (SELECT key FROM events WHERE id = ?) AND seq = ?"),
+                    arguments: [id, seq])
+            }
+        }
+    }
+
     public func winners(event id: String, after: Int64, limit: Int) async throws -> [Winner] {
         try await StorageErrors.translating {
             try await pool.read { db in

@@ -1,0 +1,110 @@
+import Foundation
+import HummingbirdTesting
+import JWTKit
+import Testing
+
+@testable import FirstCome
+
+@Suite("Admission tokens for winners", .serialized)
+struct AdmissionTests {
+    struct Claims: JWTPayload {
+        var iss: IssuerClaim
+        var aud: AudienceClaim
+        var sub: SubjectClaim
+        var seq: Int64
+        var iat: IssuedAtClaim
+        var exp: ExpirationClaim
+        func verify(using algorithm: some JWTAlgorithm) async throws { try exp.verifyNotExpired() }
+    }
+
+    static var hasPyJWT: Bool {
+        (try? Binary.shell("python3 -c 'import jwt, cryptography'")) == 0
+    }
+
+    func poll(_ client: any TestClientProtocol, _ token: String) async throws -> [String: Any] {
+        try await client.json(.get, "/v1/entries/\(token)").json
+    }
+
+    @Test("winners get an ES256 JWT that verifies against the JWKS; rotation keeps old tokens valid")
+    func admissionFlow() async throws {
+        let directory = try TemporaryDatabase()
+        defer { directory.remove() }
+        let path = AdmissionKeys.filePath(forDatabase: directory.path)
+        let keys = try await AdmissionKeys(path: path)
+        let permissions = try FileManager.default.attributesOfItem(atPath: path)[.posixPermissions] as? Int
+        #expect(permissions == 0o600)
+        let issuer = AdmissionIssuer(keys: keys, issuer: "drop-shop", lifetime: .seconds(600))
+
+        try await withLiveApp(tick: .milliseconds(20), admission: issuer) { client, _ in
+            try await client.json(.post, "/v1/events", body: #"{"id":"drop","name":"Drop","prizes":2}"#, admin: true)
+            var tokens: [String] = []
+            for user in ["ann", "bob", "cy"] {
+                tokens.append((try await client.json(.post, "/v1/events/drop/entries", body: #"{"user":"\#(user)"}"#)).json["token"] as? String ?? "")
+            }
+            #expect(try await eventually { (try await client.json(.get, "/v1/events/drop")).json["waiting"] as? Int == 0 })
+
+            let first = try await poll(client, tokens[0])
+            let admission = try #require(first["admission"] as? [String: Any])
+            let jwt = try #require(admission["token"] as? String)
+            #expect(admission["expires_at"] is String)
+            #expect((try await poll(client, tokens[2]))["admission"] == nil, "losers get none")
+
+            let jwksResponse = try await client.execute(uri: "/.well-known/jwks.json", method: .get)
+            let jwks = String(buffer: jwksResponse.body)
+            let verifier = JWTKeyCollection()
+            try await verifier.add(jwksJSON: jwks)
+            let claims = try await verifier.verify(jwt, as: Claims.self)
+            #expect(claims.iss.value == "drop-shop" && claims.aud.value == ["drop"] && claims.sub.value == "ann" && claims.seq == 1)
+            #expect(Int(claims.exp.value.timeIntervalSince1970 - claims.iat.value.timeIntervalSince1970) == 600)
+            #expect((try await poll(client, tokens[0]))["admission"] as? [String: Any] != nil)
+
+            // Rotate: the next winner's token is signed with the new key; the old one still verifies.
+            let (newKid, _) = try AdmissionKeys.rotate(path: path, keepRetired: .seconds(3600))
+            try await Task.sleep(for: .milliseconds(1100))
+            let second = try #require((try await poll(client, tokens[1]))["admission"] as? [String: Any])
+            let secondJWT = try #require(second["token"] as? String)
+            let header = try #require(secondJWT.split(separator: ".").first.flatMap { Base64URL.decode($0) })
+            #expect(String(decoding: header, as: UTF8.self).contains(newKid))
+            let rotatedJWKS = String(buffer: (try await client.execute(uri: "/.well-known/jwks.json", method: .get)).body)
+            #expect(rotatedJWKS.components(separatedBy: "\"kid\"").count == 3, "both keys are published")
+            let rotated = JWTKeyCollection()
+            try await rotated.add(jwksJSON: rotatedJWKS)
+            #expect(try await rotated.verify(jwt, as: Claims.self).sub.value == "ann")
+            #expect(try await rotated.verify(secondJWT, as: Claims.self).sub.value == "bob")
+
+            if Self.hasPyJWT {
+                try independentCheck(jwks: rotatedJWKS, tokens: [jwt, secondJWT], directory: directory)
+            }
+        }
+    }
+
+    /// Verifies the tokens with PyJWT, a verifier that shares no code with firstcome.
+    func independentCheck(jwks: String, tokens: [String], directory: TemporaryDatabase) throws {
+        let jwksPath = directory.directory.appending(path: "jwks.json").path(percentEncoded: false)
+        try jwks.write(toFile: jwksPath, atomically: true, encoding: .utf8)
+        let script = """
+            import json, sys, jwt
+            keys = jwt.PyJWKSet.from_json(open(sys.argv[1]).read())
+            for token in sys.argv[2:]:
+                kid = jwt.get_unverified_header(token)["kid"]
+                key = next(k for k in keys.keys if k.key_id == kid)
+                claims = jwt.decode(token, key.key, algorithms=["ES256"], audience="drop", issuer="drop-shop")
+                assert claims["seq"] in (1, 2) and claims["sub"] in ("ann", "bob")
+            print("pyjwt ok")
+            """
+        let result = try Binary.runProcess("/usr/bin/env", ["python3", "-c", script, jwksPath] + tokens)
+        #expect(result.status == 0 && result.out.contains("pyjwt ok"), "\(result.err)")
+    }
+
+    @Test("keys rotate through the CLI prunes long-retired keys")
+    func rotateCLI() async throws {
+        let directory = try TemporaryDatabase()
+        defer { directory.remove() }
+        let first = try Binary.run(["keys", "rotate", "--db", directory.path])
+        #expect(first.status == 0 && first.out.contains("new signing key"))
+        let second = try Binary.run(["keys", "rotate", "--db", directory.path, "--keep-s", "0"])
+        try await Task.sleep(for: .milliseconds(10))
+        let third = try Binary.run(["keys", "rotate", "--db", directory.path, "--keep-s", "0"])
+        #expect(second.status == 0 && third.status == 0 && third.out.contains("removed"))
+    }
+}
