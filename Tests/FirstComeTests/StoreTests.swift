@@ -282,3 +282,28 @@ struct StoreTests {
         }
     }
 }
+
+@Suite("Estimated wait")
+struct EstimatedWaitTests {
+    @Test("estimated_wait follows the measured admission rate; unknown before two decisions")
+    func estimate() async throws {
+        try await TemporaryDatabase.with { pool, _ in
+            let clock = TestClock()
+            let store = try SQLiteEntryStore(pool: pool)
+            _ = try await store.createEvent(try NewEvent(id: "w", name: "W", prizes: 100, admitPerTick: 10), now: clock.now)
+            let results = try await store.submit((1...100).map { Submission(event: "w", user: "u\($0)", payload: nil) }, now: clock.now)
+            let tokens = results.compactMap { result -> String? in if case .created(let view) = result { view.token } else { nil } }
+            let scheduler = AwardScheduler(store: store, clock: { clock.now })
+            try await scheduler.tick()
+            #expect(try await store.entry(token: tokens[59]).estimatedWait == nil, "one decision: no rate yet")
+            for _ in 0..<3 {
+                clock.advance(1000)
+                try await scheduler.tick()
+            }
+            // 40 decided at 10 per second: seq 60 has 19 ahead, so it is 20 entries away = 2 s.
+            let view = try await store.entry(token: tokens[59])
+            #expect(view.position == 19 && view.estimatedWait == 2)
+            #expect(try await store.entry(token: tokens[0]).estimatedWait == 0, "decided entries wait no more")
+        }
+    }
+}

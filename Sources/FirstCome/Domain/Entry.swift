@@ -17,6 +17,9 @@ public struct EntryView: Sendable, Equatable {
     public var decidedAt: Int64?
     /// The entry's audit chain link, hex: proof of its place in the log.
     public var receipt: String
+    /// Seconds until this entry is likely decided, from the event's measured
+    /// admission rate; `nil` while that rate is unknown.
+    public var estimatedWait: Double?
 
     public init(
         event: String, seq: Int64, token: String, status: EntryStatus, position: Int64, serving: Int64, decidedAt: Int64?,

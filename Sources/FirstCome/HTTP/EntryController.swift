@@ -22,6 +22,9 @@ struct EntryController<Context: RequestContext> {
         object.integer("serving", entry.serving)
         if let decidedAt = entry.decidedAt { object.string("decided_at", Timestamp.format(decidedAt)) }
         object.string("receipt", entry.receipt)
+        if !includeToken {
+            object.raw("estimated_wait_s", entry.estimatedWait.map { String(Int64($0)) } ?? "null")
+        }
         if let admission {
             var token = JSONObject()
             token.string("token", admission.jwt)

@@ -16,7 +16,13 @@ final class EventBoard: Sendable {
         var decisions: [Decision]
         /// Every entry's chain link (its receipt), 32 bytes per seq, seq 1 first.
         var receipts: [UInt8] = []
+        /// Entries decided per second, a moving average over the decisions seen
+        /// by this process; `nil` until two decisions have been measured.
+        var rate: Double?
     }
+
+    /// Weight of the newest measurement in the admission-rate average.
+    static let rateWeight = 0.3
 
     private let slots = Mutex<[Int64: Slot]>([:])
     private let keys = Mutex<[String: Int64]>([:])
@@ -41,7 +47,14 @@ final class EventBoard: Sendable {
         slots.withLock { table in
             // Mutate in place: a copy of the slot would copy its receipts on every commit.
             table[event.key, default: Slot(event: event, decisions: [])].event = event
-            if let decision { table[event.key]!.decisions.append(decision) }
+            if let decision {
+                if let previous = table[event.key]!.decisions.last, decision.decidedAt > previous.decidedAt {
+                    let measured = Double(decision.lastSeq - previous.lastSeq) * 1000 / Double(decision.decidedAt - previous.decidedAt)
+                    let rate = table[event.key]!.rate
+                    table[event.key]!.rate = rate.map { Self.rateWeight * measured + (1 - Self.rateWeight) * $0 } ?? measured
+                }
+                table[event.key]!.decisions.append(decision)
+            }
             if !receipts.isEmpty { table[event.key]!.receipts.append(contentsOf: receipts) }
         }
     }
@@ -65,9 +78,15 @@ final class EventBoard: Sendable {
             }
             let offset = Int(seq - 1) * 32
             let receipt = offset + 32 <= slot.receipts.count ? AuditRecords.hex(Array(slot.receipts[offset..<offset + 32])) : ""
-            return EntryView(
+            var view = EntryView(
                 event: event.id, seq: seq, token: token, status: status, position: event.position(ofSeq: seq),
                 serving: event.serving, decidedAt: decidedAt, receipt: receipt)
+            if status != .waiting {
+                view.estimatedWait = 0
+            } else if let rate = slot.rate, rate > 0 {
+                view.estimatedWait = (Double(view.position + 1) / rate).rounded(.up)
+            }
+            return view
         }
     }
 }
