@@ -7,15 +7,7 @@ import Testing
 
 @Suite("Admission tokens for winners", .serialized)
 struct AdmissionTests {
-    struct Claims: JWTPayload {
-        var iss: IssuerClaim
-        var aud: AudienceClaim
-        var sub: SubjectClaim
-        var seq: Int64
-        var iat: IssuedAtClaim
-        var exp: ExpirationClaim
-        func verify(using algorithm: some JWTAlgorithm) async throws { try exp.verifyNotExpired() }
-    }
+    typealias Claims = AdmissionIssuer.Claims
 
     static var hasPyJWT: Bool {
         (try? Binary.shell("python3 -c 'import jwt, cryptography'")) == 0
