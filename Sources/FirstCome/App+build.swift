@@ -25,12 +25,17 @@ public struct AppSettings: Sendable {
     public var trustedProxies: Set<String>
     /// Connections idle this long are closed.
     public var idleTimeout: Duration
+    /// A request (head and body) must arrive complete within this long of the
+    /// connection being ready for it, or the connection is closed.
+    public var requestTimeout: Duration
 
     public init(
         host: String = "127.0.0.1", port: Int = 8080, adminToken: String, tickInterval: Duration = .seconds(1),
         maxBatch: Int = 2048, adminListener: (host: String, port: Int)? = nil, ipRateLimit: RateLimiter.Rule? = nil,
-        userRateLimit: RateLimiter.Rule? = nil, trustedProxies: Set<String> = [], idleTimeout: Duration = .seconds(30)
+        userRateLimit: RateLimiter.Rule? = nil, trustedProxies: Set<String> = [], idleTimeout: Duration = .seconds(30),
+        requestTimeout: Duration = .seconds(30)
     ) {
+        self.requestTimeout = requestTimeout
         self.host = host
         self.port = port
         self.adminToken = adminToken
@@ -85,13 +90,18 @@ public func buildApplication(
     return app
 }
 
-/// HTTP/1.1 with an idle timeout and bounded headers.
+/// HTTP/1.1 with an idle timeout, a request deadline and bounded headers.
 func server(_ settings: AppSettings) -> HTTPServerBuilder {
-    let (seconds, attoseconds) = settings.idleTimeout.components
-    let idle = TimeAmount.nanoseconds(seconds * 1_000_000_000 + attoseconds / 1_000_000_000)
+    func amount(_ duration: Duration) -> TimeAmount {
+        let (seconds, attoseconds) = duration.components
+        return .nanoseconds(seconds * 1_000_000_000 + attoseconds / 1_000_000_000)
+    }
+    let requestTimeout = amount(settings.requestTimeout)
     let headers = HTTP1Channel.Configuration.DecoderConfiguration(
         maxHeaderFieldSize: 8 * 1024, maxHeaderListSize: 32 * 1024, maxHeaderFieldCount: 100)
-    let configuration = HTTP1Channel.Configuration(idleTimeout: idle, httpDecoderConfiguration: headers)
+    let configuration = HTTP1Channel.Configuration(
+        additionalChannelHandlers: [RequestDeadlineHandler(timeout: requestTimeout)],
+        idleTimeout: amount(settings.idleTimeout), httpDecoderConfiguration: headers)
     return HTTPServerBuilder.http1(configuration: configuration)
 }
 

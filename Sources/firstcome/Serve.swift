@@ -53,6 +53,9 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "Seconds before an idle connection is closed (env FIRSTCOME_IDLE_TIMEOUT_S; default 30).")
     var idleTimeoutS: Int?
 
+    @Option(help: "Seconds a request may take to arrive complete, however slowly it trickles in (env FIRSTCOME_REQUEST_TIMEOUT_S; default 30).")
+    var requestTimeoutS: Int?
+
     @Option(help: "Lifetime of winners' admission tokens in seconds (env FIRSTCOME_ADMISSION_TTL_S; default 3600).")
     var admissionTtlS: Int?
 
@@ -90,6 +93,8 @@ struct Serve: AsyncParsableCommand {
         let admissionTtl = try setting(admissionTtlS, env: "FIRSTCOME_ADMISSION_TTL_S", default: 3600) { Int($0) }
         let issuerName = try setting(admissionIssuer, env: "FIRSTCOME_ADMISSION_ISSUER", default: "firstcome") { $0 }
         guard (60...604_800).contains(admissionTtl) else { throw ValidationError("--admission-ttl-s must be 60 to 604800") }
+        let requestSeconds = try setting(requestTimeoutS, env: "FIRSTCOME_REQUEST_TIMEOUT_S", default: 30) { Int($0) }
+        guard (1...3600).contains(requestSeconds) else { throw ValidationError("--request-timeout-s must be 1 to 3600") }
         guard (1...3600).contains(idleSeconds) else { throw ValidationError("--idle-timeout-s must be 1 to 3600") }
         guard (0...600_000).contains(busyMs) else { throw ValidationError("--busy-timeout-ms must be 0 to 600000") }
         guard let durability = Durability(rawValue: durabilityName) else {
@@ -112,7 +117,7 @@ struct Serve: AsyncParsableCommand {
             host: host, port: port, adminToken: token, tickInterval: .milliseconds(tickMs),
             adminListener: adminPort.map { (adminHost, $0) }, ipRateLimit: ipLimit, userRateLimit: userLimit,
             trustedProxies: Set(proxies.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }),
-            idleTimeout: .seconds(idleSeconds))
+            idleTimeout: .seconds(idleSeconds), requestTimeout: .seconds(requestSeconds))
         let keysPath = AdmissionKeys.filePath(forDatabase: db)
         let keys: AdmissionKeys
         do {

@@ -115,6 +115,27 @@ struct SecurityTests {
         }
     }
 
+    @Test("a client trickling its request a byte at a time is cut off at the request deadline")
+    func slowRequest() async throws {
+        try await withLiveApp(configure: {
+            $0.idleTimeout = .seconds(10)
+            $0.requestTimeout = .milliseconds(800)
+        }) { client, _ in
+            let port = try #require(client.port)
+            let socket = try Socket.connect(port: port)
+            defer { socket.close() }
+            let started = ContinuousClock.now
+            socket.send("GET /healthz HTTP/1.1\r\nHost: x\r\n")
+            var closed = false
+            for index in 0..<40 where !closed {
+                socket.send("X-Slow-\(index): y\r\n")
+                closed = socket.readUntilClosed(timeout: .milliseconds(200))
+            }
+            #expect(closed, "the server closed the trickling connection")
+            #expect(ContinuousClock.now - started < .seconds(5), "well before the idle timeout")
+        }
+    }
+
     @Test("admin routes can live on a separate listener")
     func separateAdminListener() async throws {
         let adminPort = Mutex<Int?>(nil)
@@ -190,13 +211,19 @@ struct Socket {
     /// Waits until the peer closes (read returns 0 or an error) or the timeout passes.
     func readUntilClosed(timeout: Duration) -> Bool {
         var descriptor = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
-        let milliseconds = Int32(timeout.components.seconds * 1000)
+        let milliseconds = Int32(timeout.components.seconds * 1000 + timeout.components.attoseconds / 1_000_000_000_000_000)
         guard poll(&descriptor, 1, milliseconds) > 0 else { return false }
         var buffer = [UInt8](repeating: 0, count: 64)
         return read(fd, &buffer, buffer.count) <= 0
     }
 
     func close() { Glibc.close(fd) }
+
+    /// Sends text, ignoring a peer that has gone (no SIGPIPE).
+    func send(_ text: String) {
+        let bytes = Array(text.utf8)
+        _ = Glibc.send(fd, bytes, bytes.count, Int32(MSG_NOSIGNAL))
+    }
 }
 
 extension HTTPField.Name {
