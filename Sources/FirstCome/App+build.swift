@@ -25,6 +25,8 @@ public struct AppSettings: Sendable {
     public var trustedProxies: Set<String>
     /// Connections idle this long are closed.
     public var idleTimeout: Duration
+    /// Comment lines are sent on idle live-update streams this often.
+    public var liveUpdateHeartbeat: Duration = .seconds(15)
     /// A request (head and body) must arrive complete within this long of the
     /// connection being ready for it, or the connection is closed.
     public var requestTimeout: Duration
@@ -162,6 +164,10 @@ public func buildRouter(settings: AppSettings, services: FirstComeServices, part
         let polls = RouteCollection(context: AppRequestContext.self)
         if let ipLimit { polls.add(middleware: ipLimit) }
         entries.pollRoutes(polls)
+        LiveUpdates<AppRequestContext>(
+            store: services.store, heartbeat: settings.liveUpdateHeartbeat, minimumGap: settings.tickInterval,
+            render: { try await entries.pollReply($0) }
+        ).routes(polls, perToken: entries.perUser)
         router.addRoutes(polls, atPath: "/v1/entries")
         if let admission = services.admission {
             router.get(".well-known/jwks.json") { _, _ in

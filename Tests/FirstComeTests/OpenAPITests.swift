@@ -56,7 +56,7 @@ struct OpenAPITests {
     @Test("every documented operation is routed, and its replies are documented and carry the required fields")
     func operations() async throws {
         let operations = try operationsInSpec()
-        #expect(operations.count == 12)
+        #expect(operations.count == 13)
         let keysFile = try TemporaryDatabase()
         defer { keysFile.remove() }
         let keys = try await AdmissionKeys(path: AdmissionKeys.filePath(forDatabase: keysFile.path))

@@ -79,19 +79,23 @@ struct EntryController<Context: RequestContext> {
         return subject
     }
 
+    /// The poll reply of an entry, with the admission token for a winner.
+    func pollReply(_ entry: EntryView) async throws -> String {
+        var pass: AdmissionIssuer.Token?
+        if entry.status == .won, let admission {
+            pass = try await admission.token(event: entry.event, seq: entry.seq, now: Timestamp.now()) {
+                try await store.user(event: entry.event, seq: entry.seq) ?? ""
+            }
+        }
+        return Self.render(entry, includeToken: false, admission: pass)
+    }
+
     /// `GET /entries/{token}`
     func pollRoutes(_ routes: RouteCollection<Context>) {
         routes.get(":token") { _, context in
             let token = try context.parameters.require("token")
             if let wait = perUser?.acquire("token:" + token) { throw FirstComeError.rateLimited(retryAfter: wait) }
-            let entry = try await store.entry(token: token)
-            var pass: AdmissionIssuer.Token?
-            if entry.status == .won, let admission {
-                pass = try await admission.token(event: entry.event, seq: entry.seq, now: Timestamp.now()) {
-                    try await store.user(event: entry.event, seq: entry.seq) ?? ""
-                }
-            }
-            return Response.json(Self.render(entry, includeToken: false, admission: pass))
+            return Response.json(try await pollReply(try await store.entry(token: token)))
         }
     }
 }

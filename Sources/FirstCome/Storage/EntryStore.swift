@@ -17,6 +17,8 @@ public protocol EntryStore: Sendable {
     func submit(_ batch: [Submission], now: Int64) async throws -> [SubmitResult]
     /// The entry with this token, or throws `.entryNotFound`.
     func entry(token: String) async throws -> EntryView
+    /// Signalled whenever entries have been decided (for live updates).
+    var decisions: ChangeSignal { get }
     /// The user of entry `seq` of an event, if there is one.
     func user(event: String, seq: Int64) async throws -> String?
     /// Winners of an event with seq > `after`, in seq order.

@@ -25,6 +25,8 @@ final class EventBoard: Sendable {
     static let rateWeight = 0.3
 
     private let slots = Mutex<[Int64: Slot]>([:])
+    /// Signalled after every update that decided entries.
+    let decided = ChangeSignal()
     private let keys = Mutex<[String: Int64]>([:])
 
     init(events: [Event], decisions: [(eventKey: Int64, decision: Decision)], receipts: [Int64: [UInt8]]) {
@@ -57,6 +59,7 @@ final class EventBoard: Sendable {
             }
             if !receipts.isEmpty { table[event.key]!.receipts.append(contentsOf: receipts) }
         }
+        if decision != nil { decided.notify() }
     }
 
     /// The entry `seq` of event `eventKey` as an entrant sees it, or `nil` if there is none.

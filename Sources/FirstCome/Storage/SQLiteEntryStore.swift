@@ -31,6 +31,8 @@ public struct SQLiteEntryStore: EntryStore {
         board = EventBoard(events: events, decisions: decisions, receipts: receipts)
     }
 
+    public var decisions: ChangeSignal { board.decided }
+
     /// The token of an entry, as its entrant received it.
     public func token(eventKey: Int64, seq: Int64) -> String {
         tokens.token(eventKey: eventKey, seq: seq)
