@@ -226,10 +226,6 @@ struct Socket {
     }
 }
 
-extension HTTPField.Name {
-    static let xForwardedFor = Self("X-Forwarded-For")!
-}
-
 @Suite("Rate limiter buckets")
 struct RateLimiterTests {
     @Test("a bucket spends its burst, refills at its rate, and parses RATE/BURST")

@@ -40,14 +40,7 @@ enum Binary {
 extension Binary {
     /// Runs a shell command; returns its exit status.
     static func shell(_ command: String) throws -> Int32 {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/bin/sh")
-        process.arguments = ["-c", command]
-        process.standardOutput = FileHandle.nullDevice
-        process.standardError = FileHandle.nullDevice
-        try process.run()
-        process.waitUntilExit()
-        return process.terminationStatus
+        try runProcess("/bin/sh", ["-c", command]).status
     }
 }
 

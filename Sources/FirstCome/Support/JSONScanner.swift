@@ -134,12 +134,6 @@ struct JSONScanner {
         return depth
     }
 
-    /// Skips the next value.
-    mutating func skipValue() throws {
-        var sink = [UInt8]()
-        try copyValue(into: &sink, maxDepth: 64)
-    }
-
     // MARK: - Pieces
 
     private func peek() -> UInt8? {
