@@ -27,6 +27,11 @@ public struct AppSettings: Sendable {
     public var idleTimeout: Duration
     /// Comment lines are sent on idle live-update streams this often.
     public var liveUpdateHeartbeat: Duration = .seconds(15)
+    /// After a start, no entry expires for lack of presence for this long, so
+    /// entrants whose polls failed while the service was down can come back.
+    public var presenceGrace: Duration = .seconds(60)
+    /// Where operators' own page templates live, if they override the built-in ones.
+    public var templatesDirectory: String?
     /// A request (head and body) must arrive complete within this long of the
     /// connection being ready for it, or the connection is closed.
     public var requestTimeout: Duration
@@ -112,7 +117,7 @@ public func makeServices(
     settings: AppSettings, pool: DatabasePool, logger: Logger, metrics: FirstComeMetrics = FirstComeMetrics(),
     admission: AdmissionIssuer? = nil
 ) throws -> FirstComeServices {
-    let store = try SQLiteEntryStore(pool: pool)
+    let store = try SQLiteEntryStore(pool: pool, presenceGrace: Int64(settings.presenceGrace.milliseconds))
     var commitLogger = logger
     commitLogger[metadataKey: "component"] = "commit"
     var schedulerLogger = logger

@@ -50,7 +50,7 @@ struct AuditVerify: AsyncParsableCommand {
         }
         print("""
             verified event '\(report.event)': \(report.entries) entries, chain intact, decisions follow the award rule
-            winners: \(report.winners) (seq 1..\(report.winners)), lost: \(report.lost), waiting: \(report.waiting)
+            winners: \(report.winners), expired: \(report.expired), lost: \(report.lost), waiting: \(report.waiting)
             head: \(report.head)
             control head: \(report.controlHead)
             winners digest: \(report.winnersDigest)

@@ -62,6 +62,12 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "The 'iss' of admission tokens (env FIRSTCOME_ADMISSION_ISSUER; default firstcome).")
     var admissionIssuer: String?
 
+    @Option(help: "Seconds after a start during which no entry expires for lack of presence, so entrants can reconnect (env FIRSTCOME_PRESENCE_GRACE_S; default 60).")
+    var presenceGraceS: Int?
+
+    @Option(help: "Folder with page templates (event.mustache, entry.mustache) overriding the built-in ones (env FIRSTCOME_TEMPLATES).")
+    var templates: String?
+
     @Option(help: "trace, debug, info, notice, warning, error or critical (env FIRSTCOME_LOG_LEVEL; default info).")
     var logLevel: Logger.Level?
 
@@ -95,6 +101,9 @@ struct Serve: AsyncParsableCommand {
         guard (60...604_800).contains(admissionTtl) else { throw ValidationError("--admission-ttl-s must be 60 to 604800") }
         let requestSeconds = try setting(requestTimeoutS, env: "FIRSTCOME_REQUEST_TIMEOUT_S", default: 30) { Int($0) }
         guard (1...3600).contains(requestSeconds) else { throw ValidationError("--request-timeout-s must be 1 to 3600") }
+        let graceSeconds = try setting(presenceGraceS, env: "FIRSTCOME_PRESENCE_GRACE_S", default: 60) { Int($0) }
+        guard (0...86_400).contains(graceSeconds) else { throw ValidationError("--presence-grace-s must be 0 to 86400") }
+        let templatesDirectory = try setting(templates, env: "FIRSTCOME_TEMPLATES", default: nil) { $0 }
         guard (1...3600).contains(idleSeconds) else { throw ValidationError("--idle-timeout-s must be 1 to 3600") }
         guard (0...600_000).contains(busyMs) else { throw ValidationError("--busy-timeout-ms must be 0 to 600000") }
         guard let durability = Durability(rawValue: durabilityName) else {
@@ -113,11 +122,13 @@ struct Serve: AsyncParsableCommand {
             logger.notice("\(created ? "generated an admin token and stored it" : "using the admin token stored") in \(path)")
         }
         logger.notice("database \(db) (durability \(durability.rawValue)), award tick \(tickMs) ms")
-        let settings = AppSettings(
+        var settings = AppSettings(
             host: host, port: port, adminToken: token, tickInterval: .milliseconds(tickMs),
             adminListener: adminPort.map { (adminHost, $0) }, ipRateLimit: ipLimit, userRateLimit: userLimit,
             trustedProxies: Set(proxies.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }),
             idleTimeout: .seconds(idleSeconds), requestTimeout: .seconds(requestSeconds))
+        settings.presenceGrace = .seconds(graceSeconds)
+        settings.templatesDirectory = templatesDirectory
         let keysPath = AdmissionKeys.filePath(forDatabase: db)
         let keys: AdmissionKeys
         do {

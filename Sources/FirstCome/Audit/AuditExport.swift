@@ -28,6 +28,7 @@ public struct AuditExport: Sendable {
         header.string("rules", rules)
         header.string("genesis", AuditRecords.hex(event.genesis))
         try emit(header.json)
+        let expired = try pool.read { db in try EventRow.expired(db, eventKey: event.key) }
 
         var after: Int64 = 0
         while true {
@@ -48,7 +49,7 @@ public struct AuditExport: Sendable {
                 line.string("user", row["user"])
                 line.integer("created_at", row["created_at"])
                 line.string("payload_sha256", AuditRecords.payloadDigest(payload))
-                line.string("status", Self.status(stored: row["status"], seq: seq, serving: event.serving).rawValue)
+                line.string("status", Self.status(stored: row["status"], seq: seq, serving: event.serving, expired: expired).rawValue)
                 line.string("chain", AuditRecords.hex(EventRow.bytes(row["chain"])))
                 if includePayload, let payload { line.string("payload", payload) }
                 try emit(line.json)
@@ -98,7 +99,8 @@ public struct AuditExport: Sendable {
                 arguments: [event.key, user])
             else { return nil }
             let seq: Int64 = row["seq"]
-            let status = Self.status(stored: row["status"], seq: seq, serving: event.serving)
+            let status = Self.status(
+                stored: row["status"], seq: seq, serving: event.serving, expired: try EventRow.expired(db, eventKey: event.key))
             var object = JSONObject()
             object.string("event", event.id)
             object.string("user", user)
@@ -127,8 +129,9 @@ public struct AuditExport: Sendable {
     }
 
     /// The public status of a stored row, as the service reports it.
-    static func status(stored: String, seq: Int64, serving: Int64) -> EntryStatus {
+    static func status(stored: String, seq: Int64, serving: Int64, expired: ExpiredSeqs) -> EntryStatus {
         if stored == "won" { return .won }
+        if expired.contains(seq) { return .expired }
         return seq <= serving ? .lost : .waiting
     }
 }

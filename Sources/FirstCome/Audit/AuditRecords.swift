@@ -11,7 +11,9 @@ import Crypto
 /// - control records (admin actions and decisions, in the order they happened),
 ///   chained the same way from the genesis:
 ///   `{"type":"action","at":MS,"action":{…}}` and
-///   `{"type":"decision","first_seq":F,"last_seq":L,"won":W,"decided_at":MS,"entry_chain":HEX}`
+///   `{"type":"decision","first_seq":F,"last_seq":L,"won":W,"decided_at":MS,"entry_chain":HEX}`;
+///   a decision that expired entries (presence expiry) carries their seqs,
+///   ascending, after `won`: `…,"won":W,"expired":[S,…],"decided_at":…`
 ///
 /// All JSON is compact, keys in the order shown, strings escaped as JSON does.
 public enum AuditRecords {
@@ -45,12 +47,15 @@ public enum AuditRecords {
         return object.json
     }
 
-    public static func decision(firstSeq: Int64, lastSeq: Int64, won: Int64, decidedAt: Int64, entryChain: [UInt8]) -> String {
+    public static func decision(
+        firstSeq: Int64, lastSeq: Int64, won: Int64, expired: [Int64] = [], decidedAt: Int64, entryChain: [UInt8]
+    ) -> String {
         var object = JSONObject()
         object.string("type", "decision")
         object.integer("first_seq", firstSeq)
         object.integer("last_seq", lastSeq)
         object.integer("won", won)
+        if !expired.isEmpty { object.raw("expired", "[" + expired.map(String.init).joined(separator: ",") + "]") }
         object.integer("decided_at", decidedAt)
         object.string("entry_chain", hex(entryChain))
         return object.json

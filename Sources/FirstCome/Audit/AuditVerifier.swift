@@ -2,8 +2,8 @@ import Foundation
 
 /// Replays an event's audit log (the lines of `AuditExport`): rebuilds every chain
 /// link, checks that seqs are gapless, that each decision follows the award rule
-/// (prizes strictly in seq order) and that every entry's status is the one the
-/// rule gives. Stops at the first problem, naming the seq (or control position).
+/// (prizes strictly in seq order to entries that did not expire; expirations only
+/// while prizes remain) and that every entry's status is the one the rule gives. Stops at the first problem, naming the seq (or control position).
 public struct AuditVerifier {
     /// What a clean log adds up to.
     public struct Report: Sendable, Equatable {
@@ -11,6 +11,7 @@ public struct AuditVerifier {
         public var entries: Int64
         public var winners: Int64
         public var lost: Int64
+        public var expired: Int64
         public var waiting: Int64
         public var head: String
         public var controlHead: String
@@ -30,7 +31,9 @@ public struct AuditVerifier {
     private var entryHead: [UInt8] = []
     private var chains: [UInt8] = []
     private var statuses: [EntryStatus] = []
-    private var winnerUsers: [String] = []
+    private var users: [String] = []
+    /// The status the decisions give each decided seq, seq 1 first.
+    private var decidedStatuses: [EntryStatus] = []
     private var controlHead: [UInt8] = []
     private var controlPosition: Int64 = 0
     private var decided: Int64 = 0
@@ -58,20 +61,20 @@ public struct AuditVerifier {
     /// Checks every status against the replayed decisions; returns the summary.
     public func finish() throws -> Report {
         guard finished else { throw Failure(message: "the log is truncated: no heads line") }
-        var lost: Int64 = 0
-        var waiting: Int64 = 0
+        var counts: [EntryStatus: Int64] = [:]
+        var winners: [(seq: Int64, user: String)] = []
         for (index, status) in statuses.enumerated() {
             let seq = Int64(index + 1)
-            let expected: EntryStatus = seq <= won ? .won : (seq <= decided ? .lost : .waiting)
+            let expected = index < decidedStatuses.count ? decidedStatuses[index] : .waiting
             guard status == expected else {
                 throw Failure(seq: seq, message: "status is \(status.rawValue) but the award rule gives \(expected.rawValue)")
             }
-            if status == .lost { lost += 1 }
-            if status == .waiting { waiting += 1 }
+            counts[status, default: 0] += 1
+            if status == .won { winners.append((seq, users[index])) }
         }
-        let winners = winnerUsers.enumerated().map { (seq: Int64($0.offset + 1), user: $0.element) }
         return Report(
-            event: event, entries: Int64(statuses.count), winners: won, lost: lost, waiting: waiting,
+            event: event, entries: Int64(statuses.count), winners: won, lost: counts[.lost] ?? 0, expired: counts[.expired] ?? 0,
+            waiting: counts[.waiting] ?? 0,
             head: AuditRecords.hex(entryHead), controlHead: AuditRecords.hex(controlHead),
             winnersDigest: AuditRecords.winnersDigest(winners))
     }
@@ -116,7 +119,7 @@ public struct AuditVerifier {
         entryHead = link
         chains.append(contentsOf: link)
         statuses.append(status)
-        if status == .won { winnerUsers.append(user) }
+        users.append(user)
     }
 
     private mutating func readControl(_ object: [String: Any]) throws {
@@ -144,7 +147,25 @@ public struct AuditVerifier {
         guard AuditRecords.hex(Array(chains[offset..<offset + 32])) == entryChain else {
             throw Failure(seq: last, message: "the decision was made over a different entry log")
         }
-        let expectedWins = min(prizes - won, last - first + 1)
+        let expired = try expiredSeqs(fields["expired"], first: first, last: last)
+        // Walk the step: while prizes remain each entry wins unless it expired; then all lose.
+        var remaining = prizes - won
+        var pending = expired[...]
+        for seq in first...last {
+            if pending.first == seq {
+                guard remaining > 0 else {
+                    throw Failure(seq: seq, message: "expired after the prizes were gone; the rule gives lost")
+                }
+                pending.removeFirst()
+                decidedStatuses.append(.expired)
+            } else if remaining > 0 {
+                remaining -= 1
+                decidedStatuses.append(.won)
+            } else {
+                decidedStatuses.append(.lost)
+            }
+        }
+        let expectedWins = prizes - won - remaining
         guard wins == expectedWins else {
             throw Failure(seq: first, message: "decision \(first)..\(last) awards \(wins) prizes; the rule gives \(expectedWins)")
         }
@@ -152,6 +173,19 @@ public struct AuditVerifier {
         lastDecisionTime = at
         won += wins
         decided = last
+    }
+
+    /// The `expired` list of a decision: ascending seqs inside the decided range.
+    private func expiredSeqs(_ value: Any?, first: Int64, last: Int64) throws -> [Int64] {
+        guard let value else { return [] }
+        guard let list = value as? [NSNumber], !list.isEmpty else {
+            throw Failure(message: "control log position \(controlPosition): malformed expired list")
+        }
+        let seqs = list.map(\.int64Value)
+        guard zip(seqs, seqs.dropFirst()).allSatisfy({ $0 < $1 }), seqs.first! >= first, seqs.last! <= last else {
+            throw Failure(seq: first, message: "decision \(first)..\(last) lists expired seqs outside it or out of order")
+        }
+        return seqs
     }
 
     private mutating func readHeads(_ object: [String: Any]) throws {

@@ -3,6 +3,8 @@ public enum EntryStatus: String, Codable, Sendable {
     case waiting
     case won
     case lost
+    /// Skipped when its turn came because its entrant had left (presence expiry).
+    case expired
 }
 
 /// One entrant's place in one event, as the entrant sees it.

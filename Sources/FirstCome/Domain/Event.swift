@@ -36,6 +36,9 @@ public struct Event: Sendable, Equatable {
     public var createdAt: Int64
     /// If set, entrants must prove their identity with a signed token.
     public var identity: IdentityRule?
+    /// If set, a waiting entry whose entrant has not been seen (submit, poll or
+    /// open live stream) for this many seconds is expired when its turn comes.
+    public var presenceTimeout: Int64?
     /// Audit chain: its start (from the id and award rules), the link of the
     /// highest seq, and the last link of the control log.
     /// The canonical award rules the genesis was made from.
@@ -47,9 +50,10 @@ public struct Event: Sendable, Equatable {
     public init(
         key: Int64, id: String, name: String, prizes: Int64, mode: EventMode, admitPerTick: Int64?,
         opensAt: Int64?, closesAt: Int64?, closedAt: Int64?, entries: Int64, serving: Int64,
-        awarded: Int64, createdAt: Int64, identity: IdentityRule? = nil
+        awarded: Int64, createdAt: Int64, identity: IdentityRule? = nil, presenceTimeout: Int64? = nil
     ) {
         self.identity = identity
+        self.presenceTimeout = presenceTimeout
         self.key = key
         self.id = id
         self.name = name
@@ -87,11 +91,14 @@ public struct Event: Sendable, Equatable {
         }
     }
 
-    /// The public status of the entry with `seq`. Prizes go strictly in seq order,
-    /// so the winners are exactly the seqs `1...awarded`.
-    public func status(ofSeq seq: Int64) -> EntryStatus {
-        if seq <= awarded { return .won }
-        return seq <= serving ? .lost : .waiting
+    /// The public status of the entry with `seq`, given the event's expired seqs.
+    /// Prizes go strictly in seq order to entries that did not expire, so the
+    /// winners are exactly the first `awarded` decided seqs that are not expired.
+    public func status(ofSeq seq: Int64, expired: ExpiredSeqs = ExpiredSeqs()) -> EntryStatus {
+        guard seq <= serving else { return .waiting }
+        if expired.isEmpty { return seq <= awarded ? .won : .lost }
+        if expired.contains(seq) { return .expired }
+        return seq - expired.count(below: seq) <= awarded ? .won : .lost
     }
 
     /// Waiting entries ahead of `seq`.

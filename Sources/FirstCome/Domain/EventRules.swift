@@ -10,13 +10,17 @@ public struct NewEvent: Sendable, Equatable {
     public var opensAt: Int64?
     public var closesAt: Int64?
     public var identity: IdentityRule?
+    /// Seconds an entrant may be away before their entry expires at its turn; `nil` turns expiry off.
+    public var presenceTimeout: Int64?
 
     /// Validates every field; throws `FirstComeError.invalidRequest` naming the first bad one.
     public init(
         id: String, name: String, prizes: Int64, mode: EventMode = .queue, admitPerTick: Int64? = nil,
-        opensAt: Int64? = nil, closesAt: Int64? = nil, identity: IdentityRule? = nil
+        opensAt: Int64? = nil, closesAt: Int64? = nil, identity: IdentityRule? = nil, presenceTimeout: Int64? = nil
     ) throws {
         self.identity = identity
+        try EventRules.checkPresenceTimeout(presenceTimeout)
+        self.presenceTimeout = presenceTimeout
         try EventRules.checkID(id)
         let trimmed = name.trimmingCharacters(in: .whitespaces)
         guard !trimmed.isEmpty, name.count <= 200 else {
@@ -51,12 +55,16 @@ public struct EventPatch: Sendable, Equatable {
     public var intake: Intake?
     /// `.some(nil)` clears the limit; `nil` leaves it as it is.
     public var admitPerTick: Int64??
+    /// `.some(nil)` turns presence expiry off; `nil` leaves it as it is.
+    public var presenceTimeout: Int64??
 
-    public init(mode: EventMode? = nil, intake: Intake? = nil, admitPerTick: Int64?? = nil) throws {
+    public init(mode: EventMode? = nil, intake: Intake? = nil, admitPerTick: Int64?? = nil, presenceTimeout: Int64?? = nil) throws {
         if case .some(let limit) = admitPerTick { try EventRules.checkAdmitPerTick(limit) }
-        guard mode != nil || intake != nil || admitPerTick != nil else {
-            throw FirstComeError.invalidRequest("give at least one of 'mode', 'state', 'admit_per_tick'")
+        if case .some(let timeout) = presenceTimeout { try EventRules.checkPresenceTimeout(timeout) }
+        guard mode != nil || intake != nil || admitPerTick != nil || presenceTimeout != nil else {
+            throw FirstComeError.invalidRequest("give at least one of 'mode', 'state', 'admit_per_tick', 'presence_timeout_s'")
         }
+        self.presenceTimeout = presenceTimeout
         self.mode = mode
         self.intake = intake
         self.admitPerTick = admitPerTick
@@ -87,6 +95,15 @@ public enum EventRules {
     static func checkAdmitPerTick(_ value: Int64?) throws {
         if let value, value < 1 {
             throw FirstComeError.invalidRequest("'admit_per_tick' must be at least 1 (or null for no limit)")
+        }
+    }
+
+    /// Longest presence timeout: a day.
+    public static let maxPresenceTimeout: Int64 = 86_400
+
+    static func checkPresenceTimeout(_ value: Int64?) throws {
+        if let value, !(1...maxPresenceTimeout).contains(value) {
+            throw FirstComeError.invalidRequest("'presence_timeout_s' must be between 1 and \(maxPresenceTimeout) (or null for no expiry)")
         }
     }
 

@@ -15,6 +15,7 @@ enum EventJSON {
         object.integer("serving", event.serving)
         object.integer("waiting", event.waiting)
         object.integer("admit_per_tick", event.admitPerTick)
+        object.integer("presence_timeout_s", event.presenceTimeout)
         object.string("opens_at", event.opensAt.map(Timestamp.format))
         object.string("closes_at", event.closesAt.map(Timestamp.format))
         object.string("created_at", Timestamp.format(event.createdAt))
@@ -44,6 +45,7 @@ struct CreateEventRequest: Decodable {
         case admitPerTick = "admit_per_tick"
         case opensAt = "opens_at"
         case closesAt = "closes_at"
+        case presenceTimeout = "presence_timeout_s"
         case identity
     }
 
@@ -78,7 +80,8 @@ struct CreateEventRequest: Decodable {
             admitPerTick: container.decodeIfPresent(Int64.self, forKey: .admitPerTick),
             opensAt: container.decodeTimestamp(forKey: .opensAt),
             closesAt: container.decodeTimestamp(forKey: .closesAt),
-            identity: container.decodeIfPresent(IdentityBody.self, forKey: .identity)?.rule)
+            identity: container.decodeIfPresent(IdentityBody.self, forKey: .identity)?.rule,
+            presenceTimeout: container.decodeIfPresent(Int64.self, forKey: .presenceTimeout))
     }
 }
 
@@ -89,6 +92,7 @@ struct PatchEventRequest: Decodable {
     enum CodingKeys: String, CodingKey, CaseIterable {
         case mode, state
         case admitPerTick = "admit_per_tick"
+        case presenceTimeout = "presence_timeout_s"
     }
 
     init(from decoder: any Decoder) throws {
@@ -98,6 +102,10 @@ struct PatchEventRequest: Decodable {
         if container.contains(.admitPerTick) {
             admitPerTick = .some(try container.decodeIfPresent(Int64.self, forKey: .admitPerTick))
         }
+        var presenceTimeout: Int64?? = nil
+        if container.contains(.presenceTimeout) {
+            presenceTimeout = .some(try container.decodeIfPresent(Int64.self, forKey: .presenceTimeout))
+        }
         var intake: EventPatch.Intake?
         if let state = try container.decodeIfPresent(String.self, forKey: .state) {
             guard let value = EventPatch.Intake(rawValue: state) else {
@@ -106,6 +114,7 @@ struct PatchEventRequest: Decodable {
             intake = value
         }
         patch = try EventPatch(
-            mode: container.decodeIfPresent(EventMode.self, forKey: .mode), intake: intake, admitPerTick: admitPerTick)
+            mode: container.decodeIfPresent(EventMode.self, forKey: .mode), intake: intake, admitPerTick: admitPerTick,
+            presenceTimeout: presenceTimeout)
     }
 }

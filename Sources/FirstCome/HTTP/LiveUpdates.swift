@@ -29,7 +29,10 @@ struct LiveUpdates<Context: RequestContext> {
     }
 
     /// Writes events until the entry is decided, the client goes or the server stops.
+    /// While it runs, the entrant counts as present.
     func stream(token: String, write: (String) async throws -> Void) async throws {
+        store.streaming(token: token, open: true)
+        defer { store.streaming(token: token, open: false) }
         var last = ""
         var lastSent: ContinuousClock.Instant?
         while true {

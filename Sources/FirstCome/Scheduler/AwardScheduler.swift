@@ -30,6 +30,7 @@ public struct AwardScheduler: Service {
     public func run() async throws {
         let clock = ContinuousClock()
         var next = clock.now
+        var presenceWritten = clock.now
         while !Task.isShuttingDownGracefully && !Task.isCancelled {
             do {
                 _ = try await tick()
@@ -37,10 +38,26 @@ public struct AwardScheduler: Service {
                 // One failed tick must not stop the service group; the next tick retries.
                 logger.error("award tick failed", metadata: ["error": "\(error)"])
             }
+            if clock.now - presenceWritten >= Self.presenceInterval {
+                await persistPresence()
+                presenceWritten = clock.now
+            }
             next = next.advanced(by: interval)
             if next < clock.now { next = clock.now }
             let deadline = next
             try? await cancelWhenGracefulShutdown { try await Task.sleep(until: deadline, clock: clock) }
+        }
+        await persistPresence()
+    }
+
+    /// How often entrants' presence is written down (coarsely, for restarts).
+    static let presenceInterval: Duration = .seconds(5)
+
+    private func persistPresence() async {
+        do {
+            try await store.persistPresence()
+        } catch {
+            logger.warning("writing presence failed", metadata: ["error": "\(error)"])
         }
     }
 
@@ -69,9 +86,11 @@ public struct AwardScheduler: Service {
                     continue
                 }
                 steps.append(step)
+                // Expired entries are skipped, not admitted: they do not use up the tick's quota.
                 let decided = step.decided.map { Int64($0.count) } ?? 0
-                quotas[id] = quota - decided
-                if decided > 0, quota - decided > 0, step.stillWaiting > 0 { again.append(id) }
+                let admitted = decided - Int64(step.expired.count)
+                quotas[id] = quota - admitted
+                if decided > 0, quota - admitted > 0, step.stillWaiting > 0 { again.append(id) }
             }
             order = again
         }

@@ -15,8 +15,14 @@ public protocol EntryStore: Sendable {
     /// Records a batch of submissions in one transaction (group commit). Each
     /// result corresponds to the submission at the same index.
     func submit(_ batch: [Submission], now: Int64) async throws -> [SubmitResult]
-    /// The entry with this token, or throws `.entryNotFound`.
+    /// The entry with this token, or throws `.entryNotFound`. A successful call
+    /// counts as the entrant's presence (a poll).
     func entry(token: String) async throws -> EntryView
+    /// A live stream for the entry with this token opened or closed; while one is
+    /// open its entrant counts as present. Unknown tokens are ignored.
+    func streaming(token: String, open: Bool)
+    /// Writes presence seen since the last call, coarsely, so it survives a restart.
+    func persistPresence() async throws
     /// Signalled whenever entries have been decided (for live updates).
     var decisions: ChangeSignal { get }
     /// The user of entry `seq` of an event, if there is one.

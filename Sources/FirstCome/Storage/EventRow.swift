@@ -5,7 +5,8 @@ import GRDB
 enum EventRow {
     static let columns =
         "key, id, name, prizes, mode, admit_per_tick, opens_at, closes_at, closed_at, entries, serving, awarded, created_at, "
-        + "identity_algorithm, identity_key, identity_issuer, identity_audience, genesis, head, control_head, rules"
+        + "identity_algorithm, identity_key, identity_issuer, identity_audience, genesis, head, control_head, rules, "
+        + "presence_timeout_s"
 
     static func decode(_ row: Row) -> Event {
         var event = Event(
@@ -19,6 +20,7 @@ enum EventRow {
         event.head = bytes(row[18])
         event.controlHead = bytes(row[19])
         event.rules = row[20] ?? ""
+        event.presenceTimeout = row[21]
         return event
     }
 
@@ -41,6 +43,12 @@ enum EventRow {
     static func fetchRequired(_ db: Database, id: String) throws -> Event {
         guard let event = try fetch(db, id: id) else { throw FirstComeError.eventNotFound(id) }
         return event
+    }
+
+    /// The expired seqs of an event, ascending.
+    static func expired(_ db: Database, eventKey: Int64) throws -> ExpiredSeqs {
+        ExpiredSeqs(try Int64.fetchAll(
+            db.cachedStatement(sql: "SELECT seq FROM expirations WHERE event_key = ? ORDER BY seq"), arguments: [eventKey]))
     }
 
     /// When the entry `seq` of a lost (implicitly decided) entry was decided.

@@ -10,11 +10,18 @@ public struct SQLiteEntryStore: EntryStore {
     let pool: DatabasePool
     let tokens: EntrantTokens
     let board: EventBoard
+    let clock: @Sendable () -> Int64
+    /// No entry expires for lack of presence before this time (ms): entrants get
+    /// a grace period to come back after a restart.
+    let presenceGraceEnds: Int64
 
-    /// Loads the token key and the event board from the database.
-    public init(pool: DatabasePool) throws {
+    /// Loads the token key and the event board from the database. `presenceGrace`
+    /// (ms) is how long after this start no entry expires for lack of presence.
+    public init(pool: DatabasePool, clock: @escaping @Sendable () -> Int64 = Timestamp.now, presenceGrace: Int64 = 60_000) throws {
         self.pool = pool
-        let (key, events, decisions, receipts) = try pool.read { db in
+        self.clock = clock
+        presenceGraceEnds = clock() + max(0, presenceGrace)
+        let (key, events, decisions, receipts, expired) = try pool.read { db in
             let key = try Data.fetchOne(db, sql: "SELECT value FROM secrets WHERE name = 'token_key'").map { [UInt8]($0) } ?? []
             let events = try Row.fetchAll(db, sql: "SELECT \(EventRow.columns) FROM events").map(EventRow.decode)
             let decisions = try Row.fetchAll(db, sql: "SELECT event_key, last_seq, decided_at FROM decisions ORDER BY event_key, last_seq")
@@ -25,10 +32,12 @@ public struct SQLiteEntryStore: EntryStore {
                 let chain: Data = row[1]
                 receipts[row[0], default: []].append(contentsOf: chain)
             }
-            return (key, events, decisions, receipts)
+            var expired: [Int64: ExpiredSeqs] = [:]
+            for event in events { expired[event.key] = try EventRow.expired(db, eventKey: event.key) }
+            return (key, events, decisions, receipts, expired)
         }
         tokens = EntrantTokens(key: key)
-        board = EventBoard(events: events, decisions: decisions, receipts: receipts)
+        board = EventBoard(events: events, decisions: decisions, receipts: receipts, expired: expired)
     }
 
     public var decisions: ChangeSignal { board.decided }
@@ -48,13 +57,13 @@ public struct SQLiteEntryStore: EntryStore {
                     sql: """
                         INSERT INTO events (id, name, prizes, mode, admit_per_tick, opens_at, closes_at, created_at,
                                             identity_algorithm, identity_key, identity_issuer, identity_audience,
-                                            rules, genesis, head, control_head)
-                        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                                            rules, genesis, head, control_head, presence_timeout_s)
+                        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                         """,
                     arguments: [
                         new.id, new.name, new.prizes, new.mode.rawValue, new.admitPerTick, new.opensAt, new.closesAt, now,
                         new.identity?.algorithm.rawValue, new.identity?.key, new.identity?.issuer, new.identity?.audience,
-                        rules, genesis, genesis, genesis,
+                        rules, genesis, genesis, genesis, new.presenceTimeout,
                     ])
                 var event = try EventRow.fetchRequired(db, id: new.id)
                 var fields = JSONObject()
@@ -63,6 +72,7 @@ public struct SQLiteEntryStore: EntryStore {
                 fields.integer("opens_at", new.opensAt)
                 fields.integer("closes_at", new.closesAt)
                 fields.string("identity", new.identity?.algorithm.rawValue)
+                fields.integer("presence_timeout_s", new.presenceTimeout)
                 try ControlLog.append(db, event: &event, record: AuditRecords.action(at: now, action: ControlLog.action("create", fields)))
                 guard event.key <= EntrantTokens.maxEventKey else {
                     throw FirstComeError.invalidRequest("this database holds the most events it can")
@@ -91,6 +101,7 @@ public struct SQLiteEntryStore: EntryStore {
                 var event = try EventRow.fetchRequired(db, id: id)
                 if let mode = patch.mode { event.mode = mode }
                 if let limit = patch.admitPerTick { event.admitPerTick = limit }
+                if let timeout = patch.presenceTimeout { event.presenceTimeout = timeout }
                 switch patch.intake {
                 case .closed:
                     if event.closedAt == nil { event.closedAt = now }
@@ -104,12 +115,19 @@ public struct SQLiteEntryStore: EntryStore {
                     break
                 }
                 try db.execute(
-                    sql: "UPDATE events SET mode = ?, admit_per_tick = ?, opens_at = ?, closes_at = ?, closed_at = ? WHERE key = ?",
-                    arguments: [event.mode.rawValue, event.admitPerTick, event.opensAt, event.closesAt, event.closedAt, event.key])
+                    sql: """
+                        UPDATE events SET mode = ?, admit_per_tick = ?, opens_at = ?, closes_at = ?, closed_at = ?,
+                                          presence_timeout_s = ? WHERE key = ?
+                        """,
+                    arguments: [
+                        event.mode.rawValue, event.admitPerTick, event.opensAt, event.closesAt, event.closedAt,
+                        event.presenceTimeout, event.key,
+                    ])
                 var fields = JSONObject()
                 if let mode = patch.mode { fields.string("mode", mode.rawValue) }
                 if let intake = patch.intake { fields.string("state", intake.rawValue) }
                 if let limit = patch.admitPerTick { fields.integer("admit_per_tick", limit) }
+                if let timeout = patch.presenceTimeout { fields.integer("presence_timeout_s", timeout) }
                 try ControlLog.append(db, event: &event, record: AuditRecords.action(at: now, action: ControlLog.action("patch", fields)))
                 return event
             }
@@ -139,10 +157,24 @@ public struct SQLiteEntryStore: EntryStore {
     }
 
     public func entry(token: String) async throws -> EntryView {
-        guard let (eventKey, seq) = tokens.verify(token), let view = board.view(eventKey: eventKey, seq: seq, token: token) else {
+        guard let (eventKey, seq) = tokens.verify(token), let view = board.view(eventKey: eventKey, seq: seq, token: token, seenAt: clock())
+        else {
             throw FirstComeError.entryNotFound
         }
         return view
+    }
+
+    public func streaming(token: String, open: Bool) {
+        guard let (eventKey, seq) = tokens.verify(token) else { return }
+        board.streaming(eventKey: eventKey, seq: seq, open: open, now: clock())
+    }
+
+    public func persistPresence() async throws {
+        let changes = board.takePresence(now: clock(), granularity: PresenceLog.granularity)
+        guard !changes.isEmpty else { return }
+        try await StorageErrors.translating {
+            try await pool.write { db in try PresenceLog.write(db, changes) }
+        }
     }
 
     public func user(event id: String, seq: Int64) async throws -> String? {
@@ -175,6 +207,7 @@ public struct SQLiteEntryStore: EntryStore {
         try await StorageErrors.translating {
             try await pool.read { db in
                 let event = try EventRow.fetchRequired(db, id: id)
+                let expired = try EventRow.expired(db, eventKey: event.key)
                 let statement = try db.cachedStatement(
                     sql: """
                         SELECT seq, user, created_at, payload FROM entries
@@ -183,7 +216,7 @@ public struct SQLiteEntryStore: EntryStore {
                 let rows = try Row.fetchAll(statement, arguments: [event.key, after, limit])
                 let entries = try rows.map { row -> AuditEntry in
                     let seq: Int64 = row[0]
-                    let status = event.status(ofSeq: seq)
+                    let status = event.status(ofSeq: seq, expired: expired)
                     let decidedAt = status == .waiting ? nil : try EventRow.decisionTime(db, eventKey: event.key, seq: seq)
                     return AuditEntry(seq: seq, user: row[1], status: status, createdAt: row[2], decidedAt: decidedAt, payload: row[3])
                 }
@@ -213,11 +246,21 @@ public struct SQLiteEntryStore: EntryStore {
         let (event, outcome) = try await StorageErrors.translating {
             try await pool.write { db in
                 var event = try EventRow.fetchRequired(db, id: id)
-                let outcome = try Award.decide(db, event: &event, limit: limit, now: now)
+                let outcome = try Award.decide(db, event: &event, limit: limit, now: now, presence: presenceCheck(event, now: now))
                 return (event, outcome)
             }
         }
-        board.update(event, decision: outcome.decided.map { EventBoard.Decision(lastSeq: $0.upperBound, decidedAt: now) })
-        return AwardStep(event: id, decided: outcome.decided, won: outcome.won, stillWaiting: event.waiting)
+        board.update(
+            event, decision: outcome.decided.map { EventBoard.Decision(lastSeq: $0.upperBound, decidedAt: now) }, expired: outcome.expired)
+        return AwardStep(event: id, decided: outcome.decided, won: outcome.won, expired: outcome.expired, stillWaiting: event.waiting)
+    }
+
+    /// How `award` tells who is present: only for queue events with a presence
+    /// timeout, and only once the grace period after this start is over.
+    private func presenceCheck(_ event: Event, now: Int64) -> Award.PresenceCheck? {
+        guard let timeout = event.presenceTimeout, event.mode == .queue, now >= presenceGraceEnds else { return nil }
+        let board = self.board
+        let key = event.key
+        return Award.PresenceCheck(timeout: timeout * 1000) { seq in board.presence(eventKey: key, seq: seq) }
     }
 }
