@@ -24,10 +24,12 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-crypto", from: "4.5.2"),
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
         .package(url: "https://github.com/vapor/jwt-kit", from: "5.7.1"),
+        .package(url: "https://github.com/hummingbird-project/swift-mustache", from: "2.1.1"),
     ],
     targets: [
-        // Turns migrations/*.sql and openapi.yaml into Swift source so the binary
-        // carries its schema and API description and runs from any folder.
+        // Turns migrations/*.sql, templates/*.mustache and openapi.yaml into Swift
+        // source so the binary carries its schema, pages and API description and
+        // runs from any folder.
         .executableTarget(name: "EmbedFilesTool", path: "Sources/EmbedFilesTool"),
         .plugin(
             name: "EmbedFiles",
@@ -47,6 +49,7 @@ let package = Package(
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "JWTKit", package: "jwt-kit"),
+                .product(name: "Mustache", package: "swift-mustache"),
             ],
             swiftSettings: swiftSettings,
             plugins: [.plugin(name: "EmbedFiles")]

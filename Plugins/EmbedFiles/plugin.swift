@@ -1,7 +1,7 @@
 import Foundation
 import PackagePlugin
 
-/// Embeds the package's `migrations/*.sql` and `openapi.yaml` into the target as
+/// Embeds the package's `migrations/*.sql`, `templates/*.mustache` and `openapi.yaml` into the target as
 /// Swift string literals, so the built binary needs no files beside it.
 @main
 struct EmbedFiles: BuildToolPlugin {
@@ -12,15 +12,20 @@ struct EmbedFiles: BuildToolPlugin {
             .filter { $0.hasSuffix(".sql") }
             .sorted()
         let migrations = names.map { migrationsDir.appending(path: $0) }
+        let templatesDir = root.appending(path: "templates")
+        let templates = try FileManager.default.contentsOfDirectory(atPath: templatesDir.path(percentEncoded: false))
+            .filter { $0.hasSuffix(".mustache") }
+            .sorted()
+            .map { templatesDir.appending(path: $0) }
         let openAPI = root.appending(path: "openapi.yaml")
         let output = context.pluginWorkDirectoryURL.appending(path: "EmbeddedFiles.swift")
         return [
             .buildCommand(
-                displayName: "Embedding \(migrations.count) migrations and openapi.yaml",
+                displayName: "Embedding \(migrations.count) migrations, \(templates.count) templates and openapi.yaml",
                 executable: try context.tool(named: "EmbedFilesTool").url,
                 arguments: [output.path(percentEncoded: false), openAPI.path(percentEncoded: false)]
-                    + migrations.map { $0.path(percentEncoded: false) },
-                inputFiles: migrations + [openAPI, migrationsDir],
+                    + (migrations + templates).map { $0.path(percentEncoded: false) },
+                inputFiles: migrations + templates + [openAPI, migrationsDir, templatesDir],
                 outputFiles: [output]
             )
         ]

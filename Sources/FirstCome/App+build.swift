@@ -30,8 +30,9 @@ public struct AppSettings: Sendable {
     /// After a start, no entry expires for lack of presence for this long, so
     /// entrants whose polls failed while the service was down can come back.
     public var presenceGrace: Duration = .seconds(60)
-    /// Where operators' own page templates live, if they override the built-in ones.
-    public var templatesDirectory: String?
+    /// Where a winner's page sends them, with `{token}` replaced by the admission
+    /// token (or `token=` appended when there is no `{token}`); `nil` shows the token only.
+    public var admissionURL: String?
     /// A request (head and body) must arrive complete within this long of the
     /// connection being ready for it, or the connection is closed.
     public var requestTimeout: Duration
@@ -63,6 +64,8 @@ public struct FirstComeServices: Sendable {
     public let scheduler: AwardScheduler
     public let metrics: FirstComeMetrics
     public let admission: AdmissionIssuer?
+    /// The waiting page's templates.
+    public let templates: PageTemplates
 }
 
 /// Builds the HTTP application on an open, migrated database pool. The award
@@ -71,10 +74,11 @@ public struct FirstComeServices: Sendable {
 /// whether it is the admin listener.
 public func buildApplication(
     settings: AppSettings, pool: DatabasePool, logger: Logger = Logger(label: "firstcome"),
-    metrics: FirstComeMetrics = FirstComeMetrics(), admission: AdmissionIssuer? = nil,
+    metrics: FirstComeMetrics = FirstComeMetrics(), admission: AdmissionIssuer? = nil, templates: PageTemplates? = nil,
     onServerRunning: @escaping @Sendable (_ port: Int, _ admin: Bool) async -> Void = { _, _ in }
 ) throws -> some ApplicationProtocol {
-    let services = try makeServices(settings: settings, pool: pool, logger: logger, metrics: metrics, admission: admission)
+    let services = try makeServices(
+        settings: settings, pool: pool, logger: logger, metrics: metrics, admission: admission, templates: templates)
     let separateAdmin = settings.adminListener != nil
     var app = Application(
         router: buildRouter(settings: settings, services: services, parts: separateAdmin ? .public : .all),
@@ -115,7 +119,7 @@ func server(_ settings: AppSettings) -> HTTPServerBuilder {
 /// The store, group committer and scheduler of one service instance.
 public func makeServices(
     settings: AppSettings, pool: DatabasePool, logger: Logger, metrics: FirstComeMetrics = FirstComeMetrics(),
-    admission: AdmissionIssuer? = nil
+    admission: AdmissionIssuer? = nil, templates: PageTemplates? = nil
 ) throws -> FirstComeServices {
     let store = try SQLiteEntryStore(pool: pool, presenceGrace: Int64(settings.presenceGrace.milliseconds))
     var commitLogger = logger
@@ -126,7 +130,7 @@ public func makeServices(
         store: store,
         committer: GroupCommitter(store: store, maxBatch: settings.maxBatch, logger: commitLogger, metrics: metrics),
         scheduler: AwardScheduler(store: store, interval: settings.tickInterval, logger: schedulerLogger, metrics: metrics),
-        metrics: metrics, admission: admission)
+        metrics: metrics, admission: admission, templates: try templates ?? PageTemplates.builtIn())
 }
 
 /// Which routes a router serves.
@@ -174,6 +178,14 @@ public func buildRouter(settings: AppSettings, services: FirstComeServices, part
             render: { try await entries.pollReply($0) }
         ).routes(polls, perToken: entries.perUser)
         router.addRoutes(polls, atPath: "/v1/entries")
+
+        let pages = RouteCollection(context: AppRequestContext.self)
+        if let ipLimit { pages.add(middleware: ipLimit) }
+        WaitingRoomController<AppRequestContext>(
+            store: services.store, entries: entries, templates: services.templates, admissionURL: settings.admissionURL,
+            clock: Timestamp.now
+        ).routes(pages)
+        router.addRoutes(pages, atPath: "/e")
         if let admission = services.admission {
             router.get(".well-known/jwks.json") { _, _ in
                 Response(

@@ -65,8 +65,11 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "Seconds after a start during which no entry expires for lack of presence, so entrants can reconnect (env FIRSTCOME_PRESENCE_GRACE_S; default 60).")
     var presenceGraceS: Int?
 
-    @Option(help: "Folder with page templates (event.mustache, entry.mustache) overriding the built-in ones (env FIRSTCOME_TEMPLATES).")
+    @Option(help: "Folder whose page.mustache (and partials) replaces the built-in waiting page (env FIRSTCOME_TEMPLATES; see templates/ in the source).")
     var templates: String?
+
+    @Option(help: "Where a winner's page links to, with {token} replaced by the admission token (env FIRSTCOME_ADMISSION_URL; default: the page shows the token only).")
+    var admissionUrl: String?
 
     @Option(help: "trace, debug, info, notice, warning, error or critical (env FIRSTCOME_LOG_LEVEL; default info).")
     var logLevel: Logger.Level?
@@ -82,9 +85,9 @@ struct Serve: AsyncParsableCommand {
         guard (0...65535).contains(port) else { throw ValidationError("--port must be 0 to 65535") }
         guard (10...3_600_000).contains(tickMs) else { throw ValidationError("--tick-ms must be 10 to 3600000") }
         let adminHost = try setting(adminHost, env: "FIRSTCOME_ADMIN_HOST", default: host) { $0 }
-        let adminPort = try setting(adminPort, env: "FIRSTCOME_ADMIN_PORT", default: nil) { Int($0) }
-        let ipRule = try setting(rateLimitIp, env: "FIRSTCOME_RATE_LIMIT_IP", default: nil) { $0 }
-        let userRule = try setting(rateLimitUser, env: "FIRSTCOME_RATE_LIMIT_USER", default: nil) { $0 }
+        let adminPort = try setting(adminPort, env: "FIRSTCOME_ADMIN_PORT") { Int($0) }
+        let ipRule = try setting(rateLimitIp, env: "FIRSTCOME_RATE_LIMIT_IP") { $0 }
+        let userRule = try setting(rateLimitUser, env: "FIRSTCOME_RATE_LIMIT_USER") { $0 }
         let proxies = try setting(trustedProxies, env: "FIRSTCOME_TRUSTED_PROXIES", default: "") { $0 }
         let idleSeconds = try setting(idleTimeoutS, env: "FIRSTCOME_IDLE_TIMEOUT_S", default: 30) { Int($0) }
         if let adminPort, !(0...65535).contains(adminPort) { throw ValidationError("--admin-port must be 0 to 65535") }
@@ -103,7 +106,7 @@ struct Serve: AsyncParsableCommand {
         guard (1...3600).contains(requestSeconds) else { throw ValidationError("--request-timeout-s must be 1 to 3600") }
         let graceSeconds = try setting(presenceGraceS, env: "FIRSTCOME_PRESENCE_GRACE_S", default: 60) { Int($0) }
         guard (0...86_400).contains(graceSeconds) else { throw ValidationError("--presence-grace-s must be 0 to 86400") }
-        let templatesDirectory = try setting(templates, env: "FIRSTCOME_TEMPLATES", default: nil) { $0 }
+        let templatesDirectory = try setting(templates, env: "FIRSTCOME_TEMPLATES") { $0 }
         guard (1...3600).contains(idleSeconds) else { throw ValidationError("--idle-timeout-s must be 1 to 3600") }
         guard (0...600_000).contains(busyMs) else { throw ValidationError("--busy-timeout-ms must be 0 to 600000") }
         guard let durability = Durability(rawValue: durabilityName) else {
@@ -116,7 +119,7 @@ struct Serve: AsyncParsableCommand {
         let pool = try orExit {
             try FirstComeDatabase.open(path: db, durability: durability, busyTimeout: .milliseconds(busyMs), logger: logger)
         }
-        let explicitToken = try setting(adminToken, env: "FIRSTCOME_ADMIN_TOKEN", default: nil) { $0 }
+        let explicitToken = try setting(adminToken, env: "FIRSTCOME_ADMIN_TOKEN") { $0 }
         let (token, source) = try orExit { try AdminToken.resolve(explicit: explicitToken, databasePath: db) }
         if case .file(let path, let created) = source {
             logger.notice("\(created ? "generated an admin token and stored it" : "using the admin token stored") in \(path)")
@@ -128,7 +131,14 @@ struct Serve: AsyncParsableCommand {
             trustedProxies: Set(proxies.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }),
             idleTimeout: .seconds(idleSeconds), requestTimeout: .seconds(requestSeconds))
         settings.presenceGrace = .seconds(graceSeconds)
-        settings.templatesDirectory = templatesDirectory
+        settings.admissionURL = try setting(admissionUrl, env: "FIRSTCOME_ADMISSION_URL") { $0 }
+        var templates: PageTemplates?
+        do {
+            if let templatesDirectory { templates = try await PageTemplates(directory: templatesDirectory) }
+        } catch {
+            printError("\(error)")
+            throw ExitCode.failure
+        }
         let keysPath = AdmissionKeys.filePath(forDatabase: db)
         let keys: AdmissionKeys
         do {
@@ -141,7 +151,7 @@ struct Serve: AsyncParsableCommand {
         let admission = AdmissionIssuer(keys: keys, issuer: issuerName, lifetime: .seconds(admissionTtl))
         let metrics = FirstComeMetrics()
         MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: metrics.registry))
-        let app = try buildApplication(settings: settings, pool: pool, logger: logger, metrics: metrics, admission: admission) { boundPort, admin in
+        let app = try buildApplication(settings: settings, pool: pool, logger: logger, metrics: metrics, admission: admission, templates: templates) { boundPort, admin in
             logger.notice("\(admin ? "admin routes listening" : "listening") on http://\(admin ? adminHost : host):\(boundPort)")
         }
         try await app.runService()

@@ -10,6 +10,14 @@ func setting<T>(_ option: T?, env name: String, default value: T, parse: (String
     return parsed
 }
 
+/// An optional setting: the option if given, else the environment variable, else `nil`.
+func setting<T>(_ option: T?, env name: String, parse: (String) -> T?) throws -> T? {
+    if let option { return option }
+    guard let text = ProcessInfo.processInfo.environment[name], !text.isEmpty else { return nil }
+    guard let parsed = parse(text) else { throw ValidationError("environment variable \(name) has an invalid value '\(text)'") }
+    return parsed
+}
+
 /// Prints one line to standard error.
 func printError(_ message: String) {
     FileHandle.standardError.write(Data("firstcome: \(message)\n".utf8))

@@ -39,28 +39,35 @@ struct EntryController<Context: RequestContext> {
         routes.post(":id/entries") { request, context in
             let id = try context.parameters.require("id")
             let body = try SubmitRequest.parse(try await JSONBody.bytes(from: request))
-            let user = try await entrant(of: body, event: id)
-            if let wait = perUser?.acquire("user:\(id)\n\(user)") { throw FirstComeError.rateLimited(retryAfter: wait) }
-            let result: SubmitResult
-            do {
-                result = try await committer.submit(Submission(event: id, user: user, payload: body.payload))
-            } catch let error as FirstComeError {
-                // Storage faults are counted without an event: the id is the caller's.
-                metrics.recordSubmission(event: "", result: error.code)
-                throw error
-            }
-            switch result {
-            case .created(let entry):
-                metrics.recordSubmission(event: id, result: "created")
-                return Response.json(Self.render(entry, includeToken: true), status: .created)
-            case .existing(let entry):
-                metrics.recordSubmission(event: id, result: "existing")
-                return Response.json(Self.render(entry, includeToken: true))
-            case .rejected(let error):
-                // Unknown events are not counted: their ids come from the caller.
-                if case .eventNotFound = error {} else { metrics.recordSubmission(event: id, result: error.code) }
-                throw error
-            }
+            let (entry, created) = try await enter(event: id, body: body)
+            return Response.json(Self.render(entry, includeToken: true), status: created ? .created : .ok)
+        }
+    }
+
+    /// Records an entry (for the API and the waiting page): the entry and whether
+    /// it is new, or throws why it was refused.
+    func enter(event id: String, body: SubmitRequest) async throws -> (entry: EntryView, created: Bool) {
+        let user = try await entrant(of: body, event: id)
+        if let wait = perUser?.acquire("user:\(id)\n\(user)") { throw FirstComeError.rateLimited(retryAfter: wait) }
+        let result: SubmitResult
+        do {
+            result = try await committer.submit(Submission(event: id, user: user, payload: body.payload))
+        } catch let error as FirstComeError {
+            // Storage faults are counted without an event: the id is the caller's.
+            metrics.recordSubmission(event: "", result: error.code)
+            throw error
+        }
+        switch result {
+        case .created(let entry):
+            metrics.recordSubmission(event: id, result: "created")
+            return (entry, true)
+        case .existing(let entry):
+            metrics.recordSubmission(event: id, result: "existing")
+            return (entry, false)
+        case .rejected(let error):
+            // Unknown events are not counted: their ids come from the caller.
+            if case .eventNotFound = error {} else { metrics.recordSubmission(event: id, result: error.code) }
+            throw error
         }
     }
 
@@ -81,13 +88,15 @@ struct EntryController<Context: RequestContext> {
 
     /// The poll reply of an entry, with the admission token for a winner.
     func pollReply(_ entry: EntryView) async throws -> String {
-        var pass: AdmissionIssuer.Token?
-        if entry.status == .won, let admission {
-            pass = try await admission.token(event: entry.event, seq: entry.seq, now: Timestamp.now()) {
-                try await store.user(event: entry.event, seq: entry.seq) ?? ""
-            }
+        Self.render(entry, includeToken: false, admission: try await admissionToken(for: entry))
+    }
+
+    /// A winner's admission token (`nil` for other entries or without an issuer).
+    func admissionToken(for entry: EntryView) async throws -> AdmissionIssuer.Token? {
+        guard entry.status == .won, let admission else { return nil }
+        return try await admission.token(event: entry.event, seq: entry.seq, now: Timestamp.now()) {
+            try await store.user(event: entry.event, seq: entry.seq) ?? ""
         }
-        return Self.render(entry, includeToken: false, admission: pass)
     }
 
     /// `GET /entries/{token}`

@@ -27,6 +27,11 @@ enum JSONBody {
         guard let contentType = request.headers[.contentType], isJSON(contentType) else {
             throw FirstComeError.unsupportedMediaType("send the body as JSON with 'Content-Type: application/json'")
         }
+        return try await collectBody(request)
+    }
+
+    /// The body of any request, at most `maxBytes`, not empty.
+    static func collectBody(_ request: Request) async throws -> ByteBuffer {
         let buffer: ByteBuffer
         do {
             buffer = try await request.body.collect(upTo: maxBytes)

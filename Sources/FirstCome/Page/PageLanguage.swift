@@ -1,0 +1,137 @@
+/// The languages of the waiting page and the texts in each.
+///
+/// Texts with `{n}`, `{seq}`, `{d}` or `{time}` are formats: the page fills them in on
+/// the server, and its script fills the same formats in as live updates arrive.
+public enum PageLanguage: String, Sendable, CaseIterable {
+    case en
+    case ko
+
+    /// `?lang=` wins when it names a supported language; otherwise the best
+    /// `Accept-Language` match by quality (a region such as `ko-KR` counts as `ko`);
+    /// English when nothing matches.
+    public static func choose(query: String?, acceptLanguage: String?) -> PageLanguage {
+        if let query, let language = PageLanguage(rawValue: query.lowercased()) { return language }
+        var best: (language: PageLanguage, quality: Double)?
+        for part in (acceptLanguage ?? "").split(separator: ",") {
+            let pieces = part.split(separator: ";").map { $0.trimmingCharacters(in: .whitespaces) }
+            guard let tag = pieces.first?.lowercased(), !tag.isEmpty else { continue }
+            let primary = String(tag.split(separator: "-").first ?? "")
+            guard let language = PageLanguage(rawValue: primary) else { continue }
+            var quality = 1.0
+            for parameter in pieces.dropFirst() where parameter.lowercased().hasPrefix("q=") {
+                quality = Double(parameter.dropFirst(2)) ?? 0
+            }
+            if quality > 0, quality > (best?.quality ?? 0) { best = (language, quality) }
+        }
+        return best?.language ?? .en
+    }
+
+    /// The texts of this language, by key (the template's `t.KEY`).
+    public var texts: [String: String] {
+        switch self {
+        case .en: return Self.english
+        case .ko: return Self.korean
+        }
+    }
+
+    static let english: [String: String] = [
+        "waiting_room": "Waiting room",
+        "language": "Language",
+        "prizes": "{n} prizes, first come first served",
+        "remaining": "{n} left",
+        "join": "Join the line",
+        "user_label": "Your name or e-mail",
+        "user_hint": "Entering again with the same name shows your existing place.",
+        "enter": "Enter",
+        "not_open": "This giveaway is not taking entries right now.",
+        "opens_at": "Entries open at {time} (UTC).",
+        "sold_out": "Every prize is taken. You can still enter, but late entries do not win.",
+        "number": "You are number {seq}",
+        "ahead": "{n} ahead of you",
+        "ahead_none": "You are next",
+        "progress": "Progress of the line up to you",
+        "wait": "Estimated wait: about {d}",
+        "wait_unknown": "Estimated wait: not known yet",
+        "seconds": "{n} seconds",
+        "minutes": "{n} minutes",
+        "hours": "{n} hours",
+        "keep_open": "Keep this page open. If you leave for too long, your turn may be skipped.",
+        "live": "This page updates by itself.",
+        "won": "You won!",
+        "admission": "Your admission token",
+        "admission_expires": "Valid until {time} (UTC).",
+        "continue": "Continue to claim your prize",
+        "lost": "Sorry, every prize went to someone ahead of you.",
+        "expired": "Your turn came while you were away, so your place was skipped.",
+        "receipt": "Receipt (proof of your place in the audit log)",
+        "not_found": "There is no such giveaway or entry.",
+        "error": "Something went wrong",
+        "back": "Back to the giveaway",
+        "identity_required": "This giveaway needs you to sign in on the organiser's site first; follow the link they gave you.",
+    ]
+
+    static let korean: [String: String] = [
+        "waiting_room": "대기실",
+        "language": "언어",
+        "prizes": "경품 {n}개, 선착순",
+        "remaining": "{n}개 남음",
+        "join": "줄 서기",
+        "user_label": "이름 또는 이메일",
+        "user_hint": "같은 이름으로 다시 응모하면 기존 순서를 보여 줍니다.",
+        "enter": "응모하기",
+        "not_open": "지금은 응모를 받지 않습니다.",
+        "opens_at": "응모는 {time}(UTC)에 시작합니다.",
+        "sold_out": "경품이 모두 소진되었습니다. 응모는 가능하지만 당첨되지 않습니다.",
+        "number": "대기 번호 {seq}번",
+        "ahead": "내 앞에 {n}명",
+        "ahead_none": "다음 차례입니다",
+        "progress": "내 차례까지의 진행 상황",
+        "wait": "예상 대기 시간: 약 {d}",
+        "wait_unknown": "예상 대기 시간: 아직 알 수 없음",
+        "seconds": "{n}초",
+        "minutes": "{n}분",
+        "hours": "{n}시간",
+        "keep_open": "이 페이지를 열어 두세요. 너무 오래 자리를 비우면 순서가 건너뛰어질 수 있습니다.",
+        "live": "이 페이지는 자동으로 갱신됩니다.",
+        "won": "당첨되었습니다!",
+        "admission": "입장 토큰",
+        "admission_expires": "{time}(UTC)까지 유효합니다.",
+        "continue": "경품 받으러 가기",
+        "lost": "아쉽지만 모든 경품이 앞선 응모자에게 돌아갔습니다.",
+        "expired": "자리를 비운 사이 차례가 지나 순서가 건너뛰어졌습니다.",
+        "receipt": "영수증 (감사 기록 속 내 순서의 증명)",
+        "not_found": "해당 응모 또는 대기실이 없습니다.",
+        "error": "문제가 발생했습니다",
+        "back": "응모 페이지로 돌아가기",
+        "identity_required": "이 응모는 주최 측 사이트에서 먼저 로그인해야 합니다. 안내받은 링크로 들어와 주세요.",
+        "error_invalid_request": "입력값이 올바르지 않습니다",
+        "error_event_not_open": "지금은 응모를 받지 않습니다.",
+        "error_rate_limited": "요청이 너무 많습니다. 잠시 후 다시 시도해 주세요.",
+        "error_identity_required": "주최 측 사이트에서 먼저 로그인해야 합니다.",
+        "error_invalid_identity": "로그인 정보가 올바르지 않거나 만료되었습니다.",
+        "error_payload_too_large": "입력이 너무 깁니다.",
+        "error_unsupported_media_type": "지원하지 않는 양식입니다.",
+        "error_storage_busy": "잠시 후 다시 시도해 주세요.",
+        "error_storage_unavailable": "잠시 후 다시 시도해 주세요.",
+        "error_shutting_down": "잠시 후 다시 시도해 주세요.",
+        "error_internal_error": "문제가 발생했습니다. 잠시 후 다시 시도해 주세요.",
+    ]
+
+    /// Fills `{name}` placeholders of a format.
+    static func fill(_ format: String, _ values: [String: String]) -> String {
+        var text = format
+        for (name, value) in values { text = text.replacingOccurrences(of: "{\(name)}", with: value) }
+        return text
+    }
+
+    /// "about N seconds/minutes/hours", rounded up, as the page's script does it too.
+    func duration(seconds: Double) -> String {
+        let texts = self.texts
+        let whole = max(1, Int(seconds.rounded(.up)))
+        if whole < 90 { return Self.fill(texts["seconds"]!, ["n": String(whole)]) }
+        if whole < 90 * 60 { return Self.fill(texts["minutes"]!, ["n": String((whole + 59) / 60)]) }
+        return Self.fill(texts["hours"]!, ["n": String((whole + 3599) / 3600)])
+    }
+}
+
+import Foundation

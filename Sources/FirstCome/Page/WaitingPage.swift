@@ -1,0 +1,118 @@
+import Foundation
+
+/// Builds the values the page template renders (its "context"). Keys:
+///
+/// - `lang`, `is_en`, `is_ko`, `t` (texts of the language, see `PageLanguage`),
+///   `title`, `en_url`, `ko_url`, `refresh`/`refresh_s` (no-script reload period)
+/// - `event`: `id`, `name`, `prizes_text`, `remaining_text` (absent on a not-found page)
+/// - `form`: the entry form is shown; `action`, `user`, `error`, `identity_token`
+/// - `notice`: a line about the event's state; `problem`, `back_url`: an error page
+/// - `entry`: `seq`, `status`, `number_text`, `waiting`/`won`/`lost`/`expired`,
+///   `ahead_text`, `served`, `wait_text`, `presence`, `receipt`, `stream_url`,
+///   `poll_url`, `admission_token`, `admission_expires_text`, `admission_link`
+/// - `live_script`: the page may update itself with its script
+struct WaitingPage {
+    let language: PageLanguage
+    let texts: [String: String]
+    var context: [String: Any] = [:]
+
+    init(language: PageLanguage, path: String, query: [(String, String)]) {
+        self.language = language
+        texts = language.texts
+        context["lang"] = language.rawValue
+        context["is_en"] = language == .en
+        context["is_ko"] = language == .ko
+        context["t"] = texts
+        context["title"] = texts["waiting_room"]!
+        context["en_url"] = Self.url(path, query: query, lang: "en")
+        context["ko_url"] = Self.url(path, query: query, lang: "ko")
+    }
+
+    /// `path?query` with `lang` set to `lang`.
+    static func url(_ path: String, query: [(String, String)], lang: String) -> String {
+        let items = query.filter { $0.0 != "lang" } + [("lang", lang)]
+        return path + "?" + items.map { "\(percentEncode($0.0))=\(percentEncode($0.1))" }.joined(separator: "&")
+    }
+
+    static func percentEncode(_ text: String) -> String {
+        var allowed = CharacterSet.alphanumerics
+        allowed.insert(charactersIn: "-._~")
+        return text.addingPercentEncoding(withAllowedCharacters: allowed) ?? text
+    }
+
+    func fill(_ key: String, _ values: [String: String]) -> String {
+        PageLanguage.fill(texts[key]!, values)
+    }
+
+    mutating func show(event: Event) {
+        context["title"] = "\(event.name) · \(texts["waiting_room"]!)"
+        context["event"] = [
+            "id": event.id, "name": event.name,
+            "prizes_text": fill("prizes", ["n": String(event.prizes)]),
+            "remaining_text": fill("remaining", ["n": String(event.remaining)]),
+        ]
+    }
+
+    /// The entry form, or the reason there is none, for `event` at `now`.
+    mutating func showForm(event: Event, now: Int64, action: String, user: String = "", error: String? = nil, identityToken: String?) {
+        switch event.state(at: now) {
+        case .scheduled:
+            context["notice"] = fill("opens_at", ["time": Self.time(event.opensAt ?? now)])
+            return
+        case .closed:
+            context["notice"] = texts["not_open"]!
+            return
+        case .soldOut:
+            context["notice"] = texts["sold_out"]!
+        case .open:
+            break
+        }
+        if event.identity != nil && identityToken == nil {
+            context["notice"] = texts["identity_required"]!
+            return
+        }
+        var form: [String: Any] = ["action": action, "user": user]
+        if let error { form["error"] = error }
+        if let identityToken { form["identity_token"] = identityToken }
+        context["form"] = form
+    }
+
+    mutating func show(
+        entry: EntryView, event: Event, streamURL: String, pollURL: String, refresh: Int, admission: AdmissionIssuer.Token?,
+        admissionLink: String?
+    ) {
+        var values: [String: Any] = [
+            "seq": entry.seq, "status": entry.status.rawValue,
+            "number_text": fill("number", ["seq": String(entry.seq)]),
+            "waiting": entry.status == .waiting, "won": entry.status == .won,
+            "lost": entry.status == .lost, "expired": entry.status == .expired,
+            "receipt": entry.receipt, "stream_url": streamURL, "poll_url": pollURL, "refresh_s": refresh,
+        ]
+        if entry.status == .waiting {
+            values["ahead_text"] = entry.position > 0 ? fill("ahead", ["n": String(entry.position)]) : texts["ahead_none"]!
+            values["served"] = min(entry.serving, entry.seq)
+            values["wait_text"] =
+                entry.estimatedWait.map { fill("wait", ["d": language.duration(seconds: $0)]) } ?? texts["wait_unknown"]!
+            values["presence"] = event.presenceTimeout != nil
+            context["refresh"] = true
+            context["refresh_s"] = refresh
+            context["live_script"] = true
+        }
+        if let admission {
+            values["admission_token"] = admission.jwt
+            values["admission_expires_text"] = fill("admission_expires", ["time": Self.time(admission.expiresAt)])
+            if let admissionLink { values["admission_link"] = admissionLink }
+        }
+        context["entry"] = values
+    }
+
+    mutating func show(problem: String, backURL: String?) {
+        context["problem"] = problem
+        if let backURL { context["back_url"] = backURL }
+    }
+
+    /// `2026-11-22 14:05` (UTC).
+    static func time(_ milliseconds: Int64) -> String {
+        String(Timestamp.format(milliseconds).prefix(16)).replacingOccurrences(of: "T", with: " ")
+    }
+}
