@@ -66,7 +66,7 @@ func errorCode(_ json: [String: Any]) -> String? {
 func withLiveApp(
     tick: Duration = .milliseconds(50), configure: (inout AppSettings) -> Void = { _ in },
     onServerRunning: @escaping @Sendable (Int, Bool) async -> Void = { _, _ in },
-    admission: AdmissionIssuer? = nil,
+    admission: AdmissionIssuer? = nil, templates: PageTemplates? = nil,
     _ body: @escaping @Sendable (any TestClientProtocol, DatabasePool) async throws -> Void
 ) async throws {
     try await TemporaryDatabase.with { pool, _ in
@@ -75,7 +75,7 @@ func withLiveApp(
         var settings = AppSettings(host: "127.0.0.1", port: 0, adminToken: testAdminToken, tickInterval: tick)
         configure(&settings)
         let app = try buildApplication(
-            settings: settings, pool: pool, logger: logger, admission: admission, onServerRunning: onServerRunning)
+            settings: settings, pool: pool, logger: logger, admission: admission, templates: templates, onServerRunning: onServerRunning)
         try await app.test(.live) { client in try await body(client, pool) }
     }
 }

@@ -53,6 +53,11 @@ struct SubmitRequest: Equatable {
         } catch let failure as JSONScanner.Failure {
             throw FirstComeError.invalidRequest(failure.message)
         }
+        return try validated(user: user, identityToken: identityToken, payload: payload)
+    }
+
+    /// A request from fields read elsewhere (the waiting page's form), checked like a JSON one.
+    static func validated(user: String?, identityToken: String?, payload: String?) throws -> SubmitRequest {
         guard user != nil || identityToken != nil else { throw FirstComeError.invalidRequest("missing field 'user'") }
         if let user { try EventRules.checkUser(user) }
         return SubmitRequest(user: user, identityToken: identityToken, payload: payload)

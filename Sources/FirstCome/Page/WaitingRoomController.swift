@@ -82,7 +82,8 @@ struct WaitingRoomController<Context: RequestContext> {
             }
             fields = try FormBody.parse(String(buffer: try await JSONBody.collectBody(request)), allowed: ["user", "identity_token", "lang"])
             let user = fields["user"]?.trimmingCharacters(in: .whitespacesAndNewlines)
-            let body = SubmitRequest(user: user?.isEmpty == true ? nil : user, identityToken: fields["identity_token"], payload: nil)
+            let body = try SubmitRequest.validated(
+                user: user?.isEmpty == true ? nil : user, identityToken: fields["identity_token"], payload: nil)
             let (entry, _) = try await entries.enter(event: id, body: body)
             let target = WaitingPage.url("/e/\(id)", query: [("t", entry.token)], lang: page.language.rawValue)
             return Response(status: .seeOther, headers: [.location: target, .cacheControl: "no-store"])
