@@ -88,11 +88,12 @@ struct PresenceTests {
             let clock = TestClock(Self.start)
             let store = try SQLiteEntryStore(pool: pool, clock: { clock.now }, presenceGrace: 0)
             let tokens = try await setUp(store, clock: clock, count: 5, prizes: 3, timeout: 5, admit: 1)
+            let metrics = FirstComeMetrics()
             store.streaming(token: tokens[2], open: true)
             store.streaming(token: tokens[3], open: true)
             store.streaming(token: tokens[3], open: false)
             clock.advance(60_000)
-            let scheduler = AwardScheduler(store: store, clock: { clock.now })
+            let scheduler = AwardScheduler(store: store, clock: { clock.now }, metrics: metrics)
             // Seqs 1 and 2 are gone, 3 holds a stream: one tick skips two and admits one.
             let steps = try await scheduler.tick()
             #expect(steps.flatMap(\.expired) == [1, 2])
@@ -105,6 +106,7 @@ struct PresenceTests {
             #expect(next.flatMap(\.expired) == [4])
             #expect(try await statuses(store, Array(tokens.suffix(2))) == [.expired, .won])
             #expect(try verify(pool).expired == 3)
+            #expect(metrics.render().contains(#"firstcome_expired_entries_total{event="p"} 3"#), "\(metrics.render())")
         }
     }
 

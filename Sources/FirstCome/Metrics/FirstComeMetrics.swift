@@ -83,6 +83,14 @@ public final class FirstComeMetrics: Sendable {
         counter.increment()
     }
 
+    /// Entries of `event` expired for lack of presence.
+    func recordExpired(event: String, count: Int) {
+        registry.makeCounter(
+            descriptor: Self.name("expired", unit: "entries_total", help: "Entries expired at their turn because their entrant had left, by event."),
+            labels: [("event", event)]
+        ).increment(by: Int64(count))
+    }
+
     func recordCommit(batchSize size: Int, duration: Duration) {
         batchSize.record(Double(size))
         commitDuration.record(duration)

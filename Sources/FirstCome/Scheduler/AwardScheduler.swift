@@ -86,6 +86,7 @@ public struct AwardScheduler: Service {
                     continue
                 }
                 steps.append(step)
+                if !step.expired.isEmpty { metrics?.recordExpired(event: id, count: step.expired.count) }
                 // Expired entries are skipped, not admitted: they do not use up the tick's quota.
                 let decided = step.decided.map { Int64($0.count) } ?? 0
                 let admitted = decided - Int64(step.expired.count)
