@@ -1,6 +1,8 @@
 import Crypto
 import Foundation
+import Hummingbird
 import HummingbirdTesting
+import NIOCore
 import JWTKit
 import Testing
 
@@ -39,6 +41,26 @@ struct IdentityTests {
     func submit(_ client: any TestClientProtocol, _ body: String) async throws -> (status: Int, code: String?, seq: Int?) {
         let reply = try await client.json(.post, "/v1/events/drop/entries", body: body)
         return (Int(reply.status.code), errorCode(reply.json), reply.json["seq"] as? Int)
+    }
+
+    @Test("the waiting page takes the operator's token from its link into the form")
+    func waitingPage() async throws {
+        try await withLiveApp { client, _ in
+            try await createEvent(client, algorithm: "HS256", key: Self.secret)
+            let bare = String(buffer: try await client.execute(uri: "/e/drop", method: .get, headers: [:], body: nil).body)
+            #expect(bare.contains("sign in on the organiser") && !bare.contains("<form"))
+            let good = try await hs256(claims("alice"))
+            let linked = String(buffer: try await client.execute(uri: "/e/drop?identity_token=\(good)", method: .get, headers: [:], body: nil).body)
+            #expect(linked.contains(#"<input type="hidden" name="identity_token" value="\#(good)">"#))
+            let form: HTTPFields = [.contentType: "application/x-www-form-urlencoded"]
+            let entered = try await client.execute(uri: "/e/drop", method: .post, headers: form, body: ByteBuffer(string: "user=&identity_token=\(good)"))
+            #expect(entered.status == .seeOther)
+            let location = try #require(entered.headers[.location])
+            #expect(String(buffer: try await client.execute(uri: location, method: .get, headers: [:], body: nil).body).contains("You are number 1"))
+            let forged = try await hs256(claims("bob"), secret: String(repeating: "x", count: 40))
+            let refused = try await client.execute(uri: "/e/drop", method: .post, headers: form, body: ByteBuffer(string: "identity_token=\(forged)"))
+            #expect(refused.status == .unauthorized && String(buffer: refused.body).contains(#"role="alert""#))
+        }
     }
 
     @Test("HS256: the entry's user is the token's subject; missing, forged, expired, wrong issuer or audience are 401")
