@@ -26,20 +26,18 @@ do {
     source += "enum EmbeddedFiles {\n"
     let openAPI = try String(contentsOfFile: openAPIPath, encoding: .utf8)
     source += "    static let openAPI: String = \(literal(openAPI))\n\n"
-    source += "    static let migrations: [(name: String, sql: String)] = [\n"
-    for path in migrationPaths {
-        let name = ((path as NSString).lastPathComponent as NSString).deletingPathExtension
-        let sql = try String(contentsOfFile: path, encoding: .utf8)
-        source += "        (name: \(literal(name)), sql: \(literal(sql))),\n"
+    /// `static let NAME: [(name: String, FIELD: String)]` holding each file by its base name.
+    func table(_ name: String, field: String, _ paths: [String]) throws -> String {
+        var text = "    static let \(name): [(name: String, \(field): String)] = [\n"
+        for path in paths {
+            let base = ((path as NSString).lastPathComponent as NSString).deletingPathExtension
+            let contents = try String(contentsOfFile: path, encoding: .utf8)
+            text += "        (name: \(literal(base)), \(field): \(literal(contents))),\n"
+        }
+        return text + "    ]\n"
     }
-    source += "    ]\n\n"
-    source += "    static let templates: [(name: String, text: String)] = [\n"
-    for path in templatePaths {
-        let name = ((path as NSString).lastPathComponent as NSString).deletingPathExtension
-        let text = try String(contentsOfFile: path, encoding: .utf8)
-        source += "        (name: \(literal(name)), text: \(literal(text))),\n"
-    }
-    source += "    ]\n}\n"
+    source += try table("migrations", field: "sql", migrationPaths) + "\n"
+    source += try table("templates", field: "text", templatePaths) + "}\n"
     let existing = try? String(contentsOfFile: output, encoding: .utf8)
     if existing != source {
         try source.write(toFile: output, atomically: true, encoding: .utf8)

@@ -34,7 +34,11 @@ struct WaitingRoomController<Context: RequestContext> {
         }
     }
 
-    func show(request: Request, event id: String) async throws -> Response {
+    /// Sets up the page in the request's language with the event on it and hands
+    /// it to `body`; an unknown event gets the not-found page instead.
+    private func withEvent(
+        _ request: Request, _ id: String, _ body: (inout WaitingPage, Event, [(String, String)]) async throws -> Response
+    ) async throws -> Response {
         let query = Self.queryItems(request)
         var page = WaitingPage(language: language(request, query), path: "/e/\(id)", query: query)
         let event: Event
@@ -44,6 +48,15 @@ struct WaitingRoomController<Context: RequestContext> {
             return html(problem: error, page: &page, backURL: nil)
         }
         page.show(event: event)
+        return try await body(&page, event, query)
+    }
+
+    func show(request: Request, event id: String) async throws -> Response {
+        try await withEvent(request, id) { page, event, query in try await show(page: &page, event: event, query: query) }
+    }
+
+    private func show(page: inout WaitingPage, event: Event, query: [(String, String)]) async throws -> Response {
+        let id = event.id
         let now = clock()
         guard let token = Self.value("t", in: query) else {
             page.showForm(event: event, now: now, action: formAction(id, page), identityToken: Self.value("identity_token", in: query))
@@ -65,15 +78,11 @@ struct WaitingRoomController<Context: RequestContext> {
     }
 
     func enter(request: Request, event id: String) async throws -> Response {
-        let query = Self.queryItems(request)
-        var page = WaitingPage(language: language(request, query), path: "/e/\(id)", query: query)
-        let event: Event
-        do {
-            event = try await store.currentEvent(id: id)
-        } catch let error as FirstComeError {
-            return html(problem: error, page: &page, backURL: nil)
-        }
-        page.show(event: event)
+        try await withEvent(request, id) { page, event, _ in try await enter(request: request, page: &page, event: event) }
+    }
+
+    private func enter(request: Request, page: inout WaitingPage, event: Event) async throws -> Response {
+        let id = event.id
         var fields: [String: String] = [:]
         do {
             let contentType = request.headers[.contentType] ?? ""
