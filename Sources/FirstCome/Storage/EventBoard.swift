@@ -87,35 +87,41 @@ final class EventBoard: Sendable {
     /// is none. With `seenAt`, a waiting entry counts as present at that time.
     func view(eventKey: Int64, seq: Int64, token: String, seenAt: Int64? = nil) -> EntryView? {
         slots.withLock { table -> EntryView? in
-            guard let slot = table[eventKey], seq >= 1, seq <= slot.event.entries else { return nil }
-            let event = slot.event
-            let status = event.status(ofSeq: seq, expired: slot.expired)
-            if let seenAt, status == .waiting, event.presenceTimeout != nil {
+            guard let view = Self.view(of: table[eventKey], seq: seq, token: token) else { return nil }
+            // Outside `view(of:)`: no copy of the slot is alive, so this edits the table in place.
+            if let seenAt, view.status == .waiting, table[eventKey]!.event.presenceTimeout != nil {
                 table[eventKey]!.seen[seq, default: Seen()].at = seenAt
-            }
-            var decidedAt: Int64?
-            if status != .waiting {
-                let decisions = slot.decisions
-                var low = 0
-                var high = decisions.count
-                while low < high {
-                    let middle = (low + high) / 2
-                    if decisions[middle].lastSeq < seq { low = middle + 1 } else { high = middle }
-                }
-                decidedAt = low < decisions.count ? decisions[low].decidedAt : nil
-            }
-            let offset = Int(seq - 1) * 32
-            let receipt = offset + 32 <= slot.receipts.count ? AuditRecords.hex(Array(slot.receipts[offset..<offset + 32])) : ""
-            var view = EntryView(
-                event: event.id, seq: seq, token: token, status: status, position: event.position(ofSeq: seq),
-                serving: event.serving, decidedAt: decidedAt, receipt: receipt)
-            if status != .waiting {
-                view.estimatedWait = 0
-            } else if let rate = slot.rate, rate > 0 {
-                view.estimatedWait = (Double(view.position + 1) / rate).rounded(.up)
             }
             return view
         }
+    }
+
+    private static func view(of slot: Slot?, seq: Int64, token: String) -> EntryView? {
+        guard let slot, seq >= 1, seq <= slot.event.entries else { return nil }
+        let event = slot.event
+        let status = event.status(ofSeq: seq, expired: slot.expired)
+        var decidedAt: Int64?
+        if status != .waiting {
+            let decisions = slot.decisions
+            var low = 0
+            var high = decisions.count
+            while low < high {
+                let middle = (low + high) / 2
+                if decisions[middle].lastSeq < seq { low = middle + 1 } else { high = middle }
+            }
+            decidedAt = low < decisions.count ? decisions[low].decidedAt : nil
+        }
+        let offset = Int(seq - 1) * 32
+        let receipt = offset + 32 <= slot.receipts.count ? AuditRecords.hex(Array(slot.receipts[offset..<offset + 32])) : ""
+        var view = EntryView(
+            event: event.id, seq: seq, token: token, status: status, position: event.position(ofSeq: seq),
+            serving: event.serving, decidedAt: decidedAt, receipt: receipt)
+        if status != .waiting {
+            view.estimatedWait = 0
+        } else if let rate = slot.rate, rate > 0 {
+            view.estimatedWait = (Double(view.position + 1) / rate).rounded(.up)
+        }
+        return view
     }
 
     /// A live stream for entry `seq` opened (`open`) or closed at `now`: while
