@@ -28,14 +28,13 @@ public struct AuditExport: Sendable {
         header.string("rules", rules)
         header.string("genesis", AuditRecords.hex(event.genesis))
         try emit(header.json)
-        let expired = try pool.read { db in try EventRow.expired(db, eventKey: event.key) }
 
         var after: Int64 = 0
         while true {
             let rows = try pool.read { db in
                 try Row.fetchAll(
                     db.cachedStatement(sql: """
-                        SELECT seq, user, created_at, payload, status, decided_at, chain FROM entries
+                        SELECT seq, user, created_at, payload, status, \(EventRow.expiredColumn), chain FROM entries
                          WHERE event_key = ? AND seq > ? ORDER BY seq LIMIT 2000
                         """), arguments: [event.key, after])
             }
@@ -49,7 +48,7 @@ public struct AuditExport: Sendable {
                 line.string("user", row["user"])
                 line.integer("created_at", row["created_at"])
                 line.string("payload_sha256", AuditRecords.payloadDigest(payload))
-                line.string("status", Self.status(stored: row["status"], seq: seq, serving: event.serving, expired: expired).rawValue)
+                line.string("status", EventRow.status(stored: row["status"], expired: row["expired"], seq: seq, serving: event.serving).rawValue)
                 line.string("chain", AuditRecords.hex(EventRow.bytes(row["chain"])))
                 if includePayload, let payload { line.string("payload", payload) }
                 try emit(line.json)
@@ -95,12 +94,12 @@ public struct AuditExport: Sendable {
         try pool.read { db in
             let event = try EventRow.fetchRequired(db, id: eventID)
             guard let row = try Row.fetchOne(
-                db, sql: "SELECT seq, created_at, payload, status, decided_at, chain FROM entries WHERE event_key = ? AND user = ?",
+                db,
+                sql: "SELECT seq, created_at, payload, status, \(EventRow.expiredColumn), chain FROM entries WHERE event_key = ? AND user = ?",
                 arguments: [event.key, user])
             else { return nil }
             let seq: Int64 = row["seq"]
-            let status = Self.status(
-                stored: row["status"], seq: seq, serving: event.serving, expired: try EventRow.expired(db, eventKey: event.key))
+            let status = EventRow.status(stored: row["status"], expired: row["expired"], seq: seq, serving: event.serving)
             var object = JSONObject()
             object.string("event", event.id)
             object.string("user", user)
@@ -126,12 +125,5 @@ public struct AuditExport: Sendable {
             object.integer("waiting_ahead", event.position(ofSeq: seq))
             return object.json
         }
-    }
-
-    /// The public status of a stored row, as the service reports it.
-    static func status(stored: String, seq: Int64, serving: Int64, expired: ExpiredSeqs) -> EntryStatus {
-        if stored == "won" { return .won }
-        if expired.contains(seq) { return .expired }
-        return seq <= serving ? .lost : .waiting
     }
 }

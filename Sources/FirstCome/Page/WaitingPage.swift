@@ -86,7 +86,7 @@ struct WaitingPage {
             "number_text": fill("number", ["seq": String(entry.seq)]),
             "waiting": entry.status == .waiting, "won": entry.status == .won,
             "lost": entry.status == .lost, "expired": entry.status == .expired,
-            "receipt": entry.receipt, "stream_url": streamURL, "poll_url": pollURL, "refresh_s": refresh,
+            "receipt": entry.receipt, "stream_url": streamURL, "poll_url": pollURL,
         ]
         if entry.status == .waiting {
             values["ahead_text"] = entry.position > 0 ? fill("ahead", ["n": String(entry.position)]) : texts["ahead_none"]!

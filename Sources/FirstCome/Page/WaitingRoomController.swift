@@ -59,7 +59,7 @@ struct WaitingRoomController<Context: RequestContext> {
         let id = event.id
         let now = clock()
         guard let token = Self.value("t", in: query) else {
-            page.showForm(event: event, now: now, action: formAction(id, page), identityToken: Self.value("identity_token", in: query))
+            page.showForm(event: event, now: now, action: Self.path(id, page), identityToken: Self.value("identity_token", in: query))
             return html(page)
         }
         let entry: EntryView
@@ -98,7 +98,7 @@ struct WaitingRoomController<Context: RequestContext> {
             return Response(status: .seeOther, headers: [.location: target, .cacheControl: "no-store"])
         } catch let error as FirstComeError {
             page.showForm(
-                event: event, now: clock(), action: formAction(id, page), user: fields["user"] ?? "", error: message(error, page.language),
+                event: event, now: clock(), action: Self.path(id, page), user: fields["user"] ?? "", error: message(error, page.language),
                 identityToken: fields["identity_token"])
             return html(page, status: error.status, extra: error.headers)
         }
@@ -106,10 +106,6 @@ struct WaitingRoomController<Context: RequestContext> {
 
     private func language(_ request: Request, _ query: [(String, String)]) -> PageLanguage {
         PageLanguage.choose(query: Self.value("lang", in: query), acceptLanguage: request.headers[.acceptLanguage])
-    }
-
-    private func formAction(_ id: String, _ page: WaitingPage) -> String {
-        Self.path(id, page)
     }
 
     private static func path(_ id: String, _ page: WaitingPage) -> String {

@@ -207,16 +207,15 @@ public struct SQLiteEntryStore: EntryStore {
         try await StorageErrors.translating {
             try await pool.read { db in
                 let event = try EventRow.fetchRequired(db, id: id)
-                let expired = try EventRow.expired(db, eventKey: event.key)
                 let statement = try db.cachedStatement(
                     sql: """
-                        SELECT seq, user, created_at, payload FROM entries
+                        SELECT seq, user, created_at, payload, status, \(EventRow.expiredColumn) FROM entries
                          WHERE event_key = ? AND seq > ? ORDER BY seq LIMIT ?
                         """)
                 let rows = try Row.fetchAll(statement, arguments: [event.key, after, limit])
                 let entries = try rows.map { row -> AuditEntry in
                     let seq: Int64 = row[0]
-                    let status = event.status(ofSeq: seq, expired: expired)
+                    let status = EventRow.status(stored: row[4], expired: row[5], seq: seq, serving: event.serving)
                     let decidedAt = status == .waiting ? nil : try EventRow.decisionTime(db, eventKey: event.key, seq: seq)
                     return AuditEntry(seq: seq, user: row[1], status: status, createdAt: row[2], decidedAt: decidedAt, payload: row[3])
                 }
