@@ -1,7 +1,7 @@
 import Foundation
 import PackagePlugin
 
-/// Embeds the package's `migrations/*.sql`, `templates/*.mustache` and `openapi.yaml` into the target as
+/// Embeds the package's `migrations/*.sql` (SQLite), `migrations/postgres/*.sql`, `templates/*.mustache` and `openapi.yaml` into the target as
 /// Swift string literals, so the built binary needs no files beside it.
 @main
 struct EmbedFiles: BuildToolPlugin {
@@ -11,7 +11,11 @@ struct EmbedFiles: BuildToolPlugin {
         let names = try FileManager.default.contentsOfDirectory(atPath: migrationsDir.path(percentEncoded: false))
             .filter { $0.hasSuffix(".sql") }
             .sorted()
-        let migrations = names.map { migrationsDir.appending(path: $0) }
+        let postgresDir = migrationsDir.appending(path: "postgres")
+        let postgresNames = try FileManager.default.contentsOfDirectory(atPath: postgresDir.path(percentEncoded: false))
+            .filter { $0.hasSuffix(".sql") }
+            .sorted()
+        let migrations = names.map { migrationsDir.appending(path: $0) } + postgresNames.map { postgresDir.appending(path: $0) }
         let templatesDir = root.appending(path: "templates")
         let templates = try FileManager.default.contentsOfDirectory(atPath: templatesDir.path(percentEncoded: false))
             .filter { $0.hasSuffix(".mustache") }
@@ -25,7 +29,7 @@ struct EmbedFiles: BuildToolPlugin {
                 executable: try context.tool(named: "EmbedFilesTool").url,
                 arguments: [output.path(percentEncoded: false), openAPI.path(percentEncoded: false)]
                     + (migrations + templates).map { $0.path(percentEncoded: false) },
-                inputFiles: migrations + templates + [openAPI, migrationsDir, templatesDir],
+                inputFiles: migrations + templates + [openAPI, migrationsDir, postgresDir, templatesDir],
                 outputFiles: [output]
             )
         ]

@@ -18,11 +18,12 @@ guard arguments.count >= 2 else {
 let output = arguments[arguments.startIndex]
 let openAPIPath = arguments[arguments.startIndex + 1]
 let filePaths = arguments.dropFirst(2).sorted { ($0 as NSString).lastPathComponent < ($1 as NSString).lastPathComponent }
-let migrationPaths = filePaths.filter { $0.hasSuffix(".sql") }
+let migrationPaths = filePaths.filter { $0.hasSuffix(".sql") && !$0.contains("/migrations/postgres/") }
+let postgresMigrationPaths = filePaths.filter { $0.hasSuffix(".sql") && $0.contains("/migrations/postgres/") }
 let templatePaths = filePaths.filter { $0.hasSuffix(".mustache") }
 
 do {
-    var source = "// Generated from migrations/*.sql, templates/*.mustache and openapi.yaml at build time. Do not edit.\n\n"
+    var source = "// Generated from migrations/*.sql, migrations/postgres/*.sql, templates/*.mustache and openapi.yaml at build time. Do not edit.\n\n"
     source += "enum EmbeddedFiles {\n"
     let openAPI = try String(contentsOfFile: openAPIPath, encoding: .utf8)
     source += "    static let openAPI: String = \(literal(openAPI))\n\n"
@@ -37,6 +38,7 @@ do {
         return text + "    ]\n"
     }
     source += try table("migrations", field: "sql", migrationPaths) + "\n"
+    source += try table("postgresMigrations", field: "sql", postgresMigrationPaths) + "\n"
     source += try table("templates", field: "text", templatePaths) + "}\n"
     let existing = try? String(contentsOfFile: output, encoding: .utf8)
     if existing != source {

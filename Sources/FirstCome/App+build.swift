@@ -1,4 +1,3 @@
-import GRDB
 import Hummingbird
 import HummingbirdCore
 import Logging
@@ -27,9 +26,6 @@ public struct AppSettings: Sendable {
     public var idleTimeout: Duration
     /// Comment lines are sent on idle live-update streams this often.
     public var liveUpdateHeartbeat: Duration = .seconds(15)
-    /// After a start, no entry expires for lack of presence for this long, so
-    /// entrants whose polls failed while the service was down can come back.
-    public var presenceGrace: Duration = .seconds(60)
     /// Where a winner's page sends them, with `{token}` replaced by the admission
     /// token (or `token=` appended when there is no `{token}`); `nil` shows the token only.
     public var admissionURL: String?
@@ -68,17 +64,17 @@ public struct FirstComeServices: Sendable {
     public let templates: PageTemplates
 }
 
-/// Builds the HTTP application on an open, migrated database pool. The award
-/// scheduler runs as a service of the application, and so does the admin
-/// listener when one is configured. `onServerRunning` gets each bound port and
-/// whether it is the admin listener.
+/// Builds the HTTP application on a store (SQLite or PostgreSQL). The award
+/// scheduler runs as a service of the application, and so do the store's own
+/// background services and the admin listener when one is configured.
+/// `onServerRunning` gets each bound port and whether it is the admin listener.
 public func buildApplication(
-    settings: AppSettings, pool: DatabasePool, logger: Logger = Logger(label: "firstcome"),
+    settings: AppSettings, store: any EntryStore, logger: Logger = Logger(label: "firstcome"),
     metrics: FirstComeMetrics = FirstComeMetrics(), admission: AdmissionIssuer? = nil, templates: PageTemplates? = nil,
     onServerRunning: @escaping @Sendable (_ port: Int, _ admin: Bool) async -> Void = { _, _ in }
 ) throws -> some ApplicationProtocol {
     let services = try makeServices(
-        settings: settings, pool: pool, logger: logger, metrics: metrics, admission: admission, templates: templates)
+        settings: settings, store: store, logger: logger, metrics: metrics, admission: admission, templates: templates)
     let separateAdmin = settings.adminListener != nil
     var app = Application(
         router: buildRouter(settings: settings, services: services, parts: separateAdmin ? .public : .all),
@@ -87,6 +83,7 @@ public func buildApplication(
         onServerRunning: { channel in await onServerRunning(channel.localAddress?.port ?? settings.port, false) },
         logger: logger)
     app.addServices(services.scheduler, CommitterShutdown(committer: services.committer))
+    for service in store.services { app.addServices(service) }
     if let admin = settings.adminListener {
         var adminLogger = logger
         adminLogger[metadataKey: "listener"] = "admin"
@@ -116,12 +113,11 @@ func server(_ settings: AppSettings) -> HTTPServerBuilder {
     return HTTPServerBuilder.http1(configuration: configuration)
 }
 
-/// The store, group committer and scheduler of one service instance.
+/// The group committer and scheduler of one service instance on `store`.
 public func makeServices(
-    settings: AppSettings, pool: DatabasePool, logger: Logger, metrics: FirstComeMetrics = FirstComeMetrics(),
+    settings: AppSettings, store: any EntryStore, logger: Logger, metrics: FirstComeMetrics = FirstComeMetrics(),
     admission: AdmissionIssuer? = nil, templates: PageTemplates? = nil
 ) throws -> FirstComeServices {
-    let store = try SQLiteEntryStore(pool: pool, presenceGrace: Int64(settings.presenceGrace.milliseconds))
     var commitLogger = logger
     commitLogger[metadataKey: "component"] = "commit"
     var schedulerLogger = logger

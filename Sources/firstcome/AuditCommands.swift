@@ -39,9 +39,9 @@ struct AuditVerify: AsyncParsableCommand {
                 }
                 for line in text.split(separator: "\n", omittingEmptySubsequences: true) { try verifier.consume(String(line)) }
             } else if let event {
-                let db = try database.path()
-                let pool = try orExit { try FirstComeDatabase.openForReading(path: db) }
-                try orExit { try AuditExport(pool: pool).write(eventID: event, includePayload: false) { try verifier.consume($0) } }
+                try await database.withStore(.read) { opened in
+                    try await AuditExport(store: opened.store).write(eventID: event, includePayload: false) { try verifier.consume($0) }
+                }
             }
             report = try verifier.finish()
         } catch let failure as AuditVerifier.Failure {
@@ -79,13 +79,11 @@ struct AuditExportCommand: AsyncParsableCommand {
 
     func run() async throws {
         guard format == "jsonl" || format == "csv" else { throw ValidationError("--format must be jsonl or csv") }
-        let db = try database.path()
-        let pool = try orExit { try FirstComeDatabase.openForReading(path: db) }
         var sink = try OutputSink(path: output)
         let csv = format == "csv"
         if csv { sink.write("seq,user,created_at,status,payload_sha256,chain" + (includePayload ? ",payload" : "") + "\n") }
-        try orExit {
-            try AuditExport(pool: pool).write(eventID: event, includePayload: includePayload) { line in
+        try await database.withStore(.read) { opened in
+            try await AuditExport(store: opened.store).write(eventID: event, includePayload: includePayload) { line in
                 if !csv {
                     sink.write(line + "\n")
                 } else if let row = AuditExport.csvRow(line, includePayload: includePayload) {
@@ -111,9 +109,10 @@ struct AuditEntry: AsyncParsableCommand {
     var user: String
 
     func run() async throws {
-        let db = try database.path()
-        let pool = try orExit { try FirstComeDatabase.openForReading(path: db) }
-        guard let text = try orExit({ try AuditExport(pool: pool).entryReport(eventID: event, user: user) }) else {
+        let report = try await database.withStore(.read) { opened in
+            try await AuditExport(store: opened.store).entryReport(eventID: event, user: user)
+        }
+        guard let text = report else {
             printError("no entry of '\(user)' in event '\(event)'")
             throw ExitCode.failure
         }

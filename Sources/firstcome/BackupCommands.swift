@@ -16,7 +16,7 @@ struct BackupCommand: AsyncParsableCommand {
     var force = false
 
     func run() async throws {
-        let db = try database.path()
+        let db = try database.sqlitePath(for: "backup", postgresTool: "pg_dump (e.g. pg_dump -Fc -f firstcome.dump URL)")
         let summary = try orExit { try Backup.backup(source: db, to: to, overwrite: force) }
         print("backed up \(db) to \(to): \(summary.events) events, \(summary.entries) entries")
     }
@@ -37,7 +37,7 @@ struct RestoreCommand: AsyncParsableCommand {
     var force = false
 
     func run() async throws {
-        let db = try database.path()
+        let db = try database.sqlitePath(for: "restore", postgresTool: "pg_restore (e.g. pg_restore -d URL firstcome.dump)")
         let summary = try orExit { try Backup.restore(from: from, to: db, overwrite: force) }
         print("restored \(db) from \(from): \(summary.events) events, \(summary.entries) entries")
     }

@@ -1,5 +1,6 @@
 import ArgumentParser
 import FirstCome
+import Foundation
 
 struct KeysCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -11,11 +12,11 @@ struct KeysCommand: AsyncParsableCommand {
 struct KeysRotate: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "rotate",
-        abstract: "Add a new signing key to <db>.admission-keys.json; the old one stays published.",
+        abstract: "Add a new signing key to the database; the old one stays published.",
         discussion: """
-            A running server picks the new key up within a second. Keys retired more than
-            --keep-s ago are removed from the file and from /.well-known/jwks.json; keep them at
-            least as long as the admission token lifetime.
+            Running servers (every node on a shared PostgreSQL database) pick the new key up within
+            a second. Keys retired more than --keep-s ago are removed from the database and from
+            /.well-known/jwks.json; keep them at least as long as the admission token lifetime.
             """)
 
     @OptionGroup var database: DatabaseOption
@@ -25,8 +26,15 @@ struct KeysRotate: AsyncParsableCommand {
 
     func run() async throws {
         guard keepS >= 0 else { throw ValidationError("--keep-s must be 0 or more") }
-        let path = AdmissionKeys.filePath(forDatabase: try database.path())
-        let (kid, dropped) = try orExit { try AdmissionKeys.rotate(path: path, keepRetired: .seconds(keepS)) }
-        print("new signing key \(kid) in \(path)" + (dropped.isEmpty ? "" : "; removed \(dropped.joined(separator: ", "))"))
+        let opened = try await database.open(.write)
+        do {
+            let (kid, dropped) = try await AdmissionKeys.rotate(store: opened.store, keepRetired: .seconds(keepS))
+            await opened.close()
+            print("new signing key \(kid) in \(opened.location.display)" + (dropped.isEmpty ? "" : "; removed \(dropped.joined(separator: ", "))"))
+        } catch {
+            await opened.close()
+            printError("\(error)")
+            throw ExitCode.failure
+        }
     }
 }

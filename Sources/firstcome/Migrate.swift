@@ -9,9 +9,13 @@ struct Migrate: AsyncParsableCommand {
     @OptionGroup var database: DatabaseOption
 
     func run() async throws {
-        let db = try database.path()
-        let pool = try orExit { try FirstComeDatabase.open(path: db) }
-        try pool.close()
-        print("\(db): schema is current (\(Migrations.names.joined(separator: ", ")))")
+        let opened = try await database.open(.write)
+        await opened.close()
+        let names: [String]
+        switch opened.location {
+        case .sqlite: names = Migrations.names
+        case .postgres: names = Migrations.postgresNames
+        }
+        print("\(opened.location.display): schema is current (\(names.joined(separator: ", ")))")
     }
 }

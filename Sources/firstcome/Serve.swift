@@ -12,7 +12,8 @@ struct Serve: AsyncParsableCommand {
         discussion: """
             Migrates the database at start-up. SIGTERM or SIGINT stop intake, finish
             every accepted request (each reply after its commit) and exit 0.
-            If no admin token is given, one is generated and kept in <db>.admin-token (mode 0600).
+            If no admin token is given, one is generated and kept in <db>.admin-token (mode 0600);
+            with a PostgreSQL --db every node needs the same --admin-token (nodes share only the database).
             """)
 
     @Option(help: "Address to listen on (env FIRSTCOME_HOST; default 127.0.0.1).")
@@ -77,7 +78,7 @@ struct Serve: AsyncParsableCommand {
     func run() async throws {
         let host = try setting(host, env: "FIRSTCOME_HOST", default: "127.0.0.1") { $0 }
         let port = try setting(port, env: "FIRSTCOME_PORT", default: 8080) { Int($0) }
-        let db = try database.path()
+        let location = try database.location()
         let tickMs = try setting(tickMs, env: "FIRSTCOME_TICK_MS", default: 1000) { Int($0) }
         let durabilityName = try setting(durability, env: "FIRSTCOME_DURABILITY", default: "full") { $0 }
         let busyMs = try setting(busyTimeoutMs, env: "FIRSTCOME_BUSY_TIMEOUT_MS", default: 5000) { Int($0) }
@@ -115,22 +116,37 @@ struct Serve: AsyncParsableCommand {
         bootstrapLogging(level: level)
         let logger = Logger(label: "firstcome")
 
-        let lock = try orExit { try DatabaseLock(databasePath: db) }
-        let pool = try orExit {
-            try FirstComeDatabase.open(path: db, durability: durability, busyTimeout: .milliseconds(busyMs), logger: logger)
-        }
         let explicitToken = try setting(adminToken, env: "FIRSTCOME_ADMIN_TOKEN") { $0 }
-        let (token, source) = try orExit { try AdminToken.resolve(explicit: explicitToken, databasePath: db) }
-        if case .file(let path, let created) = source {
-            logger.notice("\(created ? "generated an admin token and stored it" : "using the admin token stored") in \(path)")
+        var lock: DatabaseLock?
+        let token: String
+        switch location {
+        case .sqlite(let path):
+            lock = try orExit { try DatabaseLock(databasePath: path) }
+            let (resolved, source) = try orExit { try AdminToken.resolve(explicit: explicitToken, databasePath: path) }
+            if case .file(let file, let created) = source {
+                logger.notice("\(created ? "generated an admin token and stored it" : "using the admin token stored") in \(file)")
+            }
+            token = resolved
+        case .postgres:
+            // Nodes share nothing but the database: each is given the same token.
+            guard let explicitToken else {
+                printError("with a PostgreSQL database give the admin token with --admin-token or FIRSTCOME_ADMIN_TOKEN (the same on every node)")
+                throw ExitCode.failure
+            }
+            token = explicitToken
         }
-        logger.notice("database \(db) (durability \(durability.rawValue)), award tick \(tickMs) ms")
+        let opened = try await database.open(
+            .serve(durability: durability, busyTimeout: .milliseconds(busyMs), presenceGrace: Int64(graceSeconds) * 1000))
+        let store = opened.store
+        switch location {
+        case .sqlite: logger.notice("database \(location.display) (durability \(durability.rawValue)), award tick \(tickMs) ms")
+        case .postgres: logger.notice("database \(location.display) (PostgreSQL; durability as the server commits), award tick \(tickMs) ms")
+        }
         var settings = AppSettings(
             host: host, port: port, adminToken: token, tickInterval: .milliseconds(tickMs),
             adminListener: adminPort.map { (adminHost, $0) }, ipRateLimit: ipLimit, userRateLimit: userLimit,
             trustedProxies: Set(proxies.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }),
             idleTimeout: .seconds(idleSeconds), requestTimeout: .seconds(requestSeconds))
-        settings.presenceGrace = .seconds(graceSeconds)
         settings.admissionURL = try setting(admissionUrl, env: "FIRSTCOME_ADMISSION_URL") { $0 }
         var templates: PageTemplates?
         do {
@@ -139,23 +155,30 @@ struct Serve: AsyncParsableCommand {
             printError("\(error)")
             throw ExitCode.failure
         }
-        let keysPath = AdmissionKeys.filePath(forDatabase: db)
         let keys: AdmissionKeys
         do {
-            keys = try await AdmissionKeys(path: keysPath)
+            var legacyFile: String?
+            if case .sqlite(let path) = location { legacyFile = AdmissionKeys.legacyFilePath(forDatabase: path) }
+            keys = try await AdmissionKeys(store: store, legacyFile: legacyFile)
         } catch {
+            await opened.close()
             printError("\(error)")
             throw ExitCode.failure
         }
-        logger.notice("admission tokens signed with the keys in \(keysPath), valid \(admissionTtl) s")
+        logger.notice("admission tokens signed with the keys in the database, valid \(admissionTtl) s")
         let admission = AdmissionIssuer(keys: keys, issuer: issuerName, lifetime: .seconds(admissionTtl))
         let metrics = FirstComeMetrics()
         MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: metrics.registry))
-        let app = try buildApplication(settings: settings, pool: pool, logger: logger, metrics: metrics, admission: admission, templates: templates) { boundPort, admin in
+        let app = try buildApplication(settings: settings, store: store, logger: logger, metrics: metrics, admission: admission, templates: templates) { boundPort, admin in
             logger.notice("\(admin ? "admin routes listening" : "listening") on http://\(admin ? adminHost : host):\(boundPort)")
         }
-        try await app.runService()
-        try pool.close()
+        do {
+            try await app.runService()
+        } catch {
+            await opened.close()
+            throw error
+        }
+        await opened.close()
         withExtendedLifetime(lock) {}
         logger.notice("stopped")
     }

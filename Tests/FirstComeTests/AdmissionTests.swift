@@ -19,15 +19,10 @@ struct AdmissionTests {
 
     @Test("winners get an ES256 JWT that verifies against the JWKS; rotation keeps old tokens valid")
     func admissionFlow() async throws {
-        let directory = try TemporaryDatabase()
-        defer { directory.remove() }
-        let path = AdmissionKeys.filePath(forDatabase: directory.path)
-        let keys = try await AdmissionKeys(path: path)
-        let permissions = try FileManager.default.attributesOfItem(atPath: path)[.posixPermissions] as? Int
-        #expect(permissions == 0o600)
-        let issuer = AdmissionIssuer(keys: keys, issuer: "drop-shop", lifetime: .seconds(600))
-
-        try await withLiveApp(tick: .milliseconds(20), admission: issuer) { client, _ in
+        try await TemporaryDatabase.with { pool, directory in
+        let store = try SQLiteEntryStore(pool: pool)
+        let issuer = AdmissionIssuer(keys: try await AdmissionKeys(store: store), issuer: "drop-shop", lifetime: .seconds(600))
+        try await liveApp(store: store, tick: .milliseconds(20), admission: { _ in issuer }) { client in
             try await client.json(.post, "/v1/events", body: #"{"id":"drop","name":"Drop","prizes":2}"#, admin: true)
             var tokens: [String] = []
             for user in ["ann", "bob", "cy"] {
@@ -51,7 +46,7 @@ struct AdmissionTests {
             #expect((try await poll(client, tokens[0]))["admission"] as? [String: Any] != nil)
 
             // Rotate: the next winner's token is signed with the new key; the old one still verifies.
-            let (newKid, _) = try AdmissionKeys.rotate(path: path, keepRetired: .seconds(3600))
+            let (newKid, _) = try await AdmissionKeys.rotate(store: store, keepRetired: .seconds(3600))
             try await Task.sleep(for: .milliseconds(1100))
             let second = try #require((try await poll(client, tokens[1]))["admission"] as? [String: Any])
             let secondJWT = try #require(second["token"] as? String)
@@ -67,6 +62,7 @@ struct AdmissionTests {
             if Self.hasPyJWT {
                 try independentCheck(jwks: rotatedJWKS, tokens: [jwt, secondJWT], directory: directory)
             }
+        }
         }
     }
 

@@ -14,7 +14,7 @@ struct FaultTests {
         let pool = try FirstComeDatabase.open(path: path, busyTimeout: .milliseconds(200))
         var logger = Logger(label: "firstcome.test")
         logger.logLevel = .critical
-        let app = try buildApplication(settings: AppSettings(port: 0, adminToken: testAdminToken, tickInterval: .milliseconds(50)), pool: pool, logger: logger)
+        let app = try buildApplication(settings: AppSettings(port: 0, adminToken: testAdminToken, tickInterval: .milliseconds(50)), store: try SQLiteEntryStore(pool: pool), logger: logger)
         try await app.test(.live) { client in try await body(client, pool) }
         try pool.close()
     }

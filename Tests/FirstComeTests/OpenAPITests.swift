@@ -57,10 +57,7 @@ struct OpenAPITests {
     func operations() async throws {
         let operations = try operationsInSpec()
         #expect(operations.count == 13)
-        let keysFile = try TemporaryDatabase()
-        defer { keysFile.remove() }
-        let keys = try await AdmissionKeys(path: AdmissionKeys.filePath(forDatabase: keysFile.path))
-        try await withLiveApp(tick: .milliseconds(20), admission: AdmissionIssuer(keys: keys)) { client, _ in
+        try await withLiveApp(tick: .milliseconds(20), admission: testAdmission()) { client, _ in
             try await client.json(.post, "/v1/events", body: #"{"id":"doc","name":"Doc","prizes":1}"#, admin: true)
             let entry = try await client.json(.post, "/v1/events/doc/entries", body: #"{"user":"u"}"#)
             let token = try #require(entry.json["token"] as? String)

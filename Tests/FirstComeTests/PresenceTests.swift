@@ -28,9 +28,9 @@ struct PresenceTests {
         return out
     }
 
-    func verify(_ pool: DatabasePool) throws -> AuditVerifier.Report {
+    func verify(_ pool: DatabasePool) async throws -> AuditVerifier.Report {
         var verifier = AuditVerifier()
-        try AuditExport(pool: pool).write(eventID: "p", includePayload: false) { try verifier.consume($0) }
+        try await AuditExport(store: try SQLiteEntryStore(pool: pool)).write(eventID: "p", includePayload: false) { try verifier.consume($0) }
         return try verifier.finish()
     }
 
@@ -62,11 +62,11 @@ struct PresenceTests {
             #expect(viewed == ["expired", "won", "expired", "won", "lost", "lost"])
             let (_, audit) = try await store.auditEntries(event: "p", after: 0, limit: 10)
             #expect(audit.map(\.status) == [.expired, .won, .expired, .won, .lost, .lost])
-            let report = try verify(pool)
+            let report = try await verify(pool)
             #expect(report.winners == 2 && report.expired == 2 && report.lost == 2)
             // An export claiming an expired entry merely lost does not verify.
             var lines: [String] = []
-            try AuditExport(pool: pool).write(eventID: "p", includePayload: false) { lines.append($0) }
+            try await AuditExport(store: try SQLiteEntryStore(pool: pool)).write(eventID: "p", includePayload: false) { lines.append($0) }
             var tampered = AuditVerifier()
             for line in lines {
                 try tampered.consume(line.contains(#""seq":3,"#) ? line.replacingOccurrences(of: #""status":"expired""#, with: #""status":"lost""#) : line)
@@ -105,7 +105,7 @@ struct PresenceTests {
             let next = try await scheduler.tick()
             #expect(next.flatMap(\.expired) == [4])
             #expect(try await statuses(store, Array(tokens.suffix(2))) == [.expired, .won])
-            #expect(try verify(pool).expired == 3)
+            #expect(try await verify(pool).expired == 3)
             #expect(metrics.render().contains(#"firstcome_expired_entries_total{event="p"} 3"#), "\(metrics.render())")
         }
     }
@@ -148,7 +148,7 @@ struct PresenceTests {
             clock.advance(30_000)  // +130 s: grace over. Seq 2 was seen at entry only; seq 3 at +90 s (stored)
             try await scheduler.tick()
             #expect(try await statuses(second, tokens) == [.won, .expired, .won, .lost])
-            #expect(try verify(pool).winners == 2)
+            #expect(try await verify(pool).winners == 2)
         }
     }
 

@@ -62,22 +62,41 @@ func errorCode(_ json: [String: Any]) -> String? {
     (json["error"] as? [String: Any])?["code"] as? String
 }
 
-/// Builds the real application on a temporary database with a fast scheduler.
+/// Admission tokens signed with keys kept in the store, as `serve` sets them up.
+func testAdmission(issuer: String = "firstcome", lifetime: Duration = .seconds(3600)) -> @Sendable (any EntryStore) async throws -> AdmissionIssuer {
+    { store in AdmissionIssuer(keys: try await AdmissionKeys(store: store), issuer: issuer, lifetime: lifetime) }
+}
+
+/// Builds the real application on a temporary SQLite database with a fast scheduler.
 func withLiveApp(
     tick: Duration = .milliseconds(50), configure: (inout AppSettings) -> Void = { _ in },
     onServerRunning: @escaping @Sendable (Int, Bool) async -> Void = { _, _ in },
-    admission: AdmissionIssuer? = nil, templates: PageTemplates? = nil,
+    admission: (@Sendable (any EntryStore) async throws -> AdmissionIssuer)? = nil, templates: PageTemplates? = nil,
     _ body: @escaping @Sendable (any TestClientProtocol, DatabasePool) async throws -> Void
 ) async throws {
     try await TemporaryDatabase.with { pool, _ in
-        var logger = Logger(label: "firstcome.test")
-        logger.logLevel = .warning
-        var settings = AppSettings(host: "127.0.0.1", port: 0, adminToken: testAdminToken, tickInterval: tick)
-        configure(&settings)
-        let app = try buildApplication(
-            settings: settings, pool: pool, logger: logger, admission: admission, templates: templates, onServerRunning: onServerRunning)
-        try await app.test(.live) { client in try await body(client, pool) }
+        let store = try SQLiteEntryStore(pool: pool)
+        try await liveApp(
+            store: store, tick: tick, configure: configure, onServerRunning: onServerRunning, admission: admission, templates: templates
+        ) { client in try await body(client, pool) }
     }
+}
+
+/// Builds the real application on `store` with a fast scheduler and runs `body` against it.
+func liveApp(
+    store: any EntryStore, tick: Duration = .milliseconds(50), configure: (inout AppSettings) -> Void = { _ in },
+    onServerRunning: @escaping @Sendable (Int, Bool) async -> Void = { _, _ in },
+    admission: (@Sendable (any EntryStore) async throws -> AdmissionIssuer)? = nil, templates: PageTemplates? = nil,
+    _ body: @escaping @Sendable (any TestClientProtocol) async throws -> Void
+) async throws {
+    var logger = Logger(label: "firstcome.test")
+    logger.logLevel = .warning
+    var settings = AppSettings(host: "127.0.0.1", port: 0, adminToken: testAdminToken, tickInterval: tick)
+    configure(&settings)
+    let issuer = try await admission?(store)
+    let app = try buildApplication(
+        settings: settings, store: store, logger: logger, admission: issuer, templates: templates, onServerRunning: onServerRunning)
+    try await app.test(.live) { client in try await body(client) }
 }
 
 /// Polls `condition` until it holds or `timeout` passes.

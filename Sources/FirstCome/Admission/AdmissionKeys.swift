@@ -3,67 +3,62 @@ import Foundation
 import JWTKit
 import Synchronization
 
-/// The ES256 keys that sign admission tokens, kept next to the database in
-/// `<db>.admission-keys.json` (mode 0600, created on first start). The newest key
-/// signs; every key in the file is published in the JWKS, so tokens signed before
-/// a rotation keep verifying until `keys rotate` prunes their key.
+/// The ES256 keys that sign admission tokens, kept in the database (so every
+/// node signs with the same keys, and a backup keeps them). The newest key signs;
+/// every stored key is published in the JWKS, so tokens signed before a rotation
+/// keep verifying until `keys rotate` drops their key. A running service picks up
+/// a rotation within `refreshInterval`.
 public final class AdmissionKeys: Sendable {
-    struct Stored: Codable, Equatable {
-        var kid: String
-        var createdAt: Int64
-        var retiredAt: Int64?
-        var privateKeyPEM: String
-    }
-
     struct FileContents: Codable, Equatable {
-        var keys: [Stored]
+        var keys: [StoredAdmissionKey]
     }
 
     private struct Loaded {
-        var contents: FileContents
-        var modified: Date?
+        var keys: [StoredAdmissionKey]
         var checked: ContinuousClock.Instant
         var collection: JWTKeyCollection
         var jwks: String
     }
 
-    public let path: String
+    /// How often the stored keys are read again.
+    public static let refreshInterval: Duration = .seconds(1)
+
+    private let store: any EntryStore
     private let loaded: Mutex<Loaded>
 
-    /// The key file that belongs to `databasePath`.
-    public static func filePath(forDatabase databasePath: String) -> String {
+    /// The key file that earlier versions kept beside a SQLite database; its keys
+    /// are moved into the database on the first start that finds none there.
+    public static func legacyFilePath(forDatabase databasePath: String) -> String {
         databasePath + ".admission-keys.json"
     }
 
-    /// Loads the key file, creating it with one new key if it does not exist.
-    public init(path: String, now: Int64 = Timestamp.now()) async throws {
-        self.path = path
-        if !FileManager.default.fileExists(atPath: path) {
-            try Self.write(FileContents(keys: [Self.newKey(now: now)]), to: path)
+    /// Loads the stored keys, creating one (or importing `legacyFile`) if there are none.
+    public init(store: any EntryStore, legacyFile: String? = nil, now: Int64 = Timestamp.now()) async throws {
+        self.store = store
+        var initial: [StoredAdmissionKey]
+        if let legacyFile, FileManager.default.fileExists(atPath: legacyFile) {
+            initial = try Self.read(legacyFile).keys
+        } else {
+            initial = [try Self.newKey(now: now)]
         }
-        let contents = try Self.read(path)
-        loaded = Mutex(try await Self.load(contents, modified: Self.modified(path)))
+        let keys = try await store.ensureAdmissionKeys(initial)
+        loaded = Mutex(try await Self.load(keys))
     }
 
     /// Adds a new signing key and retires the current one; keys retired more than
-    /// `keepRetired` ago are dropped from the file (and from the JWKS).
+    /// `keepRetired` ago are dropped (and leave the JWKS).
     @discardableResult
-    public static func rotate(path: String, now: Int64 = Timestamp.now(), keepRetired: Duration) throws -> (kid: String, dropped: [String]) {
-        var contents = FileManager.default.fileExists(atPath: path) ? try read(path) : FileContents(keys: [])
-        let keepMs = keepRetired.components.seconds * 1000
-        let dropped = contents.keys.filter { ($0.retiredAt ?? .max) < now - keepMs }.map(\.kid)
-        contents.keys.removeAll { dropped.contains($0.kid) }
-        for index in contents.keys.indices where contents.keys[index].retiredAt == nil { contents.keys[index].retiredAt = now }
+    public static func rotate(store: any EntryStore, now: Int64 = Timestamp.now(), keepRetired: Duration) async throws -> (kid: String, dropped: [String]) {
         let key = try newKey(now: now)
-        contents.keys.append(key)
-        try write(contents, to: path)
+        let dropped = try await store.rotateAdmissionKeys(
+            adding: key, now: now, dropRetiredBefore: now - keepRetired.components.seconds * 1000)
         return (key.kid, dropped)
     }
 
-    /// Signs `claims` with the newest key (re-reading the file if it changed).
+    /// Signs `claims` with the newest key.
     func sign(_ claims: some JWTPayload) async throws -> String {
         try await refresh()
-        let (collection, kid) = loaded.withLock { ($0.collection, $0.contents.keys.last?.kid ?? "") }
+        let (collection, kid) = loaded.withLock { ($0.collection, $0.keys.last?.kid ?? "") }
         return try await collection.sign(claims, kid: JWKIdentifier(string: kid))
     }
 
@@ -73,42 +68,44 @@ public final class AdmissionKeys: Sendable {
         return loaded.withLock { $0.jwks }
     }
 
-    /// Picks up a rotation made by `firstcome keys rotate`, checking at most once a second.
+    /// Picks up a rotation made by `firstcome keys rotate` (on any node).
     private func refresh() async throws {
         let due = loaded.withLock { state -> Bool in
-            guard ContinuousClock.now - state.checked > .seconds(1) else { return false }
+            guard ContinuousClock.now - state.checked > Self.refreshInterval else { return false }
             state.checked = .now
-            return Self.modified(path) != state.modified
+            return true
         }
         guard due else { return }
-        let fresh = try await Self.load(try Self.read(path), modified: Self.modified(path))
+        let keys = try await store.admissionKeys()
+        guard keys != loaded.withLock({ $0.keys }) else { return }
+        let fresh = try await Self.load(keys)
         loaded.withLock { $0 = fresh }
     }
 
-    private static func load(_ contents: FileContents, modified: Date?) async throws -> Loaded {
+    private static func load(_ stored: [StoredAdmissionKey]) async throws -> Loaded {
         let collection = JWTKeyCollection()
         var keys: [String] = []
-        for stored in contents.keys {
-            let key = try ES256PrivateKey(pem: stored.privateKeyPEM)
-            await collection.add(ecdsa: key, kid: JWKIdentifier(string: stored.kid))
+        for entry in stored {
+            let key = try ES256PrivateKey(pem: entry.privateKeyPEM)
+            await collection.add(ecdsa: key, kid: JWKIdentifier(string: entry.kid))
             guard let parameters = key.publicKey.parameters else { continue }
             var jwk = JSONObject()
             jwk.string("kty", "EC")
             jwk.string("crv", "P-256")
             jwk.string("alg", "ES256")
             jwk.string("use", "sig")
-            jwk.string("kid", stored.kid)
+            jwk.string("kid", entry.kid)
             jwk.string("x", parameters.x)
             jwk.string("y", parameters.y)
             keys.append(jwk.json)
         }
         var set = JSONObject()
         set.raw("keys", "[" + keys.joined(separator: ",") + "]")
-        return Loaded(contents: contents, modified: modified, checked: .now, collection: collection, jwks: set.json)
+        return Loaded(keys: stored, checked: .now, collection: collection, jwks: set.json)
     }
 
-    static func newKey(now: Int64) throws -> Stored {
-        Stored(kid: "k" + Base64URL.random(byteCount: 9), createdAt: now, retiredAt: nil,
+    static func newKey(now: Int64) throws -> StoredAdmissionKey {
+        StoredAdmissionKey(kid: "k" + Base64URL.random(byteCount: 9), createdAt: now, retiredAt: nil,
                privateKeyPEM: P256.Signing.PrivateKey().pemRepresentation)
     }
 
@@ -120,20 +117,6 @@ public final class AdmissionKeys: Sendable {
         }
     }
 
-    static func write(_ contents: FileContents, to path: String) throws {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-        let temporary = path + ".new"
-        guard FileManager.default.createFile(atPath: temporary, contents: try encoder.encode(contents), attributes: [.posixPermissions: 0o600]) else {
-            throw AdmissionKeyError(path: path, reason: "cannot be written")
-        }
-        // rename(2) replaces the old file atomically: a reader sees the old keys or the new ones.
-        guard Foundation.rename(temporary, path) == 0 else { throw AdmissionKeyError(path: path, reason: "cannot be replaced") }
-    }
-
-    static func modified(_ path: String) -> Date? {
-        (try? FileManager.default.attributesOfItem(atPath: path))?[.modificationDate] as? Date
-    }
 }
 
 /// The admission key file is unusable.

@@ -1,5 +1,4 @@
 import Foundation
-import GRDB
 
 /// Writes an event's full audit log as JSON Lines, in an order an outsider can
 /// replay: the event and its rules, every entry in seq order, the control log
@@ -9,63 +8,54 @@ import GRDB
 /// `{"type":"heads",…}`. Record texts that were hashed are carried as strings,
 /// byte for byte.
 public struct AuditExport: Sendable {
-    let pool: DatabasePool
+    let store: any EntryStore
+    /// Entries read per page.
+    static let pageSize = 2000
 
-    public init(pool: DatabasePool) {
-        self.pool = pool
+    public init(store: any EntryStore) {
+        self.store = store
     }
 
     /// Streams the log of `eventID` to `emit`, a line at a time (no newline).
-    public func write(eventID: String, includePayload: Bool, emit: (String) throws -> Void) throws {
-        let event = try pool.read { db in try EventRow.fetchRequired(db, id: eventID) }
+    public func write(eventID: String, includePayload: Bool, emit: (String) throws -> Void) async throws {
+        let event = try await store.event(id: eventID)
         var header = JSONObject()
         header.string("type", "event")
         header.string("event", event.id)
         header.string("name", event.name)
-        let rules = try pool.read { db in
-            try String.fetchOne(db, sql: "SELECT rules FROM events WHERE key = ?", arguments: [event.key]) ?? "{}"
-        }
-        header.string("rules", rules)
+        header.string("rules", event.rules.isEmpty ? "{}" : event.rules)
         header.string("genesis", AuditRecords.hex(event.genesis))
         try emit(header.json)
 
+        // Entries up to the event's count as read above, so the heads match them.
         var after: Int64 = 0
-        while true {
-            let rows = try pool.read { db in
-                try Row.fetchAll(
-                    db.cachedStatement(sql: """
-                        SELECT seq, user, created_at, payload, status, \(EventRow.expiredColumn), chain FROM entries
-                         WHERE event_key = ? AND seq > ? ORDER BY seq LIMIT 2000
-                        """), arguments: [event.key, after])
-            }
-            guard let last = rows.last else { break }
-            for row in rows {
-                let seq: Int64 = row["seq"]
-                let payload: String? = row["payload"]
+        while after < event.entries {
+            let (_, page) = try await store.auditEntries(event: eventID, after: after, limit: Self.pageSize)
+            guard let last = page.last else { break }
+            for entry in page where entry.seq <= event.entries {
                 var line = JSONObject()
                 line.string("type", "entry")
-                line.integer("seq", seq)
-                line.string("user", row["user"])
-                line.integer("created_at", row["created_at"])
-                line.string("payload_sha256", AuditRecords.payloadDigest(payload))
-                line.string("status", EventRow.status(stored: row["status"], expired: row["expired"], seq: seq, serving: event.serving).rawValue)
-                line.string("chain", AuditRecords.hex(EventRow.bytes(row["chain"])))
-                if includePayload, let payload { line.string("payload", payload) }
+                line.integer("seq", entry.seq)
+                line.string("user", entry.user)
+                line.integer("created_at", entry.createdAt)
+                line.string("payload_sha256", AuditRecords.payloadDigest(entry.payload))
+                // Decided entries never change: later decisions are past this export's heads.
+                line.string("status", (entry.seq <= event.serving ? entry.status : .waiting).rawValue)
+                line.string("chain", AuditRecords.hex(entry.chain))
+                if includePayload, let payload = entry.payload { line.string("payload", payload) }
                 try emit(line.json)
             }
-            after = last["seq"]
+            after = last.seq
         }
 
-        let control = try pool.read { db in
-            try Row.fetchAll(db, sql: "SELECT position, record, chain FROM control_log WHERE event_key = ? ORDER BY position", arguments: [event.key])
-        }
-        for row in control {
+        for record in try await store.controlLog(event: eventID) {
             var line = JSONObject()
             line.string("type", "control")
-            line.integer("position", row["position"])
-            line.string("record", row["record"])
-            line.string("chain", AuditRecords.hex(EventRow.bytes(row["chain"])))
+            line.integer("position", record.position)
+            line.string("record", record.record)
+            line.string("chain", AuditRecords.hex(record.chain))
             try emit(line.json)
+            if record.chain == event.controlHead { break }
         }
 
         var heads = JSONObject()
@@ -90,40 +80,30 @@ public struct AuditExport: Sendable {
     }
 
     /// One user's entry as JSON: where it stands in the log and what happened to it.
-    public func entryReport(eventID: String, user: String) throws -> String? {
-        try pool.read { db in
-            let event = try EventRow.fetchRequired(db, id: eventID)
-            guard let row = try Row.fetchOne(
-                db,
-                sql: "SELECT seq, created_at, payload, status, \(EventRow.expiredColumn), chain FROM entries WHERE event_key = ? AND user = ?",
-                arguments: [event.key, user])
-            else { return nil }
-            let seq: Int64 = row["seq"]
-            let status = EventRow.status(stored: row["status"], expired: row["expired"], seq: seq, serving: event.serving)
-            var object = JSONObject()
-            object.string("event", event.id)
-            object.string("user", user)
-            object.integer("seq", seq)
-            object.string("status", status.rawValue)
-            object.string("created_at", Timestamp.format(row["created_at"]))
-            let decidedAt = status == .waiting ? nil : try EventRow.decisionTime(db, eventKey: event.key, seq: seq)
-            object.string("decided_at", decidedAt.map(Timestamp.format))
-            object.string("payload_sha256", AuditRecords.payloadDigest(row["payload"]))
-            object.string("receipt", AuditRecords.hex(EventRow.bytes(row["chain"])))
-            if status != .waiting {
-                let records = try String.fetchAll(
-                    db, sql: "SELECT record FROM control_log WHERE event_key = ? AND record LIKE '{\"type\":\"decision\"%' ORDER BY position",
-                    arguments: [event.key])
-                let settling = records.first { record in
-                    guard let fields = try? JSONSerialization.jsonObject(with: Data(record.utf8)) as? [String: Any],
-                        let first = (fields["first_seq"] as? NSNumber)?.int64Value, let last = (fields["last_seq"] as? NSNumber)?.int64Value
-                    else { return false }
-                    return (first...last).contains(seq)
-                }
-                object.raw("decision", settling ?? "null")
+    public func entryReport(eventID: String, user: String) async throws -> String? {
+        guard let seq = try await store.seq(event: eventID, user: user) else { return nil }
+        let (event, page) = try await store.auditEntries(event: eventID, after: seq - 1, limit: 1)
+        guard let entry = page.first, entry.seq == seq else { return nil }
+        var object = JSONObject()
+        object.string("event", event.id)
+        object.string("user", user)
+        object.integer("seq", seq)
+        object.string("status", entry.status.rawValue)
+        object.string("created_at", Timestamp.format(entry.createdAt))
+        object.string("decided_at", entry.decidedAt.map(Timestamp.format))
+        object.string("payload_sha256", AuditRecords.payloadDigest(entry.payload))
+        object.string("receipt", AuditRecords.hex(entry.chain))
+        if entry.status != .waiting {
+            let settling = try await store.controlLog(event: eventID).map(\.record).first { record in
+                guard record.hasPrefix(#"{"type":"decision""#),
+                    let fields = try? JSONSerialization.jsonObject(with: Data(record.utf8)) as? [String: Any],
+                    let first = (fields["first_seq"] as? NSNumber)?.int64Value, let last = (fields["last_seq"] as? NSNumber)?.int64Value
+                else { return false }
+                return (first...last).contains(seq)
             }
-            object.integer("waiting_ahead", event.position(ofSeq: seq))
-            return object.json
+            object.raw("decision", settling ?? "null")
         }
+        object.integer("waiting_ahead", event.position(ofSeq: seq))
+        return object.json
     }
 }

@@ -31,12 +31,20 @@ public enum AuditRecords {
     }
 
     public static func entry(seq: Int64, user: String, createdAt: Int64, payloadDigest: String) -> String {
+        entryHead + String(seq) + entryTail(user: user, createdAt: createdAt, payloadDigest: payloadDigest)
+    }
+
+    /// What an entry record starts with, before its seq.
+    static let entryHead = #"{"seq":"#
+
+    /// The rest of an entry record after its seq: a store that assigns seqs
+    /// inside the database hashes `entryHead ‖ seq ‖ tail` there.
+    static func entryTail(user: String, createdAt: Int64, payloadDigest: String) -> String {
         var object = JSONObject()
-        object.integer("seq", seq)
         object.string("user", user)
         object.integer("created_at", createdAt)
         object.string("payload_sha256", payloadDigest)
-        return object.json
+        return "," + object.json.dropFirst()
     }
 
     public static func action(at: Int64, action: String) -> String {

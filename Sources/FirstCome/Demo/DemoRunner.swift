@@ -53,7 +53,7 @@ public struct DemoRunner: Sendable {
         let adminToken = Base64URL.random(byteCount: 32)
         let settings = AppSettings(host: "127.0.0.1", port: 0, adminToken: adminToken, tickInterval: options.tickInterval)
         let (ports, portContinuation) = AsyncStream.makeStream(of: Int.self)
-        let app = try buildApplication(settings: settings, pool: pool, logger: logger) { port, _ in
+        let app = try buildApplication(settings: settings, store: try SQLiteEntryStore(pool: pool), logger: logger) { port, _ in
             portContinuation.yield(port)
         }
         let group = ServiceGroup(configuration: .init(services: [app], logger: logger))

@@ -47,6 +47,8 @@ public struct AuditEntry: Sendable, Equatable {
     public var decidedAt: Int64?
     /// The entrant's payload as compact JSON text, if any.
     public var payload: String?
+    /// The entry's chain link.
+    public var chain: [UInt8] = []
 
     public init(seq: Int64, user: String, status: EntryStatus, createdAt: Int64, decidedAt: Int64?, payload: String?) {
         self.seq = seq

@@ -46,6 +46,10 @@ public struct Event: Sendable, Equatable {
     public var genesis: [UInt8] = []
     public var head: [UInt8] = []
     public var controlHead: [UInt8] = []
+    /// The order of this copy among the event's committed states: every commit
+    /// that changes the event raises it, so copies that arrive out of order
+    /// (other tasks, other nodes) can keep the newest.
+    public var version: Int64 = 0
 
     public init(
         key: Int64, id: String, name: String, prizes: Int64, mode: EventMode, admitPerTick: Int64?,
@@ -91,14 +95,35 @@ public struct Event: Sendable, Equatable {
         }
     }
 
-    /// The public status of the entry with `seq`, given the event's expired seqs.
-    /// Prizes go strictly in seq order to entries that did not expire, so the
-    /// winners are exactly the first `awarded` decided seqs that are not expired.
-    public func status(ofSeq seq: Int64, expired: ExpiredSeqs = ExpiredSeqs()) -> EntryStatus {
+    /// The public status of the entry with `seq`: the one place this rule is
+    /// written. Prizes go strictly in seq order to entries that did not expire, so
+    /// the winners are exactly the first `awarded` decided seqs that are not
+    /// expired. Given `won` (the entry's stored win flag, as an audit reads it), a
+    /// stored win is shown as stored, so an edited database shows its edit.
+    public func status(ofSeq seq: Int64, expired: ExpiredSeqs = ExpiredSeqs(), won: Bool? = nil) -> EntryStatus {
+        if won == true { return .won }
         guard seq <= serving else { return .waiting }
-        if expired.isEmpty { return seq <= awarded ? .won : .lost }
         if expired.contains(seq) { return .expired }
+        if won == false { return .lost }
         return seq - expired.count(below: seq) <= awarded ? .won : .lost
+    }
+
+    /// Merges another copy of this event: the fields of the newer version, and
+    /// counters (with the head that goes with `entries`) that never go back.
+    /// `decisive` copies may move `serving` and `awarded` on: they come with
+    /// everything decided up to their `serving` (its expired seqs above all).
+    public func merged(with other: Event, decisive: Bool = true) -> Event {
+        var result = other.version > version ? other : self
+        if other.entries > entries || (other.entries == entries && other.version > version) {
+            result.entries = other.entries
+            result.head = other.head
+        } else {
+            result.entries = entries
+            result.head = head
+        }
+        result.serving = decisive ? max(serving, other.serving) : serving
+        result.awarded = decisive ? max(awarded, other.awarded) : awarded
+        return result
     }
 
     /// Waiting entries ahead of `seq`.

@@ -15,6 +15,18 @@ public struct ExpiredSeqs: Sendable, Equatable {
         seqs.append(contentsOf: more)
     }
 
+    /// Adds seqs in any order, keeping the list sorted and without repeats.
+    public mutating func merge(_ more: [Int64]) {
+        if let last = seqs.last, more.allSatisfy({ $0 > last }), more == more.sorted() {
+            seqs.append(contentsOf: more)
+        } else {
+            seqs = Array(Set(seqs).union(more)).sorted()
+        }
+    }
+
+    /// The highest expired seq, 0 if none.
+    public var last: Int64 { seqs.last ?? 0 }
+
     /// How many expired seqs are below `seq`.
     public func count(below seq: Int64) -> Int64 {
         var low = 0

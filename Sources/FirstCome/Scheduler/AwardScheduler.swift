@@ -3,6 +3,11 @@ import ServiceLifecycle
 
 /// Decides waiting entries every tick, event by event, in seq order.
 ///
+/// Only the node holding the scheduler lease decides (always the one process on
+/// SQLite); each tick renews it for `leaseTicks` ticks (at least
+/// `minimumLease`), so when that node dies another takes over within that time
+/// plus one tick. `admit_per_tick` is per event, whatever the number of nodes.
+///
 /// Each event is handled in its own transactions, at most `chunk` entries per
 /// transaction, round-robin across events, so a huge event delays a small one by
 /// a few milliseconds at most, never by a tick.
@@ -26,6 +31,15 @@ public struct AwardScheduler: Service {
         self.clock = clock
         self.logger = logger
     }
+
+    /// Ticks a lease lasts without renewal.
+    public static let leaseTicks = 5
+    /// The shortest lease, so a short tick does not make it expire between two
+    /// renewals that a busy database delays.
+    public static let minimumLease: Duration = .seconds(2)
+
+    /// How long one renewal of the lease lasts.
+    public var leaseDuration: Duration { max(interval * Self.leaseTicks, Self.minimumLease) }
 
     public func run() async throws {
         let clock = ContinuousClock()
@@ -67,6 +81,7 @@ public struct AwardScheduler: Service {
     public func tick() async throws -> [AwardStep] {
         let start = ContinuousClock.now
         defer { metrics?.recordTick(ContinuousClock.now - start) }
+        guard try await store.holdSchedulerLease(for: leaseDuration) else { return [] }
         var quotas: [String: Int64] = [:]
         var order: [String] = []
         for event in try await store.eventsWithWaitingEntries() {

@@ -14,11 +14,4 @@ enum ControlLog {
         try db.cachedStatement(sql: "UPDATE events SET control_head = ? WHERE key = ?").execute(arguments: [Data(chain), event.key])
         event.controlHead = chain
     }
-
-    /// The action record of an admin change, e.g. `{"patch":{"mode":"direct"}}`.
-    static func action(_ kind: String, _ fields: JSONObject) -> String {
-        var object = JSONObject()
-        object.raw(kind, fields.json)
-        return object.json
-    }
 }

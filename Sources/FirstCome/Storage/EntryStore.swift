@@ -1,9 +1,29 @@
+import ServiceLifecycle
+
 /// The narrow storage contract of firstcome. Each method that touches the
-/// database is one transaction; `currentEvent` and `entry(token:)` may answer
-/// from a copy the store keeps in memory (they are on the hot path). SQLite
-/// implements it today; a PostgreSQL store for multi-node events can implement the
-/// same contract later (answering those two from the database).
+/// database is one transaction; `currentEvent` and `entry(token:)` answer from
+/// an in-memory board that follows the database (they are on the hot path).
+/// `SQLiteEntryStore` serves one process; `PostgresEntryStore` serves several
+/// nodes sharing one database.
 public protocol EntryStore: Sendable {
+    /// Background work the store needs while a service runs on it (e.g. following
+    /// other nodes' commits); added to the application's services.
+    var services: [any Service] { get }
+    /// Takes or renews the award scheduler's lease for `duration`; only the
+    /// holder decides entries. A store that one process owns always holds it.
+    func holdSchedulerLease(for duration: Duration) async throws -> Bool
+    /// The admission signing keys, oldest first.
+    func admissionKeys() async throws -> [StoredAdmissionKey]
+    /// Stores `initial` if the database holds no admission key yet (first start,
+    /// or keys carried over from an older key file); returns the stored keys.
+    func ensureAdmissionKeys(_ initial: [StoredAdmissionKey]) async throws -> [StoredAdmissionKey]
+    /// Adds `key` and retires every current key at `now`; drops keys retired
+    /// before `dropRetiredBefore`. Returns the kids dropped.
+    func rotateAdmissionKeys(adding key: StoredAdmissionKey, now: Int64, dropRetiredBefore: Int64) async throws -> [String]
+    /// The seq of `user`'s entry in an event, if any.
+    func seq(event: String, user: String) async throws -> Int64?
+    /// The control log of an event: position, record and chain link, in order.
+    func controlLog(event: String) async throws -> [ControlRecord]
     /// Creates an event; throws `.eventExists` if the id is taken.
     func createEvent(_ event: NewEvent, now: Int64) async throws -> Event
     /// Throws `.eventNotFound`.
@@ -37,4 +57,19 @@ public protocol EntryStore: Sendable {
     func eventsWithWaitingEntries() async throws -> [Event]
     /// Decides up to `limit` waiting entries of one event in seq order (one transaction).
     func award(event: String, limit: Int64, now: Int64) async throws -> AwardStep
+}
+
+/// One record of an event's control log.
+public struct ControlRecord: Sendable, Equatable {
+    public var position: Int64
+    public var record: String
+    public var chain: [UInt8]
+}
+
+/// An admission signing key as the database keeps it.
+public struct StoredAdmissionKey: Sendable, Equatable, Codable {
+    public var kid: String
+    public var createdAt: Int64
+    public var retiredAt: Int64?
+    public var privateKeyPEM: String
 }

@@ -1,43 +1,26 @@
 import Synchronization
 
-/// An in-memory copy of every event's counters and decision times, updated by the
-/// store right after each commit and before any caller hears of it. Polls are
-/// answered from it without touching the database: winners are always the first
-/// `awarded` decided seqs that did not expire, so an entry's status follows from
-/// the counters and the (usually empty) list of expired seqs.
+/// An in-memory copy of every event's counters, decision times, expired seqs and
+/// receipts, so polls are answered without touching the database. Winners are
+/// always the first `awarded` decided seqs that did not expire, so an entry's
+/// status follows from the counters and the (usually empty) expired list.
 ///
-/// For events with presence expiry it also remembers when each waiting entrant
-/// was last seen and which ones hold a live stream: presence costs no write per
-/// poll; `takePresence` hands the changes to a coarse periodic write.
+/// Every change merges monotonically: the event copy with the highest version
+/// wins (counters never go back), decision steps and expirations are kept
+/// sorted, receipts are filled by seq. So updates may arrive in any order (tasks
+/// resuming after their commits, another node's commits learnt later) and the
+/// board still ends at the committed state; it is rebuilt from the database alone.
 final class EventBoard: Sendable {
-    struct Decision: Sendable {
-        var lastSeq: Int64
-        var decidedAt: Int64
-    }
+    typealias Decision = DecisionTimes.Step
 
     private struct Slot {
         var event: Event
-        /// Sorted by `lastSeq`; each covers the seqs after the previous one.
-        var decisions: [Decision]
-        /// Every entry's chain link (its receipt), 32 bytes per seq, seq 1 first.
-        var receipts: [UInt8] = []
-        /// Entries decided per second, a moving average over the decisions seen
-        /// by this process; `nil` until two decisions have been measured.
-        var rate: Double?
+        var decisions = DecisionTimes()
+        var receipts = Receipts()
         var expired = ExpiredSeqs()
-        /// Presence of waiting entrants, by seq (events with presence expiry only).
-        var seen: [Int64: Seen] = [:]
+        /// Presence of waiting entrants (events with presence expiry only).
+        var presence = PresenceTracker()
     }
-
-    private struct Seen {
-        var at: Int64 = 0
-        /// The time last handed to `takePresence`.
-        var persisted: Int64 = 0
-        var streams: Int32 = 0
-    }
-
-    /// Weight of the newest measurement in the admission-rate average.
-    static let rateWeight = 0.3
 
     private let slots = Mutex<[Int64: Slot]>([:])
     /// Signalled after every update that decided entries.
@@ -45,14 +28,15 @@ final class EventBoard: Sendable {
     private let keys = Mutex<[String: Int64]>([:])
 
     init(
-        events: [Event], decisions: [(eventKey: Int64, decision: Decision)], receipts: [Int64: [UInt8]],
+        events: [Event], decisions: [(eventKey: Int64, decision: Decision)] = [], receipts: [Int64: [UInt8]] = [:],
         expired: [Int64: ExpiredSeqs] = [:]
     ) {
         var table: [Int64: Slot] = [:]
         for event in events {
-            table[event.key] = Slot(event: event, decisions: [], receipts: receipts[event.key] ?? [], expired: expired[event.key] ?? ExpiredSeqs())
+            table[event.key] = Slot(
+                event: event, receipts: Receipts(contiguous: receipts[event.key] ?? []), expired: expired[event.key] ?? ExpiredSeqs())
         }
-        for (key, decision) in decisions { table[key]?.decisions.append(decision) }
+        for (key, decision) in decisions { table[key]?.decisions.add(decision) }
         slots.withLock { $0 = table }
         keys.withLock { index in for event in events { index[event.id] = event.key } }
     }
@@ -63,34 +47,74 @@ final class EventBoard: Sendable {
         return slots.withLock { $0[key]?.event }
     }
 
-    /// Replaces the stored copy of `event` (after a commit that changed it).
-    func update(_ event: Event, decision: Decision? = nil, receipts: [UInt8] = [], expired: [Int64] = []) {
-        keys.withLock { $0[event.id] = event.key }
-        slots.withLock { table in
-            // Mutate in place: a copy of the slot would copy its receipts on every commit.
-            table[event.key, default: Slot(event: event, decisions: [])].event = event
-            if let decision {
-                if let previous = table[event.key]!.decisions.last, decision.decidedAt > previous.decidedAt {
-                    let measured = Double(decision.lastSeq - previous.lastSeq) * 1000 / Double(decision.decidedAt - previous.decidedAt)
-                    let rate = table[event.key]!.rate
-                    table[event.key]!.rate = rate.map { Self.rateWeight * measured + (1 - Self.rateWeight) * $0 } ?? measured
-                }
-                table[event.key]!.decisions.append(decision)
-            }
-            if !receipts.isEmpty { table[event.key]!.receipts.append(contentsOf: receipts) }
-            if !expired.isEmpty { table[event.key]!.expired.append(contentsOf: expired) }
-        }
-        if decision != nil { decided.notify() }
+    /// The stored copy of the event with this storage key.
+    func event(key: Int64) -> Event? {
+        slots.withLock { $0[key]?.event }
     }
 
-    /// The entry `seq` of event `eventKey` as an entrant sees it, or `nil` if there
-    /// is none. With `seenAt`, a waiting entry counts as present at that time.
+    /// The stored copy of every event.
+    func events() -> [Event] {
+        slots.withLock { $0.values.map(\.event) }
+    }
+
+    /// What the board holds of an event, for catching up with the database.
+    func known(eventKey: Int64) -> (version: Int64, decidedTo: Int64, expiredTo: Int64, receiptsTo: Int64)? {
+        slots.withLock { table in
+            table[eventKey].map { ($0.event.version, $0.decisions.lastSeq, $0.expired.last, $0.receipts.known) }
+        }
+    }
+
+    /// Merges a committed copy of `event` and what that commit (or a read of the
+    /// database) says about decisions, receipts (`receipts` holds the links of
+    /// `receiptsFrom`, `receiptsFrom + 1`, …) and expired seqs. Only a `decisive`
+    /// copy moves the decided counters on (see `Event.merged`).
+    func update(
+        _ event: Event, decisive: Bool = true, decisions: [Decision] = [], receipts: [UInt8] = [], receiptsFrom: Int64 = 0,
+        expired: [Int64] = []
+    ) {
+        keys.withLock { $0[event.id] = event.key }
+        let newDecision = slots.withLock { table -> Bool in
+            // Mutate in place: a copy of the slot would copy its receipts on every commit.
+            if table[event.key] == nil {
+                table[event.key] = Slot(event: event)
+            } else {
+                table[event.key]!.event = table[event.key]!.event.merged(with: event, decisive: decisive)
+            }
+            var added = false
+            for decision in decisions where table[event.key]!.decisions.add(decision) { added = true }
+            if !receipts.isEmpty { table[event.key]!.receipts.fill(from: receiptsFrom, receipts) }
+            if !expired.isEmpty { table[event.key]!.expired.merge(expired) }
+            return added
+        }
+        if newDecision { decided.notify() }
+    }
+
+    /// Merges what a submit batch did to an event it knows: `entries` and their
+    /// `head` after the batch, the version the batch made, and new receipts.
+    /// Returns `false` when the board does not know the event yet.
+    func advance(eventKey: Int64, entries: Int64, head: [UInt8], version: Int64, receipts: [UInt8], receiptsFrom: Int64) -> Bool {
+        slots.withLock { table in
+            guard table[eventKey] != nil else { return false }
+            if entries > table[eventKey]!.event.entries {
+                table[eventKey]!.event.entries = entries
+                table[eventKey]!.event.head = head
+            }
+            // The batch changed only the entries: the version moves on when this
+            // copy held the state just before it.
+            if version == table[eventKey]!.event.version + 1 { table[eventKey]!.event.version = version }
+            if !receipts.isEmpty { table[eventKey]!.receipts.fill(from: receiptsFrom, receipts) }
+            return true
+        }
+    }
+
+    /// The entry `seq` of event `eventKey` as an entrant sees it, or `nil` if the
+    /// board does not know it. With `seenAt`, a waiting entry counts as present then.
     func view(eventKey: Int64, seq: Int64, token: String, seenAt: Int64? = nil) -> EntryView? {
         slots.withLock { table -> EntryView? in
             guard let view = Self.view(of: table[eventKey], seq: seq, token: token) else { return nil }
             // Outside `view(of:)`: no copy of the slot is alive, so this edits the table in place.
             if let seenAt, view.status == .waiting, table[eventKey]!.event.presenceTimeout != nil {
-                table[eventKey]!.seen[seq, default: Seen()].at = seenAt
+                table[eventKey]!.presence.poll(seq, at: seenAt)
             }
             return view
         }
@@ -100,25 +124,13 @@ final class EventBoard: Sendable {
         guard let slot, seq >= 1, seq <= slot.event.entries else { return nil }
         let event = slot.event
         let status = event.status(ofSeq: seq, expired: slot.expired)
-        var decidedAt: Int64?
-        if status != .waiting {
-            let decisions = slot.decisions
-            var low = 0
-            var high = decisions.count
-            while low < high {
-                let middle = (low + high) / 2
-                if decisions[middle].lastSeq < seq { low = middle + 1 } else { high = middle }
-            }
-            decidedAt = low < decisions.count ? decisions[low].decidedAt : nil
-        }
-        let offset = Int(seq - 1) * 32
-        let receipt = offset + 32 <= slot.receipts.count ? AuditRecords.hex(Array(slot.receipts[offset..<offset + 32])) : ""
         var view = EntryView(
             event: event.id, seq: seq, token: token, status: status, position: event.position(ofSeq: seq),
-            serving: event.serving, decidedAt: decidedAt, receipt: receipt)
+            serving: event.serving, decidedAt: status == .waiting ? nil : slot.decisions.decidedAt(seq),
+            receipt: slot.receipts.hex(of: seq))
         if status != .waiting {
             view.estimatedWait = 0
-        } else if let rate = slot.rate, rate > 0 {
+        } else if let rate = slot.decisions.rate, rate > 0 {
             view.estimatedWait = (Double(view.position + 1) / rate).rounded(.up)
         }
         return view
@@ -129,19 +141,13 @@ final class EventBoard: Sendable {
     func streaming(eventKey: Int64, seq: Int64, open: Bool, now: Int64) {
         slots.withLock { table in
             guard table[eventKey]?.event.presenceTimeout != nil else { return }
-            var seen = table[eventKey]!.seen[seq] ?? Seen()
-            seen.at = max(seen.at, now)
-            seen.streams += open ? 1 : -1
-            table[eventKey]!.seen[seq] = seen
+            table[eventKey]!.presence.streaming(seq, open: open, at: now)
         }
     }
 
     /// What memory knows of entry `seq`'s presence.
     func presence(eventKey: Int64, seq: Int64) -> (seenAt: Int64?, streaming: Bool) {
-        slots.withLock { table in
-            guard let seen = table[eventKey]?.seen[seq] else { return (nil, false) }
-            return (seen.at, seen.streams > 0)
-        }
+        slots.withLock { $0[eventKey]?.presence.recent(seq) ?? (nil, false) }
     }
 
     /// Presence times that moved on by at least `granularity` ms since they were
@@ -149,23 +155,11 @@ final class EventBoard: Sendable {
     func takePresence(now: Int64, granularity: Int64) -> [(eventKey: Int64, seq: Int64, seenAt: Int64)] {
         slots.withLock { table in
             var changes: [(eventKey: Int64, seq: Int64, seenAt: Int64)] = []
-            for key in Array(table.keys) where !table[key]!.seen.isEmpty {
+            for key in Array(table.keys) where !table[key]!.presence.isEmpty {
                 let serving = table[key]!.event.serving
-                var seen = table[key]!.seen
-                table[key]!.seen = [:]  // edit a unique copy, not one shared with the table
-                for (seq, var entry) in seen {
-                    if seq <= serving && entry.streams <= 0 {
-                        seen[seq] = nil
-                        continue
-                    }
-                    if entry.streams > 0 { entry.at = max(entry.at, now) }
-                    if entry.at - entry.persisted >= granularity {
-                        entry.persisted = entry.at
-                        changes.append((key, seq, entry.at))
-                    }
-                    seen[seq] = entry
+                for change in table[key]!.presence.take(now: now, granularity: granularity, serving: serving) {
+                    changes.append((key, change.seq, change.seenAt))
                 }
-                table[key]!.seen = seen
             }
             return changes
         }

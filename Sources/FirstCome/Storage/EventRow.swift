@@ -45,27 +45,9 @@ enum EventRow {
         return event
     }
 
-    /// A column for queries on `entries`: whether the entry expired.
-    static let expiredColumn =
-        "EXISTS (SELECT 1 FROM expirations x WHERE x.event_key = entries.event_key AND x.seq = entries.seq) AS expired"
-
-    /// The public status of a stored entry (its `status` and `expiredColumn`).
-    static func status(stored: String, expired: Bool, seq: Int64, serving: Int64) -> EntryStatus {
-        if stored == "won" { return .won }
-        if expired { return .expired }
-        return seq <= serving ? .lost : .waiting
-    }
-
     /// The expired seqs of an event, ascending.
     static func expired(_ db: Database, eventKey: Int64) throws -> ExpiredSeqs {
         ExpiredSeqs(try Int64.fetchAll(
             db.cachedStatement(sql: "SELECT seq FROM expirations WHERE event_key = ? ORDER BY seq"), arguments: [eventKey]))
-    }
-
-    /// When the entry `seq` of a lost (implicitly decided) entry was decided.
-    static func decisionTime(_ db: Database, eventKey: Int64, seq: Int64) throws -> Int64? {
-        let statement = try db.cachedStatement(
-            sql: "SELECT decided_at FROM decisions WHERE event_key = ? AND last_seq >= ? ORDER BY last_seq LIMIT 1")
-        return try Int64.fetchOne(statement, arguments: [eventKey, seq])
     }
 }

@@ -5,6 +5,8 @@ import GRDB
 public enum Migrations {
     /// Names of the migrations this binary knows, in order.
     public static var names: [String] { EmbeddedFiles.migrations.map(\.name) }
+    /// Names of the PostgreSQL migrations this binary knows, in order.
+    public static var postgresNames: [String] { PostgresMigrations.names }
 
     static var migrator: DatabaseMigrator {
         var migrator = DatabaseMigrator()

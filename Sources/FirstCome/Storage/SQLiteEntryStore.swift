@@ -1,5 +1,6 @@
 import Foundation
 import GRDB
+import ServiceLifecycle
 
 /// The SQLite (WAL) implementation of `EntryStore`.
 ///
@@ -14,6 +15,7 @@ public struct SQLiteEntryStore: EntryStore {
     /// No entry expires for lack of presence before this time (ms): entrants get
     /// a grace period to come back after a restart.
     let presenceGraceEnds: Int64
+    let stamps = CommitStamps()
 
     /// Loads the token key and the event board from the database. `presenceGrace`
     /// (ms) is how long after this start no entry expires for lack of presence.
@@ -42,6 +44,11 @@ public struct SQLiteEntryStore: EntryStore {
 
     public var decisions: ChangeSignal { board.decided }
 
+    /// One process owns a SQLite database (`DatabaseLock`): nothing runs beside it.
+    public var services: [any Service] { [] }
+
+    public func holdSchedulerLease(for duration: Duration) async throws -> Bool { true }
+
     /// The token of an entry, as its entrant received it.
     public func token(eventKey: Int64, seq: Int64) -> String {
         tokens.token(eventKey: eventKey, seq: seq)
@@ -66,17 +73,11 @@ public struct SQLiteEntryStore: EntryStore {
                         rules, genesis, genesis, genesis, new.presenceTimeout,
                     ])
                 var event = try EventRow.fetchRequired(db, id: new.id)
-                var fields = JSONObject()
-                fields.string("name", new.name)
-                fields.integer("admit_per_tick", new.admitPerTick)
-                fields.integer("opens_at", new.opensAt)
-                fields.integer("closes_at", new.closesAt)
-                fields.string("identity", new.identity?.algorithm.rawValue)
-                fields.integer("presence_timeout_s", new.presenceTimeout)
-                try ControlLog.append(db, event: &event, record: AuditRecords.action(at: now, action: ControlLog.action("create", fields)))
+                try ControlLog.append(db, event: &event, record: AuditRecords.action(at: now, action: new.createAction))
                 guard event.key <= EntrantTokens.maxEventKey else {
                     throw FirstComeError.invalidRequest("this database holds the most events it can")
                 }
+                event.version = stamps.next()
                 return event
             }
         }
@@ -98,22 +99,7 @@ public struct SQLiteEntryStore: EntryStore {
     public func updateEvent(id: String, patch: EventPatch, now: Int64) async throws -> Event {
         let event = try await StorageErrors.translating {
             try await pool.write { db in
-                var event = try EventRow.fetchRequired(db, id: id)
-                if let mode = patch.mode { event.mode = mode }
-                if let limit = patch.admitPerTick { event.admitPerTick = limit }
-                if let timeout = patch.presenceTimeout { event.presenceTimeout = timeout }
-                switch patch.intake {
-                case .closed:
-                    if event.closedAt == nil { event.closedAt = now }
-                case .open:
-                    guard !event.isSoldOut else { throw FirstComeError.eventSoldOut(id) }
-                    // An explicit re-open wins over the schedule.
-                    event.closedAt = nil
-                    if let closesAt = event.closesAt, closesAt <= now { event.closesAt = nil }
-                    if let opensAt = event.opensAt, opensAt > now { event.opensAt = now }
-                case nil:
-                    break
-                }
+                var event = try patch.applied(to: try EventRow.fetchRequired(db, id: id), now: now)
                 try db.execute(
                     sql: """
                         UPDATE events SET mode = ?, admit_per_tick = ?, opens_at = ?, closes_at = ?, closed_at = ?,
@@ -123,12 +109,8 @@ public struct SQLiteEntryStore: EntryStore {
                         event.mode.rawValue, event.admitPerTick, event.opensAt, event.closesAt, event.closedAt,
                         event.presenceTimeout, event.key,
                     ])
-                var fields = JSONObject()
-                if let mode = patch.mode { fields.string("mode", mode.rawValue) }
-                if let intake = patch.intake { fields.string("state", intake.rawValue) }
-                if let limit = patch.admitPerTick { fields.integer("admit_per_tick", limit) }
-                if let timeout = patch.presenceTimeout { fields.integer("presence_timeout_s", timeout) }
-                try ControlLog.append(db, event: &event, record: AuditRecords.action(at: now, action: ControlLog.action("patch", fields)))
+                try ControlLog.append(db, event: &event, record: AuditRecords.action(at: now, action: patch.patchAction))
+                event.version = stamps.next()
                 return event
             }
         }
@@ -138,10 +120,18 @@ public struct SQLiteEntryStore: EntryStore {
 
     public func submit(_ batch: [Submission], now: Int64) async throws -> [SubmitResult] {
         let outcome = try await StorageErrors.translating {
-            try await pool.write { db in try SubmitTransaction(db: db, now: now).run(batch) }
+            try await pool.write { db in
+                var outcome = try SubmitTransaction(db: db, now: now).run(batch)
+                let stamp = stamps.next()
+                for key in outcome.events.keys { outcome.events[key]!.version = stamp }
+                return outcome
+            }
         }
         for (key, event) in outcome.events {
-            board.update(event, decision: outcome.decisions[key], receipts: outcome.chains[key] ?? [])
+            let chains = outcome.chains[key] ?? []
+            board.update(
+                event, decisions: outcome.decisions[key].map { [$0] } ?? [], receipts: chains,
+                receiptsFrom: event.entries - Int64(chains.count / Receipts.linkSize) + 1)
         }
         return outcome.items.map { item in
             switch item {
@@ -207,19 +197,50 @@ public struct SQLiteEntryStore: EntryStore {
         try await StorageErrors.translating {
             try await pool.read { db in
                 let event = try EventRow.fetchRequired(db, id: id)
-                let statement = try db.cachedStatement(
-                    sql: """
-                        SELECT seq, user, created_at, payload, status, \(EventRow.expiredColumn) FROM entries
-                         WHERE event_key = ? AND seq > ? ORDER BY seq LIMIT ?
-                        """)
-                let rows = try Row.fetchAll(statement, arguments: [event.key, after, limit])
-                let entries = try rows.map { row -> AuditEntry in
+                let expired = try EventRow.expired(db, eventKey: event.key)
+                let rows = try Row.fetchAll(
+                    db.cachedStatement(sql: """
+                        SELECT seq, user, created_at, payload, chain, status = 'won' FROM entries WHERE event_key = ? AND seq > ? ORDER BY seq LIMIT ?
+                        """), arguments: [event.key, after, limit])
+                var times = DecisionTimes()
+                for row in try Row.fetchAll(
+                    db.cachedStatement(sql: """
+                        SELECT last_seq, decided_at FROM decisions WHERE event_key = ? AND last_seq > ? ORDER BY last_seq LIMIT ?
+                        """), arguments: [event.key, after, limit])
+                {
+                    times.add(.init(lastSeq: row[0], decidedAt: row[1]))
+                }
+                let entries = rows.map { row -> AuditEntry in
                     let seq: Int64 = row[0]
-                    let status = EventRow.status(stored: row[4], expired: row[5], seq: seq, serving: event.serving)
-                    let decidedAt = status == .waiting ? nil : try EventRow.decisionTime(db, eventKey: event.key, seq: seq)
-                    return AuditEntry(seq: seq, user: row[1], status: status, createdAt: row[2], decidedAt: decidedAt, payload: row[3])
+                    let status = event.status(ofSeq: seq, expired: expired, won: row[5])
+                    var entry = AuditEntry(
+                        seq: seq, user: row[1], status: status, createdAt: row[2],
+                        decidedAt: status == .waiting ? nil : times.decidedAt(seq), payload: row[3])
+                    entry.chain = EventRow.bytes(row[4])
+                    return entry
                 }
                 return (event, entries)
+            }
+        }
+    }
+
+    public func seq(event id: String, user: String) async throws -> Int64? {
+        try await StorageErrors.translating {
+            try await pool.read { db in
+                let event = try EventRow.fetchRequired(db, id: id)
+                return try Int64.fetchOne(
+                    db.cachedStatement(sql: "SELECT seq FROM entries WHERE event_key = ? AND user = ?"), arguments: [event.key, user])
+            }
+        }
+    }
+
+    public func controlLog(event id: String) async throws -> [ControlRecord] {
+        try await StorageErrors.translating {
+            try await pool.read { db in
+                let event = try EventRow.fetchRequired(db, id: id)
+                return try Row.fetchAll(
+                    db, sql: "SELECT position, record, chain FROM control_log WHERE event_key = ? ORDER BY position", arguments: [event.key]
+                ).map { ControlRecord(position: $0[0], record: $0[1], chain: EventRow.bytes($0[2])) }
             }
         }
     }
@@ -246,20 +267,22 @@ public struct SQLiteEntryStore: EntryStore {
             try await pool.write { db in
                 var event = try EventRow.fetchRequired(db, id: id)
                 let outcome = try Award.decide(db, event: &event, limit: limit, now: now, presence: presenceCheck(event, now: now))
+                event.version = stamps.next()
                 return (event, outcome)
             }
         }
         board.update(
-            event, decision: outcome.decided.map { EventBoard.Decision(lastSeq: $0.upperBound, decidedAt: now) }, expired: outcome.expired)
+            event, decisions: outcome.decided.map { [EventBoard.Decision(lastSeq: $0.upperBound, decidedAt: now)] } ?? [],
+            expired: outcome.expired)
         return AwardStep(event: id, decided: outcome.decided, won: outcome.won, expired: outcome.expired, stillWaiting: event.waiting)
     }
 
     /// How `award` tells who is present: only for queue events with a presence
     /// timeout, and only once the grace period after this start is over.
-    private func presenceCheck(_ event: Event, now: Int64) -> Award.PresenceCheck? {
+    private func presenceCheck(_ event: Event, now: Int64) -> AwardPlan.PresenceCheck? {
         guard let timeout = event.presenceTimeout, event.mode == .queue, now >= presenceGraceEnds else { return nil }
         let board = self.board
         let key = event.key
-        return Award.PresenceCheck(timeout: timeout * 1000) { seq in board.presence(eventKey: key, seq: seq) }
+        return AwardPlan.PresenceCheck(timeout: timeout * 1000) { seq in board.presence(eventKey: key, seq: seq) }
     }
 }

@@ -1,0 +1,58 @@
+/// How admin changes apply to an event and how the control log records them:
+/// written once here, applied by every store inside its transaction.
+extension NewEvent {
+    /// The control-log action of a creation, e.g. `{"create":{"name":…}}`.
+    var createAction: String {
+        var fields = JSONObject()
+        fields.string("name", name)
+        fields.integer("admit_per_tick", admitPerTick)
+        fields.integer("opens_at", opensAt)
+        fields.integer("closes_at", closesAt)
+        fields.string("identity", identity?.algorithm.rawValue)
+        fields.integer("presence_timeout_s", presenceTimeout)
+        return ControlAction.action("create", fields)
+    }
+}
+
+extension EventPatch {
+    /// `event` with this patch applied at `now`; throws `.eventSoldOut` when it
+    /// would re-open an event whose prizes are gone.
+    func applied(to event: Event, now: Int64) throws -> Event {
+        var event = event
+        if let mode { event.mode = mode }
+        if let admitPerTick { event.admitPerTick = admitPerTick }
+        if let presenceTimeout { event.presenceTimeout = presenceTimeout }
+        switch intake {
+        case .closed:
+            if event.closedAt == nil { event.closedAt = now }
+        case .open:
+            guard !event.isSoldOut else { throw FirstComeError.eventSoldOut(event.id) }
+            // An explicit re-open wins over the schedule.
+            event.closedAt = nil
+            if let closesAt = event.closesAt, closesAt <= now { event.closesAt = nil }
+            if let opensAt = event.opensAt, opensAt > now { event.opensAt = now }
+        case nil:
+            break
+        }
+        return event
+    }
+
+    /// The control-log action of this patch, e.g. `{"patch":{"mode":"direct"}}`.
+    var patchAction: String {
+        var fields = JSONObject()
+        if let mode { fields.string("mode", mode.rawValue) }
+        if let intake { fields.string("state", intake.rawValue) }
+        if let admitPerTick { fields.integer("admit_per_tick", admitPerTick) }
+        if let presenceTimeout { fields.integer("presence_timeout_s", presenceTimeout) }
+        return ControlAction.action("patch", fields)
+    }
+}
+
+enum ControlAction {
+    /// The action record of an admin change: `{"KIND":{FIELDS}}`.
+    static func action(_ kind: String, _ fields: JSONObject) -> String {
+        var object = JSONObject()
+        object.raw(kind, fields.json)
+        return object.json
+    }
+}

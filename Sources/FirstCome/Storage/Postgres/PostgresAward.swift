@@ -1,0 +1,122 @@
+import Logging
+import PostgresNIO
+
+extension PostgresEntryStore {
+    /// The lease row's name.
+    static let leaseName = "award"
+
+    public func holdSchedulerLease(for duration: Duration) async throws -> Bool {
+        let milliseconds = Int64(duration.milliseconds)
+        return try await PostgresErrors.translating {
+            let rows = try await client.query(
+                """
+                INSERT INTO scheduler_lease (name, holder, expires_at)
+                VALUES (\(Self.leaseName), \(node), now() + \(milliseconds) * interval '1 millisecond')
+                ON CONFLICT (name) DO UPDATE SET holder = excluded.holder, expires_at = excluded.expires_at
+                 WHERE scheduler_lease.holder = excluded.holder OR scheduler_lease.expires_at < now()
+                RETURNING holder
+                """, logger: logger)
+            var held = false
+            for try await _ in rows.decode(String.self) { held = true }
+            return held
+        }
+    }
+
+    public func award(event id: String, limit: Int64, now: Int64) async throws -> AwardStep {
+        try await decide(id, limit: limit, now: now, fenced: true)
+    }
+
+    /// Decides up to `limit` waiting entries of one event in one transaction that
+    /// holds the event row. `fenced`: only while this node holds the scheduler
+    /// lease (a node that lost it mid-tick decides nothing).
+    func decide(_ id: String, limit: Int64?, now: Int64, fenced: Bool) async throws -> AwardStep {
+        let (event, plan) = try await PostgresErrors.translating {
+            try await client.withTransaction(logger: logger) { connection -> (Event, AwardPlan?) in
+                if fenced {
+                    var holds = false
+                    for try await _ in try await connection.query(
+                        """
+                        SELECT holder FROM scheduler_lease
+                         WHERE name = \(Self.leaseName) AND holder = \(node) AND expires_at > now() FOR SHARE
+                        """, logger: logger
+                    ).decode(String.self) {
+                        holds = true
+                    }
+                    if !holds { return (try await PostgresEventRow.fetchRequired(connection, id: id, logger: logger), nil) }
+                }
+                let event = try await PostgresEventRow.fetchRequired(connection, id: id, lock: true, logger: logger)
+                guard let window = AwardPlan.window(event, limit: limit) else { return (event, nil) }
+                let check = event.remaining > 0 ? presenceCheck(event, now: now) : nil
+                let seen = check == nil ? [] : try await lastSeen(connection, eventKey: event.key, seqs: window)
+                let plan = AwardPlan.plan(event, window: window, now: now, presence: check, lastSeen: seen)
+                // Order matters to the triggers: entries and expirations change
+                // while their seqs are still above `serving`.
+                for run in plan.wins {
+                    try await connection.query(
+                        """
+                        UPDATE entries SET status = 'won', decided_at = \(now)
+                         WHERE event_key = \(event.key) AND seq BETWEEN \(run.lowerBound) AND \(run.upperBound)
+                        """, logger: logger)
+                }
+                if !plan.expired.isEmpty {
+                    try await connection.query(
+                        """
+                        INSERT INTO expirations (event_key, seq, expired_at)
+                        SELECT \(event.key), s, \(now) FROM unnest(\(plan.expired)::bigint[]) s
+                        """, logger: logger)
+                }
+                try await connection.query(
+                    """
+                    INSERT INTO decisions (event_key, last_seq, first_seq, decided_at) VALUES (\(event.key), \(plan.last), \(plan.first), \(now))
+                    """, logger: logger)
+                try await connection.query("UPDATE events SET serving = \(plan.last) WHERE key = \(event.key)", logger: logger)
+                let entryChain = plan.last == event.entries ? event.head : try await chain(connection, eventKey: event.key, seq: plan.last)
+                var decided = plan.applied(to: event)
+                try await PostgresControlLog.append(
+                    connection, event: &decided, record: plan.record(decidedAt: now, entryChain: entryChain), logger: logger)
+                return (try await PostgresEventRow.fetch(connection, key: event.key, logger: logger), plan)
+            }
+        }
+        guard let plan else { return AwardStep(event: id, decided: nil, won: 0, stillWaiting: event.waiting) }
+        // The board takes this decision as it is only when it knew every earlier one
+        // (their expired seqs above all); otherwise it reads them from the database.
+        if board.known(eventKey: event.key)?.decidedTo == plan.first - 1 {
+            board.update(event, decisions: [.init(lastSeq: plan.last, decidedAt: now)], expired: plan.expired)
+        } else {
+            try await catchUp(only: event.key)
+        }
+        return AwardStep(event: id, decided: plan.first...plan.last, won: plan.won, expired: plan.expired, stillWaiting: event.waiting)
+    }
+
+    /// How `decide` tells who is present: only for queue events with a presence
+    /// timeout, and only once the grace period after this start is over. Presence
+    /// seen on other nodes arrives through the `presence` table.
+    private func presenceCheck(_ event: Event, now: Int64) -> AwardPlan.PresenceCheck? {
+        guard let timeout = event.presenceTimeout, event.mode == .queue, now >= presenceGraceEnds else { return nil }
+        let board = self.board
+        let key = event.key
+        return AwardPlan.PresenceCheck(timeout: timeout * 1000) { seq in board.presence(eventKey: key, seq: seq) }
+    }
+
+    private func lastSeen(_ connection: PostgresConnection, eventKey: Int64, seqs: ClosedRange<Int64>) async throws -> [(seq: Int64, seenAt: Int64)] {
+        let rows = try await connection.query(
+            """
+            SELECT e.seq, greatest(e.created_at, coalesce(p.seen_at, 0)) FROM entries e
+              LEFT JOIN presence p ON p.event_key = e.event_key AND p.seq = e.seq
+             WHERE e.event_key = \(eventKey) AND e.seq BETWEEN \(seqs.lowerBound) AND \(seqs.upperBound) ORDER BY e.seq
+            """, logger: logger)
+        var seen: [(seq: Int64, seenAt: Int64)] = []
+        for try await (seq, at) in rows.decode((Int64, Int64).self) { seen.append((seq, at)) }
+        return seen
+    }
+
+    private func chain(_ connection: PostgresConnection, eventKey: Int64, seq: Int64) async throws -> [UInt8] {
+        var link: [UInt8] = []
+        for try await value in try await connection.query(
+            "SELECT chain FROM entries WHERE event_key = \(eventKey) AND seq = \(seq)", logger: logger
+        ).decode(ByteBuffer.self) {
+            link = PostgresEventRow.bytes(value)
+        }
+        return link
+    }
+}

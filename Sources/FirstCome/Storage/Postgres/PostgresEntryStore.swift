@@ -1,0 +1,199 @@
+import Crypto
+import Logging
+import PostgresNIO
+import ServiceLifecycle
+
+/// The PostgreSQL implementation of `EntryStore`, for several stateless nodes
+/// sharing one database.
+///
+/// The event row is the one serialization point per event: a group-commit batch
+/// is one call of `firstcome_submit`, which locks the row, numbers the entries
+/// and chains them, and commits in the same round trip. Polls are answered from
+/// this node's in-memory board, which merges this node's commits as they
+/// return and catches up with the other nodes' commits every `syncInterval`.
+public struct PostgresEntryStore: EntryStore {
+    /// How often the board reads what other nodes committed: the staleness bound
+    /// of a poll on a node that did not make the change (plus one query).
+    public static let syncInterval: Duration = .milliseconds(100)
+    /// Presence is written every `AwardScheduler.presenceInterval`, coarsely, from
+    /// every node; shorter timeouts could expire entrants who are there.
+    public static let minimumPresenceTimeout: Int64 = 30
+    /// A batch whose connection failed (before or during COMMIT) is sent again
+    /// this many times: submissions are idempotent, so a committed one comes back
+    /// with its seq.
+    static let submitAttempts = 3
+
+    let database: PostgresDatabase
+    var client: PostgresClient { database.client }
+    let tokens: EntrantTokens
+    let board: EventBoard
+    let clock: @Sendable () -> Int64
+    let presenceGraceEnds: Int64
+    /// This node's name as the scheduler lease holder.
+    let node: String
+    let logger: Logger
+
+    /// Loads the token key and the board. `presenceGrace` (ms) is how long after
+    /// this start no entry expires for lack of presence.
+    public init(
+        database: PostgresDatabase, clock: @escaping @Sendable () -> Int64 = Timestamp.now, presenceGrace: Int64 = 60_000,
+        logger: Logger = Logger(label: "firstcome")
+    ) async throws {
+        self.database = database
+        self.clock = clock
+        self.logger = logger
+        presenceGraceEnds = clock() + max(0, presenceGrace)
+        node = "node-" + Base64URL.random(byteCount: 9)
+        let client = database.client
+        let key = try await PostgresErrors.translating {
+            var fresh = [UInt8](repeating: 0, count: 32)
+            for index in fresh.indices { fresh[index] = UInt8.random(in: 0...255) }
+            try await client.query(
+                "INSERT INTO secrets (name, value) VALUES ('token_key', \(ByteBuffer(bytes: fresh))) ON CONFLICT (name) DO NOTHING",
+                logger: logger)
+            var stored: [UInt8] = []
+            for try await value in try await client.query("SELECT value FROM secrets WHERE name = 'token_key'", logger: logger)
+                .decode(ByteBuffer.self)
+            {
+                stored = PostgresEventRow.bytes(value)
+            }
+            return stored
+        }
+        tokens = EntrantTokens(key: key)
+        board = EventBoard(events: [])
+        while try await catchUp() {}
+    }
+
+    public var decisions: ChangeSignal { board.decided }
+
+    public var services: [any Service] { [BoardSync(store: self)] }
+
+    /// The token of an entry, as its entrant received it.
+    public func token(eventKey: Int64, seq: Int64) -> String {
+        tokens.token(eventKey: eventKey, seq: seq)
+    }
+
+    public func createEvent(_ new: NewEvent, now: Int64) async throws -> Event {
+        try checkPresenceTimeout(new.presenceTimeout)
+        let event = try await PostgresErrors.translating {
+            do {
+                return try await client.withTransaction(logger: logger) { connection in
+                    if try await PostgresEventRow.fetch(connection, id: new.id, logger: logger) != nil {
+                        throw FirstComeError.eventExists(new.id)
+                    }
+                    let rules = AuditRecords.rules(event: new.id, prizes: new.prizes, mode: new.mode, createdAt: now)
+                    let genesis = ByteBuffer(bytes: AuditRecords.genesis(rules: rules))
+                    try await connection.query(
+                        """
+                        INSERT INTO events (id, name, prizes, mode, admit_per_tick, opens_at, closes_at, created_at,
+                                            identity_algorithm, identity_key, identity_issuer, identity_audience,
+                                            rules, genesis, head, control_head, presence_timeout_s)
+                        VALUES (\(new.id), \(new.name), \(new.prizes), \(new.mode.rawValue), \(new.admitPerTick), \(new.opensAt),
+                                \(new.closesAt), \(now), \(new.identity?.algorithm.rawValue), \(new.identity?.key),
+                                \(new.identity?.issuer), \(new.identity?.audience), \(rules), \(genesis), \(genesis), \(genesis),
+                                \(new.presenceTimeout))
+                        """, logger: logger)
+                    var event = try await PostgresEventRow.fetchRequired(connection, id: new.id, logger: logger)
+                    guard event.key <= EntrantTokens.maxEventKey else {
+                        throw FirstComeError.invalidRequest("this database holds the most events it can")
+                    }
+                    try await PostgresControlLog.append(
+                        connection, event: &event, record: AuditRecords.action(at: now, action: new.createAction), logger: logger)
+                    return try await PostgresEventRow.fetch(connection, key: event.key, logger: logger)
+                }
+            } catch let error as PostgresTransactionError {
+                // Another node created the same id at the same moment.
+                if let psql = error.closureError as? PSQLError, psql.serverInfo?[.sqlState] == "23505" {
+                    throw FirstComeError.eventExists(new.id)
+                }
+                throw error
+            }
+        }
+        board.update(event)
+        return event
+    }
+
+    public func event(id: String) async throws -> Event {
+        try await PostgresErrors.translating {
+            try await client.withConnection { try await PostgresEventRow.fetchRequired($0, id: id, logger: logger) }
+        }
+    }
+
+    public func currentEvent(id: String) async throws -> Event {
+        if let event = board.event(id: id) { return event }
+        let event = try await event(id: id)
+        board.update(event)
+        return event
+    }
+
+    public func updateEvent(id: String, patch: EventPatch, now: Int64) async throws -> Event {
+        if case .some(let timeout) = patch.presenceTimeout { try checkPresenceTimeout(timeout) }
+        let event = try await PostgresErrors.translating {
+            try await client.withTransaction(logger: logger) { connection in
+                var event = try patch.applied(to: try await PostgresEventRow.fetchRequired(connection, id: id, lock: true, logger: logger), now: now)
+                try await connection.query(
+                    """
+                    UPDATE events SET mode = \(event.mode.rawValue), admit_per_tick = \(event.admitPerTick), opens_at = \(event.opensAt),
+                                      closes_at = \(event.closesAt), closed_at = \(event.closedAt),
+                                      presence_timeout_s = \(event.presenceTimeout) WHERE key = \(event.key)
+                    """, logger: logger)
+                try await PostgresControlLog.append(
+                    connection, event: &event, record: AuditRecords.action(at: now, action: patch.patchAction), logger: logger)
+                return try await PostgresEventRow.fetch(connection, key: event.key, logger: logger)
+            }
+        }
+        board.update(event)
+        return event
+    }
+
+    private func checkPresenceTimeout(_ timeout: Int64?) throws {
+        if let timeout, timeout < Self.minimumPresenceTimeout {
+            throw FirstComeError.invalidRequest(
+                "presence_timeout_s must be at least \(Self.minimumPresenceTimeout) on PostgreSQL: nodes share presence every few seconds")
+        }
+    }
+
+    public func entry(token: String) async throws -> EntryView {
+        guard let (eventKey, seq) = tokens.verify(token) else { throw FirstComeError.entryNotFound }
+        if let view = board.view(eventKey: eventKey, seq: seq, token: token, seenAt: clock()) { return view }
+        // A genuine token for an entry this node has not learnt of yet (made on
+        // another node since the last catch-up): read it once.
+        try await learn(eventKey: eventKey, seq: seq)
+        guard let view = board.view(eventKey: eventKey, seq: seq, token: token, seenAt: clock()) else { throw FirstComeError.entryNotFound }
+        return view
+    }
+
+    /// Reads an event and one entry's receipt into the board.
+    func learn(eventKey: Int64, seq: Int64) async throws {
+        try await PostgresErrors.translating {
+            try await client.withConnection { connection in
+                let event = try await PostgresEventRow.fetch(connection, key: eventKey, logger: logger)
+                var chain: [UInt8] = []
+                for try await link in try await connection.query(
+                    "SELECT chain FROM entries WHERE event_key = \(eventKey) AND seq = \(seq)", logger: logger
+                ).decode(ByteBuffer.self) {
+                    chain = PostgresEventRow.bytes(link)
+                }
+                board.update(event, receipts: chain, receiptsFrom: seq)
+            }
+        }
+    }
+
+    public func streaming(token: String, open: Bool) {
+        guard let (eventKey, seq) = tokens.verify(token) else { return }
+        board.streaming(eventKey: eventKey, seq: seq, open: open, now: clock())
+    }
+
+    public func persistPresence() async throws {
+        let changes = board.takePresence(now: clock(), granularity: PresenceLog.granularity)
+        guard !changes.isEmpty else { return }
+        try await PostgresErrors.translating {
+            try await client.query(
+                """
+                INSERT INTO presence (event_key, seq, seen_at)
+                SELECT * FROM unnest(\(changes.map(\.eventKey))::bigint[], \(changes.map(\.seq))::bigint[], \(changes.map(\.seenAt))::bigint[])
+                ON CONFLICT (event_key, seq) DO UPDATE SET seen_at = greatest(presence.seen_at, excluded.seen_at)
+                """, logger: logger)
+        }
+    }
+}

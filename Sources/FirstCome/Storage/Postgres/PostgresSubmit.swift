@@ -1,0 +1,111 @@
+import Logging
+import PostgresNIO
+
+extension PostgresEntryStore {
+    public func submit(_ batch: [Submission], now: Int64) async throws -> [SubmitResult] {
+        guard !batch.isEmpty else { return [] }
+        let rows = try await callSubmit(batch, now: now)
+        var results = [SubmitResult?](repeating: nil, count: batch.count)
+        var placed: [(index: Int, eventKey: Int64, seq: Int64, created: Bool)] = []
+        var created: [Int64: (first: Int64, links: [UInt8])] = [:]
+        var summaries: [(eventKey: Int64, entries: Int64, head: [UInt8], version: Int64)] = []
+        for row in rows {
+            if row.item == 0, let key = row.eventKey, let entries = row.seq, let version = row.version {
+                summaries.append((key, entries, row.chain, version))
+                continue
+            }
+            let index = row.item - 1
+            guard batch.indices.contains(index) else { continue }
+            let id = batch[index].event
+            switch row.refusal {
+            case "missing"?:
+                results[index] = .rejected(.eventNotFound(id))
+            case let state?:
+                results[index] = .rejected(.eventNotOpen(event: id, state: EventState(rawValue: state) ?? .closed))
+            case nil:
+                guard let key = row.eventKey, let seq = row.seq else { continue }
+                placed.append((index, key, seq, row.created))
+                if row.created {
+                    created[key, default: (seq, [])].links.append(contentsOf: row.chain)
+                }
+            }
+        }
+        for summary in summaries {
+            let links = created[summary.eventKey]
+            let known = board.advance(
+                eventKey: summary.eventKey, entries: summary.entries, head: summary.head, version: summary.version,
+                receipts: links?.links ?? [], receiptsFrom: links?.first ?? 0)
+            if !known { try await catchUp(only: summary.eventKey) }
+        }
+        // Direct mode, or prizes gone: decide at once, before anyone is answered.
+        for summary in summaries where created[summary.eventKey] != nil {
+            guard let event = board.event(key: summary.eventKey), event.mode == .direct || event.isSoldOut else { continue }
+            do {
+                _ = try await decide(event.id, limit: nil, now: now, fenced: false)
+            } catch {
+                logger.warning("deciding at entry failed; the scheduler decides later", metadata: ["event": "\(event.id)", "error": "\(error)"])
+            }
+        }
+        for entry in placed {
+            let token = tokens.token(eventKey: entry.eventKey, seq: entry.seq)
+            var view = board.view(eventKey: entry.eventKey, seq: entry.seq, token: token)
+            if view == nil {
+                try await learn(eventKey: entry.eventKey, seq: entry.seq)
+                view = board.view(eventKey: entry.eventKey, seq: entry.seq, token: token)
+            }
+            guard let view else { throw FirstComeError.internalError }
+            results[entry.index] = entry.created ? .created(view) : .existing(view)
+        }
+        return try results.map { result in
+            guard let result else { throw FirstComeError.internalError }
+            return result
+        }
+    }
+
+    private struct SubmitRow {
+        var item: Int
+        var eventKey: Int64?
+        var seq: Int64?
+        var created: Bool
+        var refusal: String?
+        var chain: [UInt8]
+        var version: Int64?
+    }
+
+    /// One call of `firstcome_submit` (its own transaction), sent again when the
+    /// connection failed: a batch that did commit comes back as existing entries.
+    private func callSubmit(_ batch: [Submission], now: Int64) async throws -> [SubmitRow] {
+        let events = batch.map(\.event)
+        let users = batch.map(\.user)
+        let payloads = batch.map { $0.payload ?? "" }
+        let tails = batch.map {
+            ByteBuffer(string: AuditRecords.entryTail(user: $0.user, createdAt: now, payloadDigest: AuditRecords.payloadDigest($0.payload)))
+        }
+        var attempt = 1
+        while true {
+            do {
+                let rows = try await client.query(
+                    """
+                    SELECT item, event_key, seq, created, refusal, chain, version
+                      FROM firstcome_submit(\(events), \(users), \(payloads), \(tails), \(now), \(EntrantTokens.maxSeq))
+                    """, logger: logger)
+                var out: [SubmitRow] = []
+                out.reserveCapacity(batch.count + 1)
+                for try await (item, key, seq, created, refusal, chain, version) in rows.decode(
+                    (Int32, Int64?, Int64?, Bool, String?, ByteBuffer?, Int64?).self)
+                {
+                    out.append(
+                        SubmitRow(
+                            item: Int(item), eventKey: key, seq: seq, created: created, refusal: refusal,
+                            chain: chain.map(PostgresEventRow.bytes) ?? [], version: version))
+                }
+                return out
+            } catch {
+                guard attempt < Self.submitAttempts, PostgresErrors.isRetryable(error) else { throw PostgresErrors.map(error) }
+                logger.warning("submit batch failed, sending it again", metadata: ["attempt": "\(attempt)", "error": "\(PostgresErrors.describe(error))"])
+                try await Task.sleep(for: .milliseconds(50 * attempt))
+                attempt += 1
+            }
+        }
+    }
+}

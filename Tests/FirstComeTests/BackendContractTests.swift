@@ -1,0 +1,130 @@
+import Foundation
+import Testing
+
+@testable import FirstCome
+
+/// The storage contract, the same tests on SQLite and on PostgreSQL.
+@Suite("Store contract on every backend")
+struct BackendContractTests {
+    let now: Int64 = 1_800_000_000_000
+
+    func create(_ store: any EntryStore, _ id: String = "e", prizes: Int64, mode: EventMode = .queue, admitPerTick: Int64? = nil) async throws {
+        _ = try await store.createEvent(try NewEvent(id: id, name: "Event \(id)", prizes: prizes, mode: mode, admitPerTick: admitPerTick), now: now)
+    }
+
+    func enter(_ committer: GroupCommitter, _ user: String, event: String = "e") async throws -> EntryView {
+        switch try await committer.submit(Submission(event: event, user: user, payload: #"{"n":1}"#)) {
+        case .created(let view), .existing(let view): return view
+        case .rejected(let error): throw error
+        }
+    }
+
+    func drain(_ store: any EntryStore, _ event: String = "e") async throws -> Event {
+        let scheduler = AwardScheduler(store: store, clock: { self.now + 1000 })
+        for _ in 0..<1000 {
+            try await scheduler.tick()
+            let state = try await store.event(id: event)
+            if state.waiting == 0 { return state }
+        }
+        Issue.record("event did not drain")
+        return try await store.event(id: event)
+    }
+
+    func verify(_ store: any EntryStore, _ event: String = "e") async throws -> AuditVerifier.Report {
+        var verifier = AuditVerifier()
+        try await AuditExport(store: store).write(eventID: event, includePayload: false) { try verifier.consume($0) }
+        return try verifier.finish()
+    }
+
+    @Test("concurrent submissions get gapless seqs; a user racing with itself gets one entry", arguments: Backend.allCases)
+    func gaplessAndIdempotent(backend: Backend) async throws {
+        try await withBackend(backend) { store, _ in
+            try await create(store, prizes: 10)
+            let committer = GroupCommitter(store: store, maxBatch: 64)
+            let views = try await withThrowingTaskGroup(of: EntryView.self) { group in
+                for index in 0..<600 { group.addTask { try await enter(committer, "u\(index)") } }
+                for _ in 0..<40 { group.addTask { try await enter(committer, "twin") } }
+                return try await group.reduce(into: []) { $0.append($1) }
+            }
+            let twins = views.filter { view in views.filter { $0.seq == view.seq }.count > 1 }
+            #expect(Set(twins.map(\.seq)).count == 1, "every reply for the same user carries one seq")
+            #expect(Set(views.map(\.seq)).sorted() == Array(1...601))
+            let event = try await store.event(id: "e")
+            #expect(event.entries == 601)
+            let (_, entries) = try await store.auditEntries(event: "e", after: 0, limit: 1000)
+            #expect(entries.map(\.seq) == Array(1...601))
+            #expect(entries.map(\.createdAt) == entries.map(\.createdAt).sorted())
+            #expect(try await verify(store).entries == 601)
+        }
+    }
+
+    @Test("the scheduler awards exactly the first N, never N+1; replies agree with the audit", arguments: Backend.allCases)
+    func awards(backend: Backend) async throws {
+        try await withBackend(backend) { store, _ in
+            try await create(store, prizes: 7, admitPerTick: 3)
+            let committer = GroupCommitter(store: store)
+            var tokens: [String] = []
+            for index in 0..<20 { tokens.append(try await enter(committer, "p\(index)").token) }
+            let event = try await drain(store)
+            #expect(event.awarded == 7 && event.serving == 20)
+            let winners = try await store.winners(event: "e", after: 0, limit: 100)
+            #expect(winners.map(\.seq) == Array(1...7))
+            for (index, token) in tokens.enumerated() {
+                let view = try await store.entry(token: token)
+                #expect(view.status == (index < 7 ? .won : .lost))
+                #expect(view.decidedAt != nil && view.receipt.count == 64)
+            }
+            let report = try await verify(store)
+            #expect(report.winners == 7 && report.lost == 13)
+        }
+    }
+
+    @Test("direct mode decides at entry; a sold-out event records late entries as lost", arguments: Backend.allCases)
+    func directAndSoldOut(backend: Backend) async throws {
+        try await withBackend(backend) { store, _ in
+            try await create(store, prizes: 2, mode: .direct)
+            let committer = GroupCommitter(store: store)
+            let first = try await enter(committer, "a")
+            let second = try await enter(committer, "b")
+            let third = try await enter(committer, "c")
+            #expect(first.status == .won && second.status == .won && third.status == .lost)
+            #expect(try await store.event(id: "e").state(at: now) == .soldOut)
+            #expect(try await verify(store).winners == 2)
+        }
+    }
+
+    @Test("closed, scheduled and unknown events refuse entries and record nothing", arguments: Backend.allCases)
+    func refusals(backend: Backend) async throws {
+        try await withBackend(backend) { store, _ in
+            _ = try await store.createEvent(try NewEvent(id: "later", name: "Later", prizes: 1, opensAt: now + 3_600_000), now: now)
+            try await create(store, "shut", prizes: 1)
+            _ = try await store.updateEvent(id: "shut", patch: try EventPatch(intake: .closed), now: now)
+            let results = try await store.submit(
+                [Submission(event: "later", user: "x", payload: nil), Submission(event: "shut", user: "y", payload: nil),
+                 Submission(event: "nosuch", user: "z", payload: nil)], now: now + 1)
+            #expect(results == [
+                .rejected(.eventNotOpen(event: "later", state: .scheduled)), .rejected(.eventNotOpen(event: "shut", state: .closed)),
+                .rejected(.eventNotFound("nosuch")),
+            ])
+            let later = try await store.event(id: "later")
+            let shut = try await store.event(id: "shut")
+            #expect(later.entries == 0 && shut.entries == 0)
+            await #expect(throws: FirstComeError.eventExists("shut")) { try await create(store, "shut", prizes: 1) }
+        }
+    }
+
+    @Test("admission keys live in the database: a second opening publishes the same JWKS", arguments: Backend.allCases)
+    func admissionKeys(backend: Backend) async throws {
+        try await withBackend(backend) { store, location in
+            let keys = try await AdmissionKeys(store: store)
+            let jwks = try await keys.jwks()
+            let other = try await openTestNode(location)
+            let again = try await AdmissionKeys(store: other.store).jwks()
+            await other.close()
+            #expect(again == jwks)
+            let (kid, _) = try await AdmissionKeys.rotate(store: store, keepRetired: .seconds(60))
+            #expect(try await store.admissionKeys().map(\.kid).last == kid)
+            #expect(try await store.admissionKeys().count == 2)
+        }
+    }
+}
