@@ -76,9 +76,11 @@ struct TestNode: Sendable {
     let close: @Sendable () async -> Void
 }
 
-/// Opens a store on `location` the way `serve` does, with a test clock.
+/// Opens a store on `location` the way `serve` does, with a test clock; with
+/// `follow`, its background services (a PostgreSQL node's catch-up loop) run until it closes.
 func openTestNode(
-    _ location: DatabaseLocation, clock: @escaping @Sendable () -> Int64 = Timestamp.now, presenceGrace: Int64 = 60_000
+    _ location: DatabaseLocation, clock: @escaping @Sendable () -> Int64 = Timestamp.now, presenceGrace: Int64 = 60_000,
+    follow: Bool = true
 ) async throws -> TestNode {
     var logger = Logger(label: "firstcome.test")
     logger.logLevel = .error
@@ -90,7 +92,14 @@ func openTestNode(
         let database = try await PostgresDatabase.open(postgres, logger: logger)
         do {
             let store = try await PostgresEntryStore(database: database, clock: clock, presenceGrace: presenceGrace, logger: logger)
-            return TestNode(store: store) { await database.close() }
+            let services = follow ? store.services.map { service in Task { try? await service.run() } } : []
+            return TestNode(store: store) {
+                for task in services {
+                    task.cancel()
+                    _ = await task.result
+                }
+                await database.close()
+            }
         } catch {
             await database.close()
             throw error

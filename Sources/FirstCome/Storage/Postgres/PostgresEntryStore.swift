@@ -163,20 +163,9 @@ public struct PostgresEntryStore: EntryStore {
         return view
     }
 
-    /// Reads an event and one entry's receipt into the board.
+    /// Reads an event (with its decisions, expirations and receipts) into the board.
     func learn(eventKey: Int64, seq: Int64) async throws {
-        try await PostgresErrors.translating {
-            try await client.withConnection { connection in
-                let event = try await PostgresEventRow.fetch(connection, key: eventKey, logger: logger)
-                var chain: [UInt8] = []
-                for try await link in try await connection.query(
-                    "SELECT chain FROM entries WHERE event_key = \(eventKey) AND seq = \(seq)", logger: logger
-                ).decode(ByteBuffer.self) {
-                    chain = PostgresEventRow.bytes(link)
-                }
-                board.update(event, receipts: chain, receiptsFrom: seq)
-            }
-        }
+        try await catchUp(only: eventKey)
     }
 
     public func streaming(token: String, open: Bool) {

@@ -1,0 +1,130 @@
+import Foundation
+import Testing
+
+@testable import FirstCome
+
+/// Several nodes (stores) on one PostgreSQL database, in one process.
+@Suite("PostgreSQL: several nodes share one event")
+struct MultiNodeStoreTests {
+    let now: Int64 = 1_800_000_000_000
+
+    func enter(_ committer: GroupCommitter, _ user: String) async throws -> EntryView {
+        switch try await committer.submit(Submission(event: "e", user: user, payload: nil)) {
+        case .created(let view), .existing(let view): return view
+        case .rejected(let error): throw error
+        }
+    }
+
+    @Test("seqs stay gapless across nodes; a user racing on two nodes gets one entry; tokens poll on any node")
+    func sharedEvent() async throws {
+        try await TemporaryPostgres.with { database in
+            let location = try database.location
+            let a = try await openTestNode(location)
+            let b = try await openTestNode(location)
+            _ = try await a.store.createEvent(try NewEvent(id: "e", name: "E", prizes: 50), now: now)
+            let onA = GroupCommitter(store: a.store, maxBatch: 32)
+            let onB = GroupCommitter(store: b.store, maxBatch: 32)
+            let views = try await withThrowingTaskGroup(of: (String, EntryView).self) { group in
+                for index in 0..<400 {
+                    group.addTask { ("u\(index)", try await enter(index % 2 == 0 ? onA : onB, "u\(index)")) }
+                }
+                for index in 0..<100 {
+                    // The same users again, on the other node, racing the first submissions.
+                    group.addTask { ("u\(index)", try await enter(index % 2 == 0 ? onB : onA, "u\(index)")) }
+                }
+                return try await group.reduce(into: []) { $0.append($1) }
+            }
+            var seqOf: [String: Int64] = [:]
+            for (user, view) in views {
+                if let seen = seqOf[user] { #expect(seen == view.seq, "both replies of \(user) carry one seq") }
+                seqOf[user] = view.seq
+            }
+            #expect(Set(seqOf.values).sorted() == Array(1...400))
+            #expect(Set(views.map(\.1.token)).count == 400)
+
+            // Awards by whichever node holds the lease; polls agree on both nodes.
+            let schedulerA = AwardScheduler(store: a.store, interval: .milliseconds(50))
+            let schedulerB = AwardScheduler(store: b.store, interval: .milliseconds(50))
+            let stepsA = try await schedulerA.tick()
+            let stepsB = try await schedulerB.tick()
+            #expect(!stepsA.isEmpty && stepsB.isEmpty, "one node holds the lease")
+            #expect(try await eventually {
+                let event = try await b.store.currentEvent(id: "e")
+                return event.serving == 400
+            })
+            for (user, view) in views.prefix(60) {
+                let onNodeA = try await a.store.entry(token: view.token)
+                let onNodeB = try await b.store.entry(token: view.token)
+                #expect(onNodeA.status == onNodeB.status && onNodeA.receipt == onNodeB.receipt)
+                #expect(onNodeA.status == (seqOf[user]! <= 50 ? .won : .lost))
+            }
+            #expect(try await a.store.winners(event: "e", after: 0, limit: 100).map(\.seq) == Array(1...50))
+            var verifier = AuditVerifier()
+            try await AuditExport(store: b.store).write(eventID: "e", includePayload: false) { try verifier.consume($0) }
+            #expect(try verifier.finish().winners == 50)
+            await a.close()
+            await b.close()
+        }
+    }
+
+    @Test("an entry made on one node is answered on another before its catch-up, never 404")
+    func freshTokenOnOtherNode() async throws {
+        try await TemporaryPostgres.with { database in
+            let location = try database.location
+            let a = try await openTestNode(location)
+            let b = try await openTestNode(location, follow: false)
+            _ = try await a.store.createEvent(try NewEvent(id: "e", name: "E", prizes: 1), now: now)
+            let view = try await enter(GroupCommitter(store: a.store), "x")
+            // b has not run its catch-up loop (its services are not running here).
+            let seen = try await b.store.entry(token: view.token)
+            #expect(seen.seq == view.seq && seen.status == .waiting && seen.receipt == view.receipt)
+            await a.close()
+            await b.close()
+        }
+    }
+
+    @Test("when the lease holder stops renewing, another node takes over after the lease runs out")
+    func leaseTakeover() async throws {
+        try await TemporaryPostgres.with { database in
+            let location = try database.location
+            let a = try await openTestNode(location)
+            let b = try await openTestNode(location)
+            #expect(try await a.store.holdSchedulerLease(for: .milliseconds(300)))
+            #expect(try await b.store.holdSchedulerLease(for: .milliseconds(300)) == false)
+            #expect(try await a.store.holdSchedulerLease(for: .milliseconds(300)), "the holder renews")
+            try await Task.sleep(for: .milliseconds(400))
+            #expect(try await b.store.holdSchedulerLease(for: .seconds(5)))
+            // The old holder is fenced: its award decides nothing.
+            _ = try await a.store.createEvent(try NewEvent(id: "e", name: "E", prizes: 1), now: now)
+            _ = try await enter(GroupCommitter(store: a.store), "x")
+            let step = try await a.store.award(event: "e", limit: 10, now: now)
+            #expect(step.decided == nil)
+            #expect(try await b.store.award(event: "e", limit: 10, now: now).won == 1)
+            await a.close()
+            await b.close()
+        }
+    }
+
+    @Test("the schema refuses an N+1-th winner, a changed decision and deleted entries")
+    func schemaGuards() async throws {
+        try await TemporaryPostgres.with { database in
+            let node = try await openTestNode(try database.location)
+            _ = try await node.store.createEvent(try NewEvent(id: "e", name: "E", prizes: 1), now: now)
+            let committer = GroupCommitter(store: node.store)
+            for user in ["a", "b", "c"] { _ = try await enter(committer, user) }
+            _ = try await node.store.award(event: "e", limit: 1, now: now)  // not the lease holder: nothing
+            #expect(try await node.store.holdSchedulerLease(for: .seconds(5)))
+            #expect(try await node.store.award(event: "e", limit: 1, now: now).won == 1)
+            for sql in [
+                "UPDATE entries SET status = 'won' WHERE seq = 3",
+                "UPDATE entries SET status = 'waiting' WHERE seq = 1",
+                "DELETE FROM entries WHERE seq = 3",
+                "UPDATE events SET entries = 1",
+                "UPDATE control_log SET record = '{}'",
+            ] {
+                #expect(throws: (any Error).self, "\(sql)") { try TemporaryPostgres.psql(database.url, sql) }
+            }
+            await node.close()
+        }
+    }
+}
