@@ -22,8 +22,10 @@ struct CLITests {
         #expect(port.status != 0 && port.err.contains("--port"))
         let durability = try Binary.run(["serve", "--durability", "fast"])
         #expect(durability.status != 0 && durability.err.contains("durability"))
-        let env = try Binary.run(["migrate"], environment: ["FIRSTCOME_DB": ""])
-        #expect(env.status == 0 || env.status == 1)
+        let env = try Binary.run(["migrate"], environment: ["FIRSTCOME_DB": "postgres://127.0.0.1/db"])
+        #expect(env.status != 0 && env.err.contains("invalid PostgreSQL URL: no user"))
+        let mode = try Binary.run(["winners", "--event", "e", "--db", "postgres://u@127.0.0.1/db?sslmode=always"])
+        #expect(mode.status != 0 && mode.err.contains("sslmode 'always'"))
     }
 
     @Test("migrate, then serve, SIGTERM exits 0 with every acknowledged entry kept, then winners reads the file")

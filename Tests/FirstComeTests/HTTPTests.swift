@@ -195,7 +195,7 @@ struct HTTPTests {
         }
     }
 
-    @Test("a locked database answers 503 storage_busy with Retry-After, not a bare 500")
+    @Test("storage faults map to 503 with Retry-After, not a bare 500 (FaultTests locks a real database)")
     func storageBusy() async throws {
         let error = FirstComeError.storageBusy
         #expect(error.status == .serviceUnavailable && error.headers[.retryAfter] == "1")
@@ -204,5 +204,6 @@ struct HTTPTests {
         #expect(mapped as? FirstComeError == .storageBusy)
         let full = StorageErrors.map(DatabaseError(resultCode: .SQLITE_FULL))
         #expect((full as? FirstComeError)?.code == "storage_unavailable")
+        #expect((PostgresErrors.map(FirstComeError.storageBusy) as? FirstComeError) == .storageBusy)
     }
 }

@@ -194,27 +194,33 @@ CREATE TRIGGER events_guard BEFORE UPDATE OR DELETE ON events
 -- does not take entries refuses ('scheduled' or 'closed', the rule of
 -- Event.acceptsEntries: a sold-out event still records, and its entries lose);
 -- otherwise the entry gets the next gapless seq and its chain link
--- SHA-256(previous || '{"seq":' || seq || tail), `tail` being the rest of the
--- canonical entry record, built by the caller (AuditRecords.entryTail).
--- A payload of '' stands for none (stored payloads are compact JSON, never empty).
+-- SHA-256(previous || '{"seq":' || seq || middle || created_at || tail), the
+-- canonical entry record (AuditRecords.entry) with `middle` and `tail` built by
+-- the caller. created_at is the batch's time, or the event's last entry time if
+-- that is later (another node's clock or an earlier-locking batch), so times
+-- never go back along the seqs. A payload of '' stands for none (stored payloads
+-- are compact JSON, never empty).
 -- Returns one row per submission (item = its 1-based index) and then one row
 -- per locked event (item = 0, seq = entries, chain = head, version).
 CREATE FUNCTION firstcome_submit(
-    p_events text[], p_users text[], p_payloads text[], p_tails bytea[], p_now bigint, p_max_seq bigint
+    p_events text[], p_users text[], p_payloads text[], p_middles bytea[], p_tails bytea[], p_now bigint, p_max_seq bigint
 ) RETURNS TABLE (item integer, event_key bigint, seq bigint, created boolean, refusal text, chain bytea, version bigint)
 LANGUAGE plpgsql AS $$
 DECLARE
-    ev      events%ROWTYPE;
-    i       integer;
+    ev          events%ROWTYPE;
+    i           integer;
     found_seq   bigint;
     found_chain bytea;
-    s       bigint;
-    h       bytea;
-    refused text;
+    s           bigint;
+    h           bytea;
+    at          bigint;
+    refused     text;
 BEGIN
     FOR ev IN SELECT * FROM events e WHERE e.id = ANY (p_events) ORDER BY e.key FOR UPDATE LOOP
         s := ev.entries;
         h := ev.head;
+        SELECT greatest(p_now, max(x.created_at)) INTO at FROM entries x WHERE x.event_key = ev.key AND x.seq = ev.entries;
+        at := coalesce(at, p_now);
         refused := CASE
             WHEN ev.awarded >= ev.prizes THEN NULL
             WHEN ev.closed_at IS NOT NULL THEN 'closed'
@@ -232,9 +238,10 @@ BEGIN
                 RETURN QUERY SELECT i, ev.key, NULL::bigint, false, 'closed'::text, NULL::bytea, NULL::bigint;
             ELSE
                 s := s + 1;
-                h := sha256(h || '\x7b22736571223a'::bytea || convert_to(s::text, 'UTF8') || p_tails[i]);
+                h := sha256(h || '\x7b22736571223a'::bytea || convert_to(s::text, 'UTF8') || p_middles[i]
+                            || convert_to(at::text, 'UTF8') || p_tails[i]);
                 INSERT INTO entries (event_key, seq, "user", payload, created_at, chain)
-                VALUES (ev.key, s, p_users[i], NULLIF(p_payloads[i], ''), p_now, h);
+                VALUES (ev.key, s, p_users[i], NULLIF(p_payloads[i], ''), at, h);
                 RETURN QUERY SELECT i, ev.key, s, true, NULL::text, h, NULL::bigint;
             END IF;
         END LOOP;

@@ -31,20 +31,19 @@ public enum AuditRecords {
     }
 
     public static func entry(seq: Int64, user: String, createdAt: Int64, payloadDigest: String) -> String {
-        entryHead + String(seq) + entryTail(user: user, createdAt: createdAt, payloadDigest: payloadDigest)
+        entryHead + String(seq) + entryMiddle(user: user) + String(createdAt) + entryEnd(payloadDigest: payloadDigest)
     }
 
-    /// What an entry record starts with, before its seq.
+    /// An entry record in parts, for a store that assigns seqs and times inside
+    /// the database: `entryHead ‖ seq ‖ entryMiddle ‖ created_at ‖ entryEnd`.
     static let entryHead = #"{"seq":"#
 
-    /// The rest of an entry record after its seq: a store that assigns seqs
-    /// inside the database hashes `entryHead ‖ seq ‖ tail` there.
-    static func entryTail(user: String, createdAt: Int64, payloadDigest: String) -> String {
-        var object = JSONObject()
-        object.string("user", user)
-        object.integer("created_at", createdAt)
-        object.string("payload_sha256", payloadDigest)
-        return "," + object.json.dropFirst()
+    static func entryMiddle(user: String) -> String {
+        #","user":"# + JSONText.quote(user) + #","created_at":"#
+    }
+
+    static func entryEnd(payloadDigest: String) -> String {
+        #","payload_sha256":"# + JSONText.quote(payloadDigest) + "}"
     }
 
     public static func action(at: Int64, action: String) -> String {

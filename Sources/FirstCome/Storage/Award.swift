@@ -7,6 +7,8 @@ enum Award {
         var decided: ClosedRange<Int64>?
         var won: Int64 = 0
         var expired: [Int64] = []
+        /// The decision's time: the caller's, or the previous decision's if later.
+        var decidedAt: Int64 = 0
     }
 
     static func chain(_ db: Database, eventKey: Int64, seq: Int64) throws -> [UInt8] {
@@ -21,6 +23,10 @@ enum Award {
         _ db: Database, event: inout Event, limit: Int64?, now: Int64, presence: AwardPlan.PresenceCheck? = nil
     ) throws -> Outcome {
         guard let window = AwardPlan.window(event, limit: limit) else { return Outcome() }
+        // Decision times never go back, whichever task read its clock first.
+        let previous = try Int64.fetchOne(
+            db.cachedStatement(sql: "SELECT decided_at FROM decisions WHERE event_key = ? ORDER BY last_seq DESC LIMIT 1"), arguments: [event.key])
+        let now = max(now, previous ?? now)
         let check = event.remaining > 0 ? presence : nil
         let seen = check == nil ? [] : try lastSeen(db, eventKey: event.key, seqs: window)
         let plan = AwardPlan.plan(event, window: window, now: now, presence: check, lastSeen: seen)
@@ -36,7 +42,7 @@ enum Award {
         let entryChain = plan.last == event.entries ? event.head : try chain(db, eventKey: event.key, seq: plan.last)
         event = plan.applied(to: event)
         try ControlLog.append(db, event: &event, record: plan.record(decidedAt: now, entryChain: entryChain))
-        return Outcome(decided: plan.first...plan.last, won: plan.won, expired: plan.expired)
+        return Outcome(decided: plan.first...plan.last, won: plan.won, expired: plan.expired, decidedAt: now)
     }
 
     /// The stored last-seen time of each seq: its submission, or a later presence

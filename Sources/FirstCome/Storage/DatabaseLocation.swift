@@ -29,6 +29,12 @@ public enum DatabaseLocation: Sendable {
 /// `postgres://user[:password]@host[:port]/dbname[?sslmode=…&host=/socket/dir]`.
 public struct PostgresLocation: Sendable {
     public var configuration: PostgresClient.Configuration
+    /// Where the server listens: a host and port, or a Unix socket file.
+    public enum Endpoint: Sendable, Equatable {
+        case tcp(host: String, port: Int)
+        case socket(path: String)
+    }
+    public var endpoint: Endpoint
     /// The URL without its password.
     public var display: String
 
@@ -53,6 +59,7 @@ public struct PostgresLocation: Sendable {
         if host.isEmpty || host.hasPrefix("/") {
             // libpq: a folder holding the server's socket file .s.PGSQL.<port>.
             let folder = host.isEmpty ? "/var/run/postgresql" : host
+            endpoint = .socket(path: "\(folder)/.s.PGSQL.\(port)")
             configuration = .init(
                 unixSocketPath: "\(folder)/.s.PGSQL.\(port)", username: user, password: components.password, database: database)
         } else {
@@ -75,6 +82,7 @@ public struct PostgresLocation: Sendable {
             case let other:
                 throw invalid("sslmode '\(other)' is not one of disable, allow, prefer, require, verify-ca, verify-full")
             }
+            endpoint = .tcp(host: host, port: port)
             configuration = .init(host: host, port: port, username: user, password: components.password, database: database, tls: mode)
         }
         var shown = components

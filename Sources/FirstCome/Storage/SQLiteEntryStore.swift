@@ -272,7 +272,7 @@ public struct SQLiteEntryStore: EntryStore {
             }
         }
         board.update(
-            event, decisions: outcome.decided.map { [EventBoard.Decision(lastSeq: $0.upperBound, decidedAt: now)] } ?? [],
+            event, decisions: outcome.decided.map { [EventBoard.Decision(lastSeq: $0.upperBound, decidedAt: outcome.decidedAt)] } ?? [],
             expired: outcome.expired)
         return AwardStep(event: id, decided: outcome.decided, won: outcome.won, expired: outcome.expired, stillWaiting: event.waiting)
     }

@@ -78,7 +78,7 @@ struct SubmitTransaction {
             try updateEntries.execute(arguments: [event.entries, Data(event.head), key])
             if event.mode == .direct || event.isSoldOut {
                 let decided = try Award.decide(db, event: &event, limit: nil, now: now)
-                if let range = decided.decided { outcome.decisions[key] = EventBoard.Decision(lastSeq: range.upperBound, decidedAt: now) }
+                if let range = decided.decided { outcome.decisions[key] = EventBoard.Decision(lastSeq: range.upperBound, decidedAt: decided.decidedAt) }
                 outcome.events[key] = event
             }
         }

@@ -31,7 +31,7 @@ extension PostgresEntryStore {
     /// lease (a node that lost it mid-tick decides nothing).
     func decide(_ id: String, limit: Int64?, now: Int64, fenced: Bool) async throws -> AwardStep {
         let (event, plan) = try await PostgresErrors.translating {
-            try await client.withTransaction(logger: logger) { connection -> (Event, AwardPlan?) in
+            try await client.withTransaction(logger: logger) { connection -> (Event, (AwardPlan, Int64)?) in
                 if fenced {
                     var holds = false
                     for try await _ in try await connection.query(
@@ -46,6 +46,13 @@ extension PostgresEntryStore {
                 }
                 let event = try await PostgresEventRow.fetchRequired(connection, id: id, lock: true, logger: logger)
                 guard let window = AwardPlan.window(event, limit: limit) else { return (event, nil) }
+                // Decision times never go back, whichever node's clock read `now` first.
+                var now = now
+                for try await last in try await connection.query(
+                    "SELECT decided_at FROM decisions WHERE event_key = \(event.key) ORDER BY last_seq DESC LIMIT 1", logger: logger
+                ).decode(Int64.self) {
+                    now = max(now, last)
+                }
                 let check = event.remaining > 0 ? presenceCheck(event, now: now) : nil
                 let seen = check == nil ? [] : try await lastSeen(connection, eventKey: event.key, seqs: window)
                 let plan = AwardPlan.plan(event, window: window, now: now, presence: check, lastSeen: seen)
@@ -74,10 +81,10 @@ extension PostgresEntryStore {
                 var decided = plan.applied(to: event)
                 try await PostgresControlLog.append(
                     connection, event: &decided, record: plan.record(decidedAt: now, entryChain: entryChain), logger: logger)
-                return (try await PostgresEventRow.fetch(connection, key: event.key, logger: logger), plan)
+                return (try await PostgresEventRow.fetch(connection, key: event.key, logger: logger), (plan, now))
             }
         }
-        guard let plan else { return AwardStep(event: id, decided: nil, won: 0, stillWaiting: event.waiting) }
+        guard let (plan, now) = plan else { return AwardStep(event: id, decided: nil, won: 0, stillWaiting: event.waiting) }
         // The board takes this decision as it is only when it knew every earlier one
         // (their expired seqs above all); otherwise it reads them from the database.
         if board.known(eventKey: event.key)?.decidedTo == plan.first - 1 {

@@ -26,9 +26,12 @@ public final class PostgresDatabase: Sendable {
     /// Connects, checks the server answers, and (with `migrate`) applies pending
     /// migrations; otherwise refuses a database that is not exactly current.
     public static func open(_ location: PostgresLocation, migrate: Bool = true, logger: Logger = Logger(label: "firstcome")) async throws -> PostgresDatabase {
+        // The pool retries a server it cannot reach for a long time: fail fast instead.
+        try await probe(location)
         let database = PostgresDatabase(location: location, logger: logger)
         do {
             try await PostgresErrors.translatingSetup(location) {
+                try await withDeadline(setupTimeout, what: "the server did not answer") {
                 if migrate {
                     for name in try await PostgresMigrations.apply(database.client, logger: logger) {
                         logger.info("applied migration", metadata: ["migration": "\(name)"])
@@ -36,12 +39,47 @@ public final class PostgresDatabase: Sendable {
                 } else {
                     try await PostgresMigrations.checkCurrent(database.client, logger: logger)
                 }
+                }
             }
         } catch {
             await database.close()
             throw error
         }
         return database
+    }
+
+    /// Longest wait for the server to answer while opening.
+    public static let setupTimeout: Duration = .seconds(30)
+
+    /// Opens and closes one connection to the server's address.
+    static func probe(_ location: PostgresLocation) async throws {
+        let bootstrap = ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton).connectTimeout(.seconds(10))
+        do {
+            let channel: any Channel
+            switch location.endpoint {
+            case .tcp(let host, let port): channel = try await bootstrap.connect(host: host, port: port).get()
+            case .socket(let path): channel = try await bootstrap.connect(unixDomainSocketPath: path).get()
+            }
+            try? await channel.close()
+        } catch {
+            throw StorageSetupError.notADatabase(path: location.display, reason: "cannot connect (\(error))")
+        }
+    }
+
+    /// Runs `body`, failing with `what` if it takes longer than `limit`.
+    static func withDeadline<T: Sendable>(_ limit: Duration, what: String, _ body: @escaping @Sendable () async throws -> T) async throws -> T {
+        try await withThrowingTaskGroup(of: T?.self) { group in
+            group.addTask { try await body() }
+            group.addTask {
+                try await Task.sleep(for: limit)
+                return nil
+            }
+            defer { group.cancelAll() }
+            guard let first = try await group.next(), let value = first else {
+                throw FirstComeError.storageUnavailable("\(what) within \(limit)")
+            }
+            return value
+        }
     }
 
     /// Stops the pool (after its queries end).

@@ -78,16 +78,15 @@ extension PostgresEntryStore {
         let events = batch.map(\.event)
         let users = batch.map(\.user)
         let payloads = batch.map { $0.payload ?? "" }
-        let tails = batch.map {
-            ByteBuffer(string: AuditRecords.entryTail(user: $0.user, createdAt: now, payloadDigest: AuditRecords.payloadDigest($0.payload)))
-        }
+        let middles = batch.map { ByteBuffer(string: AuditRecords.entryMiddle(user: $0.user)) }
+        let tails = batch.map { ByteBuffer(string: AuditRecords.entryEnd(payloadDigest: AuditRecords.payloadDigest($0.payload))) }
         var attempt = 1
         while true {
             do {
                 let rows = try await client.query(
                     """
                     SELECT item, event_key, seq, created, refusal, chain, version
-                      FROM firstcome_submit(\(events), \(users), \(payloads), \(tails), \(now), \(EntrantTokens.maxSeq))
+                      FROM firstcome_submit(\(events), \(users), \(payloads), \(middles), \(tails), \(now), \(EntrantTokens.maxSeq))
                     """, logger: logger)
                 var out: [SubmitRow] = []
                 out.reserveCapacity(batch.count + 1)
