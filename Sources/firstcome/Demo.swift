@@ -8,7 +8,15 @@ struct Demo: AsyncParsableCommand {
             Starts a server on a free 127.0.0.1 port with a temporary database, creates an
             event, fires distinct entrants at it concurrently over real HTTP, waits for the
             draw, and checks that the winners are exactly the first seqs. Exits 1 if a check fails.
+            With --target it drives a running service instead (e.g. scripts/cluster's nodes
+            behind nginx), creating the event 'demo' there with the admin token.
             """)
+
+    @Option(help: "Base URL of a running service to drive instead of starting one, e.g. http://127.0.0.1:8080.")
+    var target: String?
+
+    @Option(help: "The admin token of the --target service (env FIRSTCOME_ADMIN_TOKEN).")
+    var adminToken: String?
 
     @Option(help: "Number of distinct entrants.")
     var entrants = 10_000
@@ -33,7 +41,15 @@ struct Demo: AsyncParsableCommand {
         options.prizes = Int64(prizes)
         options.concurrency = concurrency
         options.durability = durability
-        let summary = try await DemoRunner(options: options).run()
+        let summary: DemoRunner.Summary
+        if let target {
+            guard let token = try setting(adminToken, env: "FIRSTCOME_ADMIN_TOKEN", parse: { $0 }) else {
+                throw ValidationError("--target needs --admin-token (or FIRSTCOME_ADMIN_TOKEN)")
+            }
+            summary = try await DemoRunner(options: options).run(against: target, adminToken: token)
+        } else {
+            summary = try await DemoRunner(options: options).run()
+        }
         if !summary.passed { throw ExitCode.failure }
     }
 }

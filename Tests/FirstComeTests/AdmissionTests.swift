@@ -84,6 +84,37 @@ struct AdmissionTests {
         #expect(result.status == 0 && result.out.contains("pyjwt ok"), "\(result.err)")
     }
 
+    @Test("backup, restore: the JWKS is the same and an earlier admission token still verifies")
+    func backupKeepsKeys() async throws {
+        try await TemporaryDatabase.with { pool, directory in
+            let store = try SQLiteEntryStore(pool: pool)
+            let issuer = AdmissionIssuer(keys: try await AdmissionKeys(store: store), issuer: "drop-shop", lifetime: .seconds(600))
+            let token = try await issuer.token(event: "drop", seq: 1, now: Timestamp.now()) { "ann" }
+            let backup = directory.directory.appending(path: "backup.sqlite").path(percentEncoded: false)
+            let restored = directory.directory.appending(path: "restored.sqlite").path(percentEncoded: false)
+            _ = try Backup.backup(source: directory.path, to: backup)
+            _ = try Backup.restore(from: backup, to: restored)
+            let again = try FirstComeDatabase.open(path: restored)
+            let jwks = try await AdmissionKeys(store: try SQLiteEntryStore(pool: again)).jwks()
+            try again.close()
+            #expect(jwks == (try await issuer.keys.jwks()))
+            let verifier = JWTKeyCollection()
+            try await verifier.add(jwksJSON: jwks)
+            #expect(try await verifier.verify(token.jwt, as: Claims.self).sub.value == "ann")
+        }
+    }
+
+    @Test("a key file from an earlier version is taken over: its tokens keep verifying")
+    func legacyKeyFile() async throws {
+        try await TemporaryDatabase.with { pool, directory in
+            let key = try AdmissionKeys.newKey(now: 1)
+            let file = AdmissionKeys.legacyFilePath(forDatabase: directory.path)
+            try JSONEncoder().encode(AdmissionKeys.FileContents(keys: [key])).write(to: URL(fileURLWithPath: file))
+            let keys = try await AdmissionKeys(store: try SQLiteEntryStore(pool: pool), legacyFile: file)
+            #expect(try await keys.jwks().contains(key.kid))
+        }
+    }
+
     @Test("keys rotate through the CLI prunes long-retired keys")
     func rotateCLI() async throws {
         let directory = try TemporaryDatabase()

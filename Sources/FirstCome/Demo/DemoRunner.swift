@@ -83,6 +83,14 @@ public struct DemoRunner: Sendable {
         }
     }
 
+    /// Runs the giveaway against a server that is already running (e.g. several
+    /// nodes behind a load balancer), with its admin token.
+    public func run(against base: String, adminToken: String) async throws -> Summary {
+        print("firstcome demo: \(options.entrants) entrants, \(options.prizes) prizes, \(options.concurrency) connections")
+        print("server at \(base)")
+        return try await drive(base: base, adminToken: adminToken)
+    }
+
     private func drive(base: String, adminToken: String) async throws -> Summary {
         let api = DemoAPI(base: base, adminToken: adminToken)
         try await api.createEvent(id: "demo", prizes: options.prizes)
