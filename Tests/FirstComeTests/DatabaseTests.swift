@@ -83,18 +83,16 @@ struct DatabaseTests {
         #expect(throws: StorageSetupError.self) { _ = try FirstComeDatabase.openForReading(path: database.path) }
     }
 
-    @Test("the audit view shows the derived status of every entry")
+    @Test("the audit listing shows the derived status and decision time of every entry")
     func auditView() async throws {
         try await TemporaryDatabase.with { pool, _ in
             let store = try SQLiteEntryStore(pool: pool)
             _ = try await store.createEvent(try NewEvent(id: "e", name: "E", prizes: 1), now: 1)
             _ = try await store.submit((1...3).map { Submission(event: "e", user: "u\($0)", payload: nil) }, now: 2)
             _ = try await store.award(event: "e", limit: 2, now: 3)
-            let rows = try await pool.read { db in
-                try Row.fetchAll(db, sql: "SELECT seq, status, decided_at FROM entry_status WHERE event = 'e' ORDER BY seq")
-            }
-            #expect(rows.map { $0["status"] as String } == ["won", "lost", "lost"])
-            #expect(rows.map { $0["decided_at"] as Int64? } == [3, 3, 3])
+            let (_, rows) = try await store.auditEntries(event: "e", after: 0, limit: 10)
+            #expect(rows.map(\.status) == [.won, .lost, .lost])
+            #expect(rows.map(\.decidedAt) == [3, 3, 3])
         }
     }
 }

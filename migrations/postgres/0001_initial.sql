@@ -109,10 +109,6 @@ BEGIN
     IF TG_OP = 'DELETE' THEN
         RAISE EXCEPTION 'entries are never deleted';
     END IF;
-    IF TG_OP = 'INSERT' THEN
-        IF NEW.status <> 'waiting' THEN RAISE EXCEPTION 'entries are inserted waiting'; END IF;
-        RETURN NEW;
-    END IF;
     IF NEW.event_key <> OLD.event_key OR NEW.seq <> OLD.seq OR NEW."user" <> OLD."user"
        OR NEW.created_at <> OLD.created_at OR NEW.chain <> OLD.chain
        OR NEW.payload IS DISTINCT FROM OLD.payload THEN
@@ -128,7 +124,7 @@ BEGIN
     END IF;
     RETURN NEW;
 END $$;
-CREATE TRIGGER entries_guard BEFORE INSERT OR UPDATE OR DELETE ON entries
+CREATE TRIGGER entries_guard BEFORE UPDATE OR DELETE ON entries
     FOR EACH ROW EXECUTE FUNCTION firstcome_entries_guard();
 
 CREATE FUNCTION firstcome_count_wins() RETURNS trigger LANGUAGE plpgsql AS $$
@@ -147,6 +143,9 @@ CREATE FUNCTION firstcome_refuse() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
     RAISE EXCEPTION '%', TG_ARGV[0];
 END $$;
+-- Checked by the trigger's condition alone: no function call per inserted entry.
+CREATE TRIGGER entries_insert_waiting BEFORE INSERT ON entries
+    FOR EACH ROW WHEN (NEW.status <> 'waiting') EXECUTE FUNCTION firstcome_refuse('entries are inserted waiting');
 CREATE TRIGGER entries_no_truncate BEFORE TRUNCATE ON entries
     FOR EACH STATEMENT EXECUTE FUNCTION firstcome_refuse('entries are never deleted');
 CREATE TRIGGER control_log_append_only BEFORE UPDATE OR DELETE ON control_log
@@ -190,7 +189,7 @@ CREATE TRIGGER events_guard BEFORE UPDATE OR DELETE ON events
 -- One group-commit batch in one statement, so the event rows stay locked for a
 -- single round trip: locks each event of the batch (in key order, so nodes never
 -- deadlock), then per submission, in order: an existing entry of the same user
--- (also one made earlier in this batch) is returned as it is; an event that
+-- is returned as it is (the caller sends each (event, user) once per batch); an event that
 -- does not take entries refuses ('scheduled' or 'closed', the rule of
 -- Event.acceptsEntries: a sold-out event still records, and its entries lose);
 -- otherwise the entry gets the next gapless seq and its chain link
@@ -209,12 +208,15 @@ LANGUAGE plpgsql AS $$
 DECLARE
     ev          events%ROWTYPE;
     i           integer;
-    found_seq   bigint;
-    found_chain bytea;
+    known       jsonb;
+    hit         jsonb;
     s           bigint;
     h           bytea;
     at          bigint;
     refused     text;
+    new_items   integer[];
+    new_seqs    bigint[];
+    new_chains  bytea[];
 BEGIN
     FOR ev IN SELECT * FROM events e WHERE e.id = ANY (p_events) ORDER BY e.key FOR UPDATE LOOP
         s := ev.entries;
@@ -227,28 +229,43 @@ BEGIN
             WHEN ev.closes_at IS NOT NULL AND p_now >= ev.closes_at THEN 'closed'
             WHEN ev.opens_at IS NOT NULL AND p_now < ev.opens_at THEN 'scheduled'
             END;
+        -- The entries these users already have, in one lookup.
+        SELECT coalesce(jsonb_object_agg(x."user", jsonb_build_array(x.seq, encode(x.chain, 'hex'))), '{}') INTO known
+          FROM entries x
+         WHERE x.event_key = ev.key
+           AND x."user" = ANY (ARRAY(SELECT p_users[g] FROM generate_subscripts(p_events, 1) g WHERE p_events[g] = ev.id));
+        new_items := '{}';
+        new_seqs := '{}';
+        new_chains := '{}';
         FOR i IN SELECT g FROM generate_subscripts(p_events, 1) g WHERE p_events[g] = ev.id ORDER BY g LOOP
-            SELECT x.seq, x.chain INTO found_seq, found_chain FROM entries x
-             WHERE x.event_key = ev.key AND x."user" = p_users[i];
-            IF FOUND THEN
-                RETURN QUERY SELECT i, ev.key, found_seq, false, NULL::text, found_chain, NULL::bigint;
-            ELSIF refused IS NOT NULL THEN
-                RETURN QUERY SELECT i, ev.key, NULL::bigint, false, refused, NULL::bytea, NULL::bigint;
-            ELSIF s >= p_max_seq THEN
-                RETURN QUERY SELECT i, ev.key, NULL::bigint, false, 'closed'::text, NULL::bytea, NULL::bigint;
+            hit := known -> p_users[i];
+            IF hit IS NOT NULL THEN
+                item := i; event_key := ev.key; seq := (hit ->> 0)::bigint; created := false; refusal := NULL;
+                chain := decode(hit ->> 1, 'hex'); version := NULL;
+                RETURN NEXT;
+            ELSIF refused IS NOT NULL OR s >= p_max_seq THEN
+                item := i; event_key := ev.key; seq := NULL; created := false; refusal := coalesce(refused, 'closed');
+                chain := NULL; version := NULL;
+                RETURN NEXT;
             ELSE
                 s := s + 1;
                 h := sha256(h || '\x7b22736571223a'::bytea || convert_to(s::text, 'UTF8') || p_middles[i]
                             || convert_to(at::text, 'UTF8') || p_tails[i]);
-                INSERT INTO entries (event_key, seq, "user", payload, created_at, chain)
-                VALUES (ev.key, s, p_users[i], NULLIF(p_payloads[i], ''), at, h);
-                RETURN QUERY SELECT i, ev.key, s, true, NULL::text, h, NULL::bigint;
+                new_items := new_items || i;
+                new_seqs := new_seqs || s;
+                new_chains := new_chains || h;
+                item := i; event_key := ev.key; seq := s; created := true; refusal := NULL; chain := h; version := NULL;
+                RETURN NEXT;
             END IF;
         END LOOP;
         IF s > ev.entries THEN
+            INSERT INTO entries (event_key, seq, "user", payload, created_at, chain)
+            SELECT ev.key, n.seq, p_users[n.item], NULLIF(p_payloads[n.item], ''), at, n.chain
+              FROM unnest(new_items, new_seqs, new_chains) AS n(item, seq, chain);
             UPDATE events e SET entries = s, head = h WHERE e.key = ev.key RETURNING e.version INTO ev.version;
         END IF;
-        RETURN QUERY SELECT 0, ev.key, s, false, NULL::text, h, ev.version;
+        item := 0; event_key := ev.key; seq := s; created := false; refusal := NULL; chain := h; version := ev.version;
+        RETURN NEXT;
     END LOOP;
     RETURN QUERY SELECT g, NULL::bigint, NULL::bigint, false, 'missing'::text, NULL::bytea, NULL::bigint
       FROM generate_subscripts(p_events, 1) g

@@ -2,8 +2,32 @@ import Logging
 import PostgresNIO
 
 extension PostgresEntryStore {
-    public func submit(_ batch: [Submission], now: Int64) async throws -> [SubmitResult] {
-        guard !batch.isEmpty else { return [] }
+    public func submit(_ submissions: [Submission], now: Int64) async throws -> [SubmitResult] {
+        guard !submissions.isEmpty else { return [] }
+        // Each (event, user) once: a repeat in the same batch gets the first one's entry.
+        var firstIndex: [String: Int] = [:]
+        var batch: [Submission] = []
+        var sent: [Int] = []
+        for submission in submissions {
+            let key = submission.event + "\u{0}" + submission.user
+            if let index = firstIndex[key] {
+                sent.append(index)
+            } else {
+                firstIndex[key] = batch.count
+                sent.append(batch.count)
+                batch.append(submission)
+            }
+        }
+        let results = try await submitUnique(batch, now: now)
+        var seen = Set<Int>()
+        return sent.map { index in
+            defer { seen.insert(index) }
+            guard seen.contains(index), case .created(let view) = results[index] else { return results[index] }
+            return .existing(view)
+        }
+    }
+
+    private func submitUnique(_ batch: [Submission], now: Int64) async throws -> [SubmitResult] {
         let rows = try await callSubmit(batch, now: now)
         var results = [SubmitResult?](repeating: nil, count: batch.count)
         var placed: [(index: Int, eventKey: Int64, seq: Int64, created: Bool)] = []
