@@ -121,7 +121,7 @@ struct AuditTests {
 
     @Test("receipts in replies, the commitment endpoint, and an export that verifies offline")
     func overHTTP() async throws {
-        try await withLiveApp(tick: .milliseconds(20)) { client, pool in
+        try await withLiveApp(tick: .milliseconds(20)) { client, store in
             try await client.json(.post, "/v1/events", body: #"{"id":"g","name":"G","prizes":5}"#, admin: true)
             var receipts: [String] = []
             var tokens: [String] = []
@@ -142,7 +142,7 @@ struct AuditTests {
             #expect(commitment.json["head"] as? String == receipts[2])
 
             var lines: [String] = []
-            try await AuditExport(store: try SQLiteEntryStore(pool: pool)).write(eventID: "g", includePayload: true) { lines.append($0) }
+            try await AuditExport(store: store).write(eventID: "g", includePayload: true) { lines.append($0) }
             var verifier = AuditVerifier()
             for line in lines { try verifier.consume(line) }
             let report = try verifier.finish()

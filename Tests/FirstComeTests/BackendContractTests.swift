@@ -79,7 +79,7 @@ struct BackendContractTests {
         }
     }
 
-    @Test("direct mode decides at entry; a sold-out event records late entries as lost", arguments: Backend.allCases)
+    @Test("direct mode decides at entry; a sold-out event records late entries, and they lose", arguments: Backend.allCases)
     func directAndSoldOut(backend: Backend) async throws {
         try await withBackend(backend) { store, _ in
             try await create(store, prizes: 2, mode: .direct)
@@ -90,6 +90,14 @@ struct BackendContractTests {
             #expect(first.status == .won && second.status == .won && third.status == .lost)
             #expect(try await store.event(id: "e").state(at: now) == .soldOut)
             #expect(try await verify(store).winners == 2)
+
+            try await create(store, "q", prizes: 1)
+            _ = try await enter(committer, "a", event: "q")
+            #expect(try await drain(store, "q").awarded == 1)
+            let late = try await enter(committer, "late", event: "q")
+            #expect(late.seq == 2)
+            _ = try await drain(store, "q")
+            #expect(try await store.entry(token: late.token).status == .lost)
         }
     }
 

@@ -65,7 +65,7 @@ struct IdentityTests {
 
     @Test("HS256: the entry's user is the token's subject; missing, forged, expired, wrong issuer or audience are 401")
     func hs256Flow() async throws {
-        try await withLiveApp { client, pool in
+        try await withLiveApp { client, store in
             try await createEvent(client, algorithm: "HS256", key: Self.secret)
             let missing = try await submit(client, #"{"user":"alice"}"#)
             #expect(missing.status == 401 && missing.code == "identity_required")
@@ -90,7 +90,7 @@ struct IdentityTests {
             let mismatch = try await submit(client, #"{"identity_token":"\#(try await hs256(claims("carol")))","user":"mallory"}"#)
             #expect(mismatch.status == 401 && mismatch.code == "invalid_identity")
 
-            let users = try await pool.read { db in try String.fetchAll(db, sql: "SELECT user FROM entries ORDER BY seq") }
+            let users = try await store.auditEntries(event: "drop", after: 0, limit: 100).1.map(\.user)
             #expect(users == ["alice"])
         }
     }

@@ -51,6 +51,27 @@ struct PostgresCLITests {
         }
     }
 
+    @Test("a Unix socket folder (?host=/dir) reaches the server; URLs are shown without their password")
+    func socketAndURLs() async throws {
+        guard let folder = ProcessInfo.processInfo.environment["FIRSTCOME_TEST_POSTGRES_SOCKETS"], !folder.isEmpty else {
+            throw TestSetupError(message: "FIRSTCOME_TEST_POSTGRES_SOCKETS is not set: run ./scripts/test")
+        }
+        try await TemporaryPostgres.with { database in
+            let port = URLComponents(string: database.url)?.port ?? 5432
+            let url = "postgres://firstcome@:\(port)/\(database.name)?host=\(folder)"
+            guard case .postgres(let location) = try DatabaseLocation(url) else { throw TestSetupError(message: "not postgres") }
+            #expect(location.endpoint == .socket(path: "\(folder)/.s.PGSQL.\(port)"))
+            let migrate = try Binary.run(["migrate", "--db", url])
+            #expect(migrate.status == 0 && migrate.out.contains("schema is current"), "\(migrate.err)")
+        }
+        guard case .postgres(let secret) = try DatabaseLocation("postgresql://u:p%40ss@db.example.com:6543/app?sslmode=require") else {
+            throw TestSetupError(message: "not postgres")
+        }
+        #expect(secret.display == "postgresql://u:***@db.example.com:6543/app?sslmode=require")
+        #expect(secret.endpoint == .tcp(host: "db.example.com", port: 6543))
+        if case .sqlite(let path) = try DatabaseLocation("./x.sqlite") { #expect(path == "./x.sqlite") } else { Issue.record("not a file") }
+    }
+
     @Test("serve on PostgreSQL needs the admin token; an unreachable server fails with one line naming it")
     func refusals() throws {
         let url = try TemporaryPostgres.baseURL

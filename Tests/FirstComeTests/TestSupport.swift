@@ -67,18 +67,24 @@ func testAdmission(issuer: String = "firstcome", lifetime: Duration = .seconds(3
     { store in AdmissionIssuer(keys: try await AdmissionKeys(store: store), issuer: issuer, lifetime: lifetime) }
 }
 
-/// Builds the real application on a temporary SQLite database with a fast scheduler.
+/// The backend the live-app suites run on: SQLite, or PostgreSQL when
+/// FIRSTCOME_TEST_BACKEND=postgres (scripts/test runs the HTTP, audit, page and
+/// end-to-end suites a second time that way).
+var liveBackend: Backend {
+    ProcessInfo.processInfo.environment["FIRSTCOME_TEST_BACKEND"].flatMap(Backend.init(rawValue:)) ?? .sqlite
+}
+
+/// Builds the real application on a temporary database (of `liveBackend`) with a fast scheduler.
 func withLiveApp(
     tick: Duration = .milliseconds(50), configure: (inout AppSettings) -> Void = { _ in },
     onServerRunning: @escaping @Sendable (Int, Bool) async -> Void = { _, _ in },
     admission: (@Sendable (any EntryStore) async throws -> AdmissionIssuer)? = nil, templates: PageTemplates? = nil,
-    _ body: @escaping @Sendable (any TestClientProtocol, DatabasePool) async throws -> Void
+    _ body: @escaping @Sendable (any TestClientProtocol, any EntryStore) async throws -> Void
 ) async throws {
-    try await TemporaryDatabase.with { pool, _ in
-        let store = try SQLiteEntryStore(pool: pool)
+    try await withBackend(liveBackend) { store, _ in
         try await liveApp(
             store: store, tick: tick, configure: configure, onServerRunning: onServerRunning, admission: admission, templates: templates
-        ) { client in try await body(client, pool) }
+        ) { client in try await body(client, store) }
     }
 }
 

@@ -207,17 +207,16 @@ CREATE FUNCTION firstcome_submit(
 LANGUAGE plpgsql AS $$
 DECLARE
     ev          events%ROWTYPE;
-    i           integer;
-    known       jsonb;
-    hit         jsonb;
+    r           record;
+    found_seq   bigint;
+    found_chain bytea;
     s           bigint;
     h           bytea;
     at          bigint;
     refused     text;
-    new_items   integer[];
-    new_seqs    bigint[];
-    new_chains  bytea[];
 BEGIN
+    -- Arrays are read through unnest only: subscripting them in a loop costs
+    -- time in proportion to the index.
     FOR ev IN SELECT * FROM events e WHERE e.id = ANY (p_events) ORDER BY e.key FOR UPDATE LOOP
         s := ev.entries;
         h := ev.head;
@@ -229,45 +228,36 @@ BEGIN
             WHEN ev.closes_at IS NOT NULL AND p_now >= ev.closes_at THEN 'closed'
             WHEN ev.opens_at IS NOT NULL AND p_now < ev.opens_at THEN 'scheduled'
             END;
-        -- The entries these users already have, in one lookup.
-        SELECT coalesce(jsonb_object_agg(x."user", jsonb_build_array(x.seq, encode(x.chain, 'hex'))), '{}') INTO known
-          FROM entries x
-         WHERE x.event_key = ev.key
-           AND x."user" = ANY (ARRAY(SELECT p_users[g] FROM generate_subscripts(p_events, 1) g WHERE p_events[g] = ev.id));
-        new_items := '{}';
-        new_seqs := '{}';
-        new_chains := '{}';
-        FOR i IN SELECT g FROM generate_subscripts(p_events, 1) g WHERE p_events[g] = ev.id ORDER BY g LOOP
-            hit := known -> p_users[i];
-            IF hit IS NOT NULL THEN
-                item := i; event_key := ev.key; seq := (hit ->> 0)::bigint; created := false; refusal := NULL;
-                chain := decode(hit ->> 1, 'hex'); version := NULL;
-                RETURN NEXT;
+        FOR r IN SELECT * FROM unnest(p_events, p_users, p_payloads, p_middles, p_tails) WITH ORDINALITY
+                               AS b(event_id, name, payload, middle, tail, n)
+                  WHERE b.event_id = ev.id ORDER BY b.n LOOP
+            item := r.n;
+            event_key := ev.key;
+            version := NULL;
+            -- An equality lookup on the unique (event_key, "user") index: its plan
+            -- stays an index scan however the table grows.
+            SELECT x.seq, x.chain INTO found_seq, found_chain FROM entries x WHERE x.event_key = ev.key AND x."user" = r.name;
+            IF FOUND THEN
+                seq := found_seq; created := false; refusal := NULL; chain := found_chain;
             ELSIF refused IS NOT NULL OR s >= p_max_seq THEN
-                item := i; event_key := ev.key; seq := NULL; created := false; refusal := coalesce(refused, 'closed');
-                chain := NULL; version := NULL;
-                RETURN NEXT;
+                seq := NULL; created := false; refusal := coalesce(refused, 'closed'); chain := NULL;
             ELSE
                 s := s + 1;
-                h := sha256(h || '\x7b22736571223a'::bytea || convert_to(s::text, 'UTF8') || p_middles[i]
-                            || convert_to(at::text, 'UTF8') || p_tails[i]);
-                new_items := new_items || i;
-                new_seqs := new_seqs || s;
-                new_chains := new_chains || h;
-                item := i; event_key := ev.key; seq := s; created := true; refusal := NULL; chain := h; version := NULL;
-                RETURN NEXT;
+                h := sha256(h || '\x7b22736571223a'::bytea || convert_to(s::text, 'UTF8') || r.middle
+                            || convert_to(at::text, 'UTF8') || r.tail);
+                INSERT INTO entries (event_key, seq, "user", payload, created_at, chain)
+                VALUES (ev.key, s, r.name, NULLIF(r.payload, ''), at, h);
+                seq := s; created := true; refusal := NULL; chain := h;
             END IF;
+            RETURN NEXT;
         END LOOP;
         IF s > ev.entries THEN
-            INSERT INTO entries (event_key, seq, "user", payload, created_at, chain)
-            SELECT ev.key, n.seq, p_users[n.item], NULLIF(p_payloads[n.item], ''), at, n.chain
-              FROM unnest(new_items, new_seqs, new_chains) AS n(item, seq, chain);
             UPDATE events e SET entries = s, head = h WHERE e.key = ev.key RETURNING e.version INTO ev.version;
         END IF;
         item := 0; event_key := ev.key; seq := s; created := false; refusal := NULL; chain := h; version := ev.version;
         RETURN NEXT;
     END LOOP;
-    RETURN QUERY SELECT g, NULL::bigint, NULL::bigint, false, 'missing'::text, NULL::bytea, NULL::bigint
-      FROM generate_subscripts(p_events, 1) g
-     WHERE NOT EXISTS (SELECT 1 FROM events e WHERE e.id = p_events[g]);
+    RETURN QUERY SELECT b.n::integer, NULL::bigint, NULL::bigint, false, 'missing'::text, NULL::bytea, NULL::bigint
+      FROM unnest(p_events) WITH ORDINALITY AS b(event_id, n)
+     WHERE NOT EXISTS (SELECT 1 FROM events e WHERE e.id = b.event_id);
 END $$;

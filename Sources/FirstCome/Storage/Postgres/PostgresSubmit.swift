@@ -61,9 +61,11 @@ extension PostgresEntryStore {
                 receipts: links?.links ?? [], receiptsFrom: links?.first ?? 0)
             if !known { try await catchUp(only: summary.eventKey) }
         }
-        // Direct mode, or prizes gone: decide at once, before anyone is answered.
+        // Direct mode: decide at once, before anyone is answered. (Entries after the
+        // prizes are gone wait for the scheduler's next tick: a second transaction
+        // per batch on the event's row would halve a sold-out event's intake.)
         for summary in summaries where created[summary.eventKey] != nil {
-            guard let event = board.event(key: summary.eventKey), event.mode == .direct || event.isSoldOut else { continue }
+            guard let event = board.event(key: summary.eventKey), event.mode == .direct else { continue }
             do {
                 _ = try await decide(event.id, limit: nil, now: now, fenced: false)
             } catch {
