@@ -112,11 +112,7 @@ func withBackend<T>(
     _ backend: Backend, clock: @escaping @Sendable () -> Int64 = Timestamp.now, presenceGrace: Int64 = 60_000,
     _ body: (any EntryStore, DatabaseLocation) async throws -> T
 ) async throws -> T {
-    switch backend {
-    case .sqlite:
-        let directory = try TemporaryDatabase()
-        defer { directory.remove() }
-        let location = DatabaseLocation.sqlite(path: directory.path)
+    func run(_ location: DatabaseLocation) async throws -> T {
         let node = try await openTestNode(location, clock: clock, presenceGrace: presenceGrace)
         do {
             let result = try await body(node.store, location)
@@ -126,18 +122,13 @@ func withBackend<T>(
             await node.close()
             throw error
         }
+    }
+    switch backend {
+    case .sqlite:
+        let directory = try TemporaryDatabase()
+        defer { directory.remove() }
+        return try await run(.sqlite(path: directory.path))
     case .postgres:
-        return try await TemporaryPostgres.with { database in
-            let location = try database.location
-            let node = try await openTestNode(location, clock: clock, presenceGrace: presenceGrace)
-            do {
-                let result = try await body(node.store, location)
-                await node.close()
-                return result
-            } catch {
-                await node.close()
-                throw error
-            }
-        }
+        return try await TemporaryPostgres.with { database in try await run(try database.location) }
     }
 }

@@ -43,14 +43,16 @@ struct MultiNodeStoreTests {
             #expect(Set(views.map(\.1.token)).count == 400)
 
             // Awards by whichever node holds the lease; polls agree on both nodes.
-            let schedulerA = AwardScheduler(store: a.store, interval: .milliseconds(50))
-            let schedulerB = AwardScheduler(store: b.store, interval: .milliseconds(50))
+            // A 1 s tick renews the lease for 5 s: B cannot take it between the two ticks.
+            let schedulerA = AwardScheduler(store: a.store, interval: .seconds(1))
+            let schedulerB = AwardScheduler(store: b.store, interval: .seconds(1))
             let stepsA = try await schedulerA.tick()
             let stepsB = try await schedulerB.tick()
             #expect(!stepsA.isEmpty && stepsB.isEmpty, "one node holds the lease")
             #expect(try await eventually {
-                let event = try await b.store.currentEvent(id: "e")
-                return event.serving == 400
+                let onA = try await a.store.currentEvent(id: "e")
+                let onB = try await b.store.currentEvent(id: "e")
+                return onA.serving == 400 && onB.serving == 400
             })
             for (user, view) in views.prefix(60) {
                 let onNodeA = try await a.store.entry(token: view.token)
@@ -89,11 +91,11 @@ struct MultiNodeStoreTests {
             let location = try database.location
             let a = try await openTestNode(location)
             let b = try await openTestNode(location)
-            #expect(try await a.store.holdSchedulerLease(for: .milliseconds(300)))
-            #expect(try await b.store.holdSchedulerLease(for: .milliseconds(300)) == false)
-            #expect(try await a.store.holdSchedulerLease(for: .milliseconds(300)), "the holder renews")
-            try await Task.sleep(for: .milliseconds(400))
-            #expect(try await b.store.holdSchedulerLease(for: .seconds(5)))
+            #expect(try await a.store.holdSchedulerLease(for: .seconds(3)))
+            #expect(try await b.store.holdSchedulerLease(for: .seconds(3)) == false)
+            #expect(try await a.store.holdSchedulerLease(for: .seconds(3)), "the holder renews")
+            try await Task.sleep(for: .milliseconds(3300))
+            #expect(try await b.store.holdSchedulerLease(for: .seconds(60)))
             // The old holder is fenced: its award decides nothing.
             _ = try await a.store.createEvent(try NewEvent(id: "e", name: "E", prizes: 1), now: now)
             _ = try await enter(GroupCommitter(store: a.store), "x")
@@ -113,7 +115,7 @@ struct MultiNodeStoreTests {
             let committer = GroupCommitter(store: node.store)
             for user in ["a", "b", "c"] { _ = try await enter(committer, user) }
             _ = try await node.store.award(event: "e", limit: 1, now: now)  // not the lease holder: nothing
-            #expect(try await node.store.holdSchedulerLease(for: .seconds(5)))
+            #expect(try await node.store.holdSchedulerLease(for: .seconds(60)))
             #expect(try await node.store.award(event: "e", limit: 1, now: now).won == 1)
             for sql in [
                 "UPDATE entries SET status = 'won' WHERE seq = 3",

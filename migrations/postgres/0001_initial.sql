@@ -199,11 +199,16 @@ CREATE TRIGGER events_guard BEFORE UPDATE OR DELETE ON events
 -- that is later (another node's clock or an earlier-locking batch), so times
 -- never go back along the seqs. A payload of '' stands for none (stored payloads
 -- are compact JSON, never empty).
--- Returns one row per submission (item = its 1-based index) and then one row
--- per locked event (item = 0, seq = entries, chain = head, version).
+-- Returns one row per locked event: its entries, head and version after the
+-- batch, and per submission of that event (in order) its 1-based index, seq,
+-- whether it was created, its refusal ('' if none; seq 0 then) and its chain
+-- link (empty when refused). Submissions for unknown events come last, in a row
+-- with event_key 0 and refusal 'missing'. Arrays, not a row per submission: the
+-- caller decodes one row per event.
 CREATE FUNCTION firstcome_submit(
     p_events text[], p_users text[], p_payloads text[], p_middles bytea[], p_tails bytea[], p_now bigint, p_max_seq bigint
-) RETURNS TABLE (item integer, event_key bigint, seq bigint, created boolean, refusal text, chain bytea, version bigint)
+) RETURNS TABLE (event_key bigint, entries bigint, head bytea, version bigint,
+                 items integer[], seqs bigint[], created boolean[], refusals text[], chains bytea[])
 LANGUAGE plpgsql AS $$
 DECLARE
     ev          events%ROWTYPE;
@@ -228,36 +233,44 @@ BEGIN
             WHEN ev.closes_at IS NOT NULL AND p_now >= ev.closes_at THEN 'closed'
             WHEN ev.opens_at IS NOT NULL AND p_now < ev.opens_at THEN 'scheduled'
             END;
+        items := '{}'; seqs := '{}'; created := '{}'; refusals := '{}'; chains := '{}';
         FOR r IN SELECT * FROM unnest(p_events, p_users, p_payloads, p_middles, p_tails) WITH ORDINALITY
                                AS b(event_id, name, payload, middle, tail, n)
                   WHERE b.event_id = ev.id ORDER BY b.n LOOP
-            item := r.n;
-            event_key := ev.key;
-            version := NULL;
+            items := items || r.n::integer;
             -- An equality lookup on the unique (event_key, "user") index: its plan
             -- stays an index scan however the table grows.
             SELECT x.seq, x.chain INTO found_seq, found_chain FROM entries x WHERE x.event_key = ev.key AND x."user" = r.name;
             IF FOUND THEN
-                seq := found_seq; created := false; refusal := NULL; chain := found_chain;
+                seqs := seqs || found_seq; created := created || false; refusals := refusals || ''::text;
+                chains := chains || found_chain;
             ELSIF refused IS NOT NULL OR s >= p_max_seq THEN
-                seq := NULL; created := false; refusal := coalesce(refused, 'closed'); chain := NULL;
+                seqs := seqs || 0::bigint; created := created || false; refusals := refusals || coalesce(refused, 'closed');
+                chains := chains || ''::bytea;
             ELSE
                 s := s + 1;
                 h := sha256(h || '\x7b22736571223a'::bytea || convert_to(s::text, 'UTF8') || r.middle
                             || convert_to(at::text, 'UTF8') || r.tail);
                 INSERT INTO entries (event_key, seq, "user", payload, created_at, chain)
                 VALUES (ev.key, s, r.name, NULLIF(r.payload, ''), at, h);
-                seq := s; created := true; refusal := NULL; chain := h;
+                seqs := seqs || s; created := created || true; refusals := refusals || ''::text; chains := chains || h;
             END IF;
-            RETURN NEXT;
         END LOOP;
         IF s > ev.entries THEN
             UPDATE events e SET entries = s, head = h WHERE e.key = ev.key RETURNING e.version INTO ev.version;
         END IF;
-        item := 0; event_key := ev.key; seq := s; created := false; refusal := NULL; chain := h; version := ev.version;
+        event_key := ev.key; entries := s; head := h; version := ev.version;
         RETURN NEXT;
     END LOOP;
-    RETURN QUERY SELECT b.n::integer, NULL::bigint, NULL::bigint, false, 'missing'::text, NULL::bytea, NULL::bigint
+    SELECT coalesce(array_agg(b.n::integer ORDER BY b.n), '{}') INTO items
       FROM unnest(p_events) WITH ORDINALITY AS b(event_id, n)
      WHERE NOT EXISTS (SELECT 1 FROM events e WHERE e.id = b.event_id);
+    IF cardinality(items) > 0 THEN
+        event_key := 0; entries := 0; head := ''::bytea; version := 0;
+        seqs := array_fill(0::bigint, ARRAY[cardinality(items)]);
+        created := array_fill(false, ARRAY[cardinality(items)]);
+        refusals := array_fill('missing'::text, ARRAY[cardinality(items)]);
+        chains := array_fill(''::bytea, ARRAY[cardinality(items)]);
+        RETURN NEXT;
+    END IF;
 END $$;

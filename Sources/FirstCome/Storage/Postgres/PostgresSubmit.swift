@@ -88,6 +88,7 @@ extension PostgresEntryStore {
         }
     }
 
+    /// What `firstcome_submit` says of one submission, or (item 0) of an event after the batch.
     private struct SubmitRow {
         var item: Int
         var eventKey: Int64?
@@ -111,18 +112,24 @@ extension PostgresEntryStore {
             do {
                 let rows = try await client.query(
                     """
-                    SELECT item, event_key, seq, created, refusal, chain, version
+                    SELECT event_key, entries, head, version, items, seqs, created, refusals, chains
                       FROM firstcome_submit(\(events), \(users), \(payloads), \(middles), \(tails), \(now), \(EntrantTokens.maxSeq))
                     """, logger: logger)
                 var out: [SubmitRow] = []
                 out.reserveCapacity(batch.count + 1)
-                for try await (item, key, seq, created, refusal, chain, version) in rows.decode(
-                    (Int32, Int64?, Int64?, Bool, String?, ByteBuffer?, Int64?).self)
+                for try await (key, entries, head, version, items, seqs, created, refusals, chains) in rows.decode(
+                    (Int64, Int64, ByteBuffer, Int64, [Int32], [Int64], [Bool], [String], [ByteBuffer]).self)
                 {
-                    out.append(
-                        SubmitRow(
-                            item: Int(item), eventKey: key, seq: seq, created: created, refusal: refusal,
-                            chain: chain.map(PostgresEventRow.bytes) ?? [], version: version))
+                    for index in items.indices {
+                        out.append(
+                            SubmitRow(
+                                item: Int(items[index]), eventKey: key == 0 ? nil : key, seq: seqs[index] == 0 ? nil : seqs[index],
+                                created: created[index], refusal: refusals[index].isEmpty ? nil : refusals[index],
+                                chain: PostgresEventRow.bytes(chains[index]), version: nil))
+                    }
+                    if key != 0 {
+                        out.append(SubmitRow(item: 0, eventKey: key, seq: entries, created: false, refusal: nil, chain: PostgresEventRow.bytes(head), version: version))
+                    }
                 }
                 return out
             } catch {
