@@ -62,6 +62,8 @@ public struct FirstComeServices: Sendable {
     public let admission: AdmissionIssuer?
     /// The waiting page's templates.
     public let templates: PageTemplates
+    /// The service's one logger (label `firstcome`).
+    public let logger: Logger
 }
 
 /// Builds the HTTP application on a store (SQLite or PostgreSQL). The award
@@ -126,7 +128,7 @@ public func makeServices(
         store: store,
         committer: GroupCommitter(store: store, maxBatch: settings.maxBatch, logger: commitLogger, metrics: metrics),
         scheduler: AwardScheduler(store: store, interval: settings.tickInterval, logger: schedulerLogger, metrics: metrics),
-        metrics: metrics, admission: admission, templates: try templates ?? PageTemplates.builtIn())
+        metrics: metrics, admission: admission, templates: try templates ?? PageTemplates.builtIn(), logger: logger)
 }
 
 /// Which routes a router serves.
@@ -192,7 +194,7 @@ public func buildRouter(settings: AppSettings, services: FirstComeServices, part
     }
     if parts != .public {
         system.metricsRoutes(router)
-        let events = EventController<AppRequestContext>(store: services.store, clock: Timestamp.now)
+        let events = EventController<AppRequestContext>(store: services.store, clock: Timestamp.now, logger: services.logger)
         let audit = AuditController<AppRequestContext>(store: services.store)
         let adminEvents = RouteCollection(context: AppRequestContext.self)
             .add(middleware: AdminAuthMiddleware(token: settings.adminToken))

@@ -5,10 +5,10 @@ struct Demo: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Run the built-in demo giveaway and print a checked summary.",
         discussion: """
-            Starts a server on a free 127.0.0.1 port with a temporary database, creates an
-            event, fires distinct entrants at it concurrently over real HTTP, waits for the
-            draw, and checks that the winners are exactly the first seqs. Exits 1 if a check fails.
-            With --target it drives a running service instead (e.g. scripts/cluster's nodes
+            Starts a server on a free 127.0.0.1 port with a temporary database, creates an \
+            event, fires distinct entrants at it concurrently over real HTTP, waits for the \
+            draw, and checks that the winners are exactly the first seqs. Exits 1 if a check fails. \
+            With --target it drives a running service instead (e.g. scripts/cluster's nodes \
             behind nginx), creating the event 'demo' there with the admin token.
             """)
 

@@ -14,14 +14,14 @@ struct KeysRotate: AsyncParsableCommand {
         commandName: "rotate",
         abstract: "Add a new signing key to the database; the old one stays published.",
         discussion: """
-            Running servers (every node on a shared PostgreSQL database) pick the new key up within
-            a second. Keys retired more than --keep-s ago are removed from the database and from
+            Running servers (every node on a shared PostgreSQL database) pick the new key up within \
+            a second. Keys retired more than --keep-s ago are removed from the database and from \
             /.well-known/jwks.json; keep them at least as long as the admission token lifetime.
             """)
 
     @OptionGroup var database: DatabaseOption
 
-    @Option(help: "Seconds a retired key stays published (default 86400).")
+    @Option(help: "Seconds a retired key stays published.")
     var keepS = 86_400
 
     func run() async throws {

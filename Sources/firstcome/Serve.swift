@@ -10,9 +10,9 @@ struct Serve: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Run the HTTP service and the award scheduler.",
         discussion: """
-            Migrates the database at start-up. SIGTERM or SIGINT stop intake, finish
-            every accepted request (each reply after its commit) and exit 0.
-            If no admin token is given, one is generated and kept in <db>.admin-token (mode 0600);
+            Migrates the database at start-up. SIGTERM or SIGINT stop intake, finish \
+            every accepted request (each reply after its commit) and exit 0. \
+            If no admin token is given, one is generated and kept in <db>.admin-token (mode 0600); \
             with a PostgreSQL --db every node needs the same --admin-token (nodes share only the database).
             """)
 
@@ -72,10 +72,19 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "Where a winner's page links to, with {token} replaced by the admission token (env FIRSTCOME_ADMISSION_URL; default: the page shows the token only).")
     var admissionUrl: String?
 
-    @Option(help: "trace, debug, info, notice, warning, error or critical (env FIRSTCOME_LOG_LEVEL; default info).")
+    @Option(help: "Least important log lines shown (env FIRSTCOME_LOG_LEVEL; default info).")
     var logLevel: Logger.Level?
 
     func run() async throws {
+        do {
+            try await serve()
+        } catch let error as ValidationError {
+            // This command's usage, not the top-level one.
+            Self.exit(withError: error)
+        }
+    }
+
+    private func serve() async throws {
         let host = try setting(host, env: "FIRSTCOME_HOST", default: "127.0.0.1") { $0 }
         let port = try setting(port, env: "FIRSTCOME_PORT", default: 8080) { Int($0) }
         let location = try database.location()
@@ -116,6 +125,14 @@ struct Serve: AsyncParsableCommand {
         bootstrapLogging(level: level)
         let logger = Logger(label: "firstcome")
 
+        // Before anything is created: can we listen where we were told to?
+        do {
+            try await ListenCheck.ensureFree(host: host, port: port)
+            if let adminPort { try await ListenCheck.ensureFree(host: adminHost, port: adminPort) }
+        } catch {
+            printError("\(error)")
+            throw ExitCode.failure
+        }
         let explicitToken = try setting(adminToken, env: "FIRSTCOME_ADMIN_TOKEN") { $0 }
         var lock: DatabaseLock?
         let token: String
@@ -159,7 +176,7 @@ struct Serve: AsyncParsableCommand {
         do {
             var legacyFile: String?
             if case .sqlite(let path) = location { legacyFile = AdmissionKeys.legacyFilePath(forDatabase: path) }
-            keys = try await AdmissionKeys(store: store, legacyFile: legacyFile)
+            keys = try await AdmissionKeys(store: store, legacyFile: legacyFile, logger: logger)
         } catch {
             await opened.close()
             printError("\(error)")

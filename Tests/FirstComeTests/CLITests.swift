@@ -28,6 +28,29 @@ struct CLITests {
         #expect(mode.status != 0 && mode.err.contains("sslmode 'always'"))
     }
 
+    @Test("start-up problems: one line that says what is wrong, before anything is created")
+    func startupProblems() async throws {
+        let usage = try Binary.run(["serve", "--port", "99999"])
+        #expect(usage.status != 0 && usage.err.contains("--port must be 0 to 65535") && usage.err.contains("Usage: serve"))
+
+        let database = try TemporaryDatabase()
+        defer { database.remove() }
+        let running = try ServerProcess(database: database.path)
+        let other = database.directory.appending(path: "other.sqlite").path(percentEncoded: false)
+        let busy = try Binary.run(["serve", "--port", "\(running.port)", "--db", other, "--admin-token", "x"])
+        #expect(busy.status == 1 && busy.err.contains("cannot listen on 127.0.0.1:\(running.port): address already in use"), "\(busy.err)")
+        #expect(busy.err.split(separator: "\n").count == 1)
+        #expect(!FileManager.default.fileExists(atPath: other), "nothing is created")
+        #expect(running.stop(signal: SIGTERM) == 0)
+
+        for command in [["migrate"], ["serve", "--port", "0", "--admin-token", "x"]] {
+            let missing = try Binary.run(command + ["--db", "/nonexistent-firstcome-folder/x.sqlite"])
+            #expect(missing.status == 1 && missing.err.contains("the folder /nonexistent-firstcome-folder/ does not exist"), "\(missing.err)")
+        }
+        let verify = try Binary.run(["audit", "verify", "--db", database.path, "--event", "nosuch"])
+        #expect(verify.status == 1 && verify.err.contains("no event 'nosuch'") && !verify.err.contains("eventNotFound"), "\(verify.err)")
+    }
+
     @Test("migrate, then serve, SIGTERM exits 0 with every acknowledged entry kept, then winners reads the file")
     func lifecycle() async throws {
         let database = try TemporaryDatabase()

@@ -33,7 +33,29 @@ struct HTTPTests {
                 #expect(none.response.headers[.wwwAuthenticate]?.hasPrefix("Bearer") == true)
                 let wrong = try await client.json(method, uri, body: body, headers: [.authorization: "Bearer nope"])
                 #expect(wrong.status == .unauthorized, "\(method) \(uri)")
+                let missingMessage = (none.json["error"] as? [String: Any])?["message"] as? String ?? ""
+                let wrongMessage = (wrong.json["error"] as? [String: Any])?["message"] as? String ?? ""
+                #expect(missingMessage.contains("need the header") && wrongMessage.contains("not this service's admin token"))
             }
+            // The scheme is case-insensitive (RFC 9110).
+            for (index, scheme) in ["bearer", "BEARER", "Bearer"].enumerated() {
+                let created = try await client.json(
+                    .post, "/v1/events", body: #"{"id":"case-\#(index)","name":"N","prizes":1}"#,
+                    headers: [.authorization: "\(scheme) \(testAdminToken)"])
+                #expect(created.status == .created, "\(scheme)")
+            }
+        }
+    }
+
+    @Test("ids are lowercase: an uppercase id reads the event, and its page redirects")
+    func uppercaseIDs() async throws {
+        try await withLiveApp { client, _ in
+            try await client.json(.post, "/v1/events", body: #"{"id":"live","name":"Live","prizes":1}"#, admin: true)
+            let read = try await client.json(.get, "/v1/events/LIVE")
+            #expect(read.status == .ok && read.json["id"] as? String == "live")
+            let page = try await client.execute(uri: "/e/LIVE?lang=ko", method: .get)
+            #expect(page.status == .movedPermanently && page.headers[.location] == "/e/live?lang=ko")
+            #expect(try await client.json(.get, "/v1/events/GONE").status == .notFound)
         }
     }
 

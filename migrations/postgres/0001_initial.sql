@@ -43,7 +43,9 @@ CREATE TABLE entries (
     decided_at  bigint,               -- set for winners; losers take it from decisions
     chain       bytea  NOT NULL,      -- SHA-256(previous chain || canonical entry)
     PRIMARY KEY (event_key, seq),
-    UNIQUE (event_key, "user")
+    -- "user" first: a query by (event_key, seq) can then only use the primary
+    -- key (with both led by event_key the planner sometimes took this one).
+    UNIQUE ("user", event_key)
 );
 CREATE INDEX entries_winners ON entries (event_key, seq) WHERE status = 'won';
 

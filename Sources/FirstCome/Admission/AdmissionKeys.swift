@@ -1,6 +1,7 @@
 import Crypto
 import Foundation
 import JWTKit
+import Logging
 import Synchronization
 
 /// The ES256 keys that sign admission tokens, kept in the database (so every
@@ -25,6 +26,7 @@ public final class AdmissionKeys: Sendable {
 
     private let store: any EntryStore
     private let loaded: Mutex<Loaded>
+    private let logger: Logger
 
     /// The key file that earlier versions kept beside a SQLite database; its keys
     /// are moved into the database on the first start that finds none there.
@@ -33,8 +35,11 @@ public final class AdmissionKeys: Sendable {
     }
 
     /// Loads the stored keys, creating one (or importing `legacyFile`) if there are none.
-    public init(store: any EntryStore, legacyFile: String? = nil, now: Int64 = Timestamp.now()) async throws {
+    public init(
+        store: any EntryStore, legacyFile: String? = nil, now: Int64 = Timestamp.now(), logger: Logger = Logger(label: "firstcome")
+    ) async throws {
         self.store = store
+        self.logger = logger
         var initial: [StoredAdmissionKey]
         if let legacyFile, FileManager.default.fileExists(atPath: legacyFile) {
             initial = try Self.read(legacyFile).keys
@@ -80,6 +85,7 @@ public final class AdmissionKeys: Sendable {
         guard keys != loaded.withLock({ $0.keys }) else { return }
         let fresh = try await Self.load(keys)
         loaded.withLock { $0 = fresh }
+        logger.notice("admission keys changed", metadata: ["signing": "\(keys.last?.kid ?? "")", "published": "\(keys.count)"])
     }
 
     private static func load(_ stored: [StoredAdmissionKey]) async throws -> Loaded {

@@ -3,6 +3,8 @@
 public enum FirstComeError: Error, Equatable, Sendable {
     case invalidRequest(String)
     case unauthorized
+    /// An `Authorization: Bearer` header with another token than the admin token.
+    case wrongAdminToken
     case notFound(String)
     case methodNotAllowed(String)
     case eventExists(String)
@@ -42,7 +44,7 @@ extension FirstComeError {
     public var code: String {
         switch self {
         case .invalidRequest: "invalid_request"
-        case .unauthorized: "unauthorized"
+        case .unauthorized, .wrongAdminToken: "unauthorized"
         case .notFound: "not_found"
         case .methodNotAllowed: "method_not_allowed"
         case .eventExists: "event_exists"
@@ -69,6 +71,7 @@ extension FirstComeError {
         switch self {
         case .invalidRequest(let why): why
         case .unauthorized: "admin routes need the header 'Authorization: Bearer <admin token>'"
+        case .wrongAdminToken: "the bearer token is not this service's admin token"
         case .notFound(let path): "no route for \(path)"
         case .methodNotAllowed(let what): what
         case .eventExists(let id): "event '\(id)' already exists"

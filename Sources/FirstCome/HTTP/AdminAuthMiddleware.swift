@@ -1,15 +1,19 @@
 import Hummingbird
 
-/// Lets a request through only with `Authorization: Bearer <admin token>`.
+/// Lets a request through only with `Authorization: Bearer <admin token>`; the
+/// scheme is case-insensitive (RFC 9110). A missing header and a wrong token are
+/// told apart in the error message.
 struct AdminAuthMiddleware<Context: RequestContext>: RouterMiddleware {
     let token: String
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
-        guard let header = request.headers[.authorization], header.hasPrefix("Bearer "),
-            Self.constantTimeEquals(Array(header.utf8.dropFirst(7)), Array(token.utf8))
+        guard let header = request.headers[.authorization], header.count > 7,
+            header.prefix(7).lowercased() == "bearer "
         else {
             throw FirstComeError.unauthorized
         }
+        let given = header.dropFirst(7).drop { $0 == " " }
+        guard Self.constantTimeEquals(Array(given.utf8), Array(token.utf8)) else { throw FirstComeError.wrongAdminToken }
         return try await next(request, context)
     }
 

@@ -6,7 +6,7 @@ extension FirstComeError: HTTPResponseError {
     public var status: HTTPResponse.Status {
         switch self {
         case .invalidRequest: .badRequest
-        case .unauthorized, .identityRequired, .invalidIdentity: .unauthorized
+        case .unauthorized, .wrongAdminToken, .identityRequired, .invalidIdentity: .unauthorized
         case .uriTooLong: .uriTooLong
         case .rateLimited: .tooManyRequests
         case .notFound, .eventNotFound, .entryNotFound: .notFound
@@ -22,7 +22,7 @@ extension FirstComeError: HTTPResponseError {
     var headers: HTTPFields {
         var headers: HTTPFields = [.contentType: "application/json; charset=utf-8"]
         switch self {
-        case .unauthorized:
+        case .unauthorized, .wrongAdminToken:
             headers[.wwwAuthenticate] = "Bearer realm=\"firstcome admin\""
         case .rateLimited(let wait):
             headers[.retryAfter] = String(max(1, Int(wait.rounded(.up))))

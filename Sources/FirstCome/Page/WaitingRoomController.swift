@@ -27,7 +27,13 @@ struct WaitingRoomController<Context: RequestContext> {
 
     func routes(_ routes: RouteCollection<Context>) {
         routes.get(":event") { request, context in
-            try await show(request: request, event: try context.parameters.require("event"))
+            let id = try context.parameters.require("event")
+            // Event ids are lowercase: send a mistyped capital to the event's page.
+            if id != id.lowercased() {
+                let query = request.uri.query.map { "?" + $0 } ?? ""
+                return Response(status: .movedPermanently, headers: [.location: "/e/\(id.lowercased())\(query)"])
+            }
+            return try await show(request: request, event: id)
         }
         routes.post(":event") { request, context in
             try await enter(request: request, event: try context.parameters.require("event"))

@@ -21,6 +21,7 @@ public final class DatabaseLock: Sendable {
     /// Takes the lock or throws `DatabaseLockError.held` at once.
     public init(databasePath: String) throws {
         path = Self.lockPath(forDatabase: databasePath)
+        if let folder = FirstComeDatabase.missingFolder(of: databasePath) { throw DatabaseLockError.missingFolder(folder) }
         let fd = Foundation.open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o600)
         guard fd >= 0 else { throw DatabaseLockError.cannotOpen(path: path, errno: errno) }
         guard flock(fd, LOCK_EX | LOCK_NB) == 0 else {
@@ -52,11 +53,14 @@ public final class DatabaseLock: Sendable {
 public enum DatabaseLockError: Error, Equatable, CustomStringConvertible {
     case held(databasePath: String)
     case cannotOpen(path: String, errno: Int32)
+    case missingFolder(String)
 
     public var description: String {
         switch self {
         case .held(let databasePath):
             "\(databasePath) is in use by a running firstcome server (lock \(databasePath).lock)"
+        case .missingFolder(let folder):
+            "the folder \(folder) does not exist; create it first"
         case .cannotOpen(let path, let code):
             "cannot open the lock file \(path): \(String(cString: strerror(code)))"
         }

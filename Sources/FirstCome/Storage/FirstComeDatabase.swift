@@ -12,7 +12,8 @@ public enum FirstComeDatabase {
     public static func open(
         path: String, durability: Durability = .full, busyTimeout: Duration = defaultBusyTimeout, logger: Logger? = nil
     ) throws -> DatabasePool {
-        try translatingSetupErrors(path: path) {
+        if let folder = missingFolder(of: path) { throw StorageSetupError.missingFolder(folder) }
+        return try translatingSetupErrors(path: path) {
             let pool = try DatabasePool(path: path, configuration: configuration(busyTimeout: busyTimeout))
             // GRDB sets synchronous=NORMAL on the writer after prepareDatabase runs,
             // so the chosen level is set once the pool is open.
@@ -30,6 +31,7 @@ public enum FirstComeDatabase {
 
     /// Opens an existing, migrated database for audit reads (safe while a server runs).
     public static func openForReading(path: String) throws -> DatabasePool {
+        if let folder = missingFolder(of: path) { throw StorageSetupError.missingFolder(folder) }
         guard FileManager.default.fileExists(atPath: path) else {
             throw StorageSetupError.notADatabase(path: path, reason: "no such file")
         }
@@ -40,6 +42,13 @@ public enum FirstComeDatabase {
             try pool.read { db in try Migrations.checkCurrent(db) }
             return pool
         }
+    }
+
+    /// The folder that should hold the database file at `path`, if it does not exist.
+    public static func missingFolder(of path: String) -> String? {
+        let folder = URL(fileURLWithPath: path).deletingLastPathComponent().path(percentEncoded: false)
+        var isFolder: ObjCBool = false
+        return FileManager.default.fileExists(atPath: folder, isDirectory: &isFolder) && isFolder.boolValue ? nil : folder
     }
 
     /// `PRAGMA quick_check`: refuses a damaged file before anything is served from it.

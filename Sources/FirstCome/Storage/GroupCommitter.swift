@@ -87,7 +87,11 @@ public final class GroupCommitter: Sendable {
             // Storage faults (busy, disk full, read-only) hit every submission alike:
             // answer them all at once instead of retrying into the same fault.
             if let failure = error as? FirstComeError, failure.isStorageFault || batch.count == 1 {
-                if !failure.isStorageFault { logger.error("submission failed", metadata: ["error": "\(error)"]) }
+                if failure.isStorageFault {
+                    logger.warning("storage fault: answered 503", metadata: ["submissions": "\(batch.count)", "error": "\(failure.message)"])
+                } else {
+                    logger.error("submission failed", metadata: ["error": "\(error)"])
+                }
                 for waiter in batch { waiter.continuation.resume(throwing: failure) }
                 return
             }
