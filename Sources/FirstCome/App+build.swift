@@ -78,16 +78,20 @@ public func buildApplication(
     let services = try makeServices(
         settings: settings, store: store, logger: logger, metrics: metrics, admission: admission, templates: templates)
     let separateAdmin = settings.adminListener != nil
+    // The service announces where it listens (onServerRunning); Hummingbird's own
+    // info line would say it a second time.
+    var serverLogger = logger
+    if serverLogger.logLevel == .info { serverLogger.logLevel = .notice }
     var app = Application(
         router: buildRouter(settings: settings, services: services, parts: separateAdmin ? .public : .all),
         server: server(settings),
         configuration: .init(address: .hostname(settings.host, port: settings.port), serverName: "firstcome"),
         onServerRunning: { channel in await onServerRunning(channel.localAddress?.port ?? settings.port, false) },
-        logger: logger)
+        logger: serverLogger)
     app.addServices(services.scheduler, CommitterShutdown(committer: services.committer))
     for service in store.services { app.addServices(service) }
     if let admin = settings.adminListener {
-        var adminLogger = logger
+        var adminLogger = serverLogger
         adminLogger[metadataKey: "listener"] = "admin"
         app.addServices(
             Application(

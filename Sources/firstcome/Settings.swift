@@ -23,13 +23,9 @@ func printError(_ message: String) {
     FileHandle.standardError.write(Data("firstcome: \(message)\n".utf8))
 }
 
-/// Sets up logging once per process, to standard error.
+/// Sets up logging once per process, to standard error, one line per event.
 func bootstrapLogging(level: Logger.Level) {
-    LoggingSystem.bootstrap { label in
-        var handler = StreamLogHandler.standardError(label: label)
-        handler.logLevel = level
-        return handler
-    }
+    LoggingSystem.bootstrap { label in LineLogHandler(label: label, level: level) }
 }
 
 extension Logger.Level: @retroactive ExpressibleByArgument {}

@@ -176,6 +176,8 @@ struct AuditTests {
 
         let csv = try Binary.run(["audit", "export", "--db", database.path, "--event", "g", "--format", "csv"])
         #expect(csv.out.split(separator: "\n").count == 51 && csv.out.hasPrefix("seq,user,created_at,status,payload_sha256,chain"))
+        let firstRow = csv.out.split(separator: "\n")[1].split(separator: ",")
+        #expect(firstRow[2].hasPrefix("20") && firstRow[2].hasSuffix("Z"), "created_at in RFC 3339: \(firstRow[2])")
         let entry = try Binary.run(["audit", "entry", "--db", database.path, "--event", "g", "--user", "user-2"])
         let object = try JSONSerialization.jsonObject(with: Data(entry.out.utf8)) as? [String: Any]
         #expect(object?["seq"] as? Int == 3 && object?["status"] as? String == "won" && (object?["receipt"] as? String)?.count == 64)
