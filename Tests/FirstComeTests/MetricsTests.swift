@@ -31,11 +31,19 @@ struct MetricsTests {
             #expect(value(#"firstcome_submissions_total{event="m",result="existing"}"#) == 1)
             #expect(value(#"firstcome_waiting_entries{event="m"}"#) == 0)
             #expect(value(#"firstcome_awarded_prizes{event="m"}"#) == 1)
-            #expect(value(#"firstcome_entries_total{event="m"}"#) == 2)
+            #expect(value(#"firstcome_recorded_entries{event="m"}"#) == 2)
             #expect((value("firstcome_scheduler_tick_seconds_count") ?? 0) >= 1)
             #expect((value("firstcome_commit_seconds_count") ?? 0) >= 1)
             #expect((value("firstcome_commit_batch_size_entries_count") ?? 0) >= 1)
             #expect(text.contains("firstcome_http_request_duration_seconds_bucket"))
+            #expect(value(#"firstcome_expired_entries_total{event="m"}"#) == 0, "every per-event series is there from the start")
+
+            // Prometheus's own linter (Debian's prometheus package) accepts the exposition.
+            let file = FileManager.default.temporaryDirectory.appending(path: "metrics-\(UUID().uuidString).txt").path(percentEncoded: false)
+            try text.write(toFile: file, atomically: true, encoding: .utf8)
+            defer { try? FileManager.default.removeItem(atPath: file) }
+            let lint = try Binary.runProcess("/bin/sh", ["-c", "promtool check metrics < '\(file)'"])
+            #expect(lint.status == 0 && lint.out.isEmpty && lint.err.isEmpty, "promtool: \(lint.out)\(lint.err)")
         }
     }
 }

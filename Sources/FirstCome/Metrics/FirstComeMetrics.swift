@@ -85,10 +85,13 @@ public final class FirstComeMetrics: Sendable {
 
     /// Entries of `event` expired for lack of presence.
     func recordExpired(event: String, count: Int) {
+        expiredCounter(event).increment(by: Int64(count))
+    }
+
+    private func expiredCounter(_ event: String) -> Counter {
         registry.makeCounter(
             descriptor: Self.name("expired", unit: "entries_total", help: "Entries expired at their turn because their entrant had left, by event."),
-            labels: [("event", event)]
-        ).increment(by: Int64(count))
+            labels: [("event", event)])
     }
 
     func recordCommit(batchSize size: Int, duration: Duration) {
@@ -100,9 +103,11 @@ public final class FirstComeMetrics: Sendable {
         tickDuration.record(duration)
     }
 
-    /// Sets the per-event gauges from the events as stored.
+    /// Sets the per-event gauges from the events as stored; every event gets all
+    /// its series (counters at 0) from the first scrape after its creation.
     func update(events: [Event]) {
         for event in events {
+            _ = expiredCounter(event.id)
             registry.makeGauge(
                 descriptor: Self.name("waiting", unit: "entries", help: "Entries waiting for a decision, by event."),
                 labels: [("event", event.id)]
@@ -112,7 +117,7 @@ public final class FirstComeMetrics: Sendable {
                 labels: [("event", event.id)]
             ).set(to: Double(event.awarded))
             registry.makeGauge(
-                descriptor: Self.name("entries", unit: "total", help: "Entries recorded, by event."),
+                descriptor: Self.name("recorded", unit: "entries", help: "Entries recorded, by event."),
                 labels: [("event", event.id)]
             ).set(to: Double(event.entries))
         }
