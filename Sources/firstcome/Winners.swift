@@ -14,13 +14,18 @@ struct Winners: AsyncParsableCommand {
     @Option(help: "csv (seq,user,decided_at) or json.")
     var format: String = "csv"
 
+    @Flag(help: "Add each winner's payload (the e-mail or address the prize goes to, as the entrant sent it).")
+    var includePayload = false
+
     func run() async throws {
         guard let format = WinnersExport.Format(rawValue: format) else {
             throw ValidationError("--format must be csv or json")
         }
         try await database.withStore(.read) { opened in
             _ = try await opened.store.event(id: event)
-            try await WinnersExport.write(store: opened.store, event: event, format: format) { print($0, terminator: "") }
+            try await WinnersExport.write(store: opened.store, event: event, format: format, includePayload: includePayload) {
+                print($0, terminator: "")
+            }
         }
     }
 }

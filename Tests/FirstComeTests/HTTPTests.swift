@@ -146,6 +146,17 @@ struct HTTPTests {
             #expect(csv.headers[.contentType]?.hasPrefix("text/csv") == true)
             let lines = String(buffer: csv.body).split(separator: "\n")
             #expect(lines.first == "seq,user,decided_at" && lines.count == 3 && lines[1].hasPrefix("1,ann,"))
+            // Where the prizes go: the winners' payloads on request.
+            let withPayload = try await client.json(.get, "/v1/events/drop/winners?include=payload", admin: true)
+            let payloads = (withPayload.json["winners"] as? [[String: Any]] ?? []).map { ($0["payload"] as? [String: Any])?["email"] as? String }
+            #expect(payloads == ["ann@x.io", "bob@x.io"])
+            let csvPayload = try await client.execute(
+                uri: "/v1/events/drop/winners?include=payload", method: .get,
+                headers: [.authorization: "Bearer \(testAdminToken)", .accept: "text/csv"])
+            let payloadLines = String(buffer: csvPayload.body).split(separator: "\n")
+            #expect(payloadLines.first == "seq,user,decided_at,payload" && payloadLines[1].hasSuffix(#","{""email"":""ann@x.io""}""#))
+            let badInclude = try await client.json(.get, "/v1/events/drop/winners?include=everything", admin: true)
+            #expect(badInclude.status == .badRequest && errorCode(badInclude.json) == "invalid_request")
             let noEvent = try await client.json(.get, "/v1/events/nope/winners", admin: true)
             #expect(noEvent.status == .notFound && errorCode(noEvent.json) == "event_not_found")
 

@@ -13,14 +13,16 @@ public enum WinnersExport {
         }
     }
 
-    /// Streams the export of `event` (which must exist) to `emit` in chunks.
+    /// Streams the export of `event` (which must exist) to `emit` in chunks; with
+    /// `includePayload`, each winner's payload too (JSON: the object as sent; CSV:
+    /// its compact JSON text).
     public static func write(
-        store: any EntryStore, event: String, format: Format, pageSize: Int = 5000,
+        store: any EntryStore, event: String, format: Format, includePayload: Bool = false, pageSize: Int = 5000,
         emit: (String) async throws -> Void
     ) async throws {
         switch format {
         case .json: try await emit("{\"event\":\(JSONText.quote(event)),\"winners\":[")
-        case .csv: try await emit("seq,user,decided_at\n")
+        case .csv: try await emit(includePayload ? "seq,user,decided_at,payload\n" : "seq,user,decided_at\n")
         }
         var after: Int64 = 0
         var first = true
@@ -32,9 +34,13 @@ public enum WinnersExport {
                 switch format {
                 case .json:
                     if !first { chunk += "," }
-                    chunk += "{\"seq\":\(winner.seq),\"user\":\(JSONText.quote(winner.user)),\"decided_at\":\"\(Timestamp.format(winner.decidedAt))\"}"
+                    chunk += "{\"seq\":\(winner.seq),\"user\":\(JSONText.quote(winner.user)),\"decided_at\":\"\(Timestamp.format(winner.decidedAt))\""
+                    if includePayload { chunk += ",\"payload\":" + (winner.payload ?? "null") }
+                    chunk += "}"
                 case .csv:
-                    chunk += "\(winner.seq),\(csvField(winner.user)),\(Timestamp.format(winner.decidedAt))\n"
+                    chunk += "\(winner.seq),\(csvField(winner.user)),\(Timestamp.format(winner.decidedAt))"
+                    if includePayload { chunk += "," + csvField(winner.payload ?? "") }
+                    chunk += "\n"
                 }
                 first = false
             }

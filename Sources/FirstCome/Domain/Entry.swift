@@ -65,10 +65,13 @@ public struct Winner: Sendable, Equatable {
     public var seq: Int64
     public var user: String
     public var decidedAt: Int64
+    /// What the entrant sent with the entry (compact JSON), e.g. where the prize goes.
+    public var payload: String?
 
-    public init(seq: Int64, user: String, decidedAt: Int64) {
+    public init(seq: Int64, user: String, decidedAt: Int64, payload: String? = nil) {
         self.seq = seq
         self.user = user
         self.decidedAt = decidedAt
+        self.payload = payload
     }
 }

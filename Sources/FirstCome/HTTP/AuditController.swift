@@ -13,11 +13,17 @@ struct AuditController<Context: RequestContext> {
             let id = try context.parameters.require("id")
             _ = try await store.event(id: id)  // 404 before the stream starts
             let format: WinnersExport.Format = Self.prefersCSV(request) ? .csv : .json
+            let includePayload: Bool
+            switch request.uri.queryParameters.get("include") {
+            case nil: includePayload = false
+            case "payload": includePayload = true
+            case let other?: throw FirstComeError.invalidRequest("include must be 'payload', not '\(other)'")
+            }
             let store = self.store
             return Response(
                 status: .ok, headers: [.contentType: format.contentType],
                 body: ResponseBody { writer in
-                    try await WinnersExport.write(store: store, event: id, format: format) { text in
+                    try await WinnersExport.write(store: store, event: id, format: format, includePayload: includePayload) { text in
                         try await writer.write(ByteBuffer(string: text))
                     }
                     try await writer.finish(nil)

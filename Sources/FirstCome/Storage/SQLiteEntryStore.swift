@@ -183,11 +183,11 @@ public struct SQLiteEntryStore: EntryStore {
                 let event = try EventRow.fetchRequired(db, id: id)
                 let statement = try db.cachedStatement(
                     sql: """
-                        SELECT seq, user, decided_at FROM entries INDEXED BY entries_winners
+                        SELECT seq, user, decided_at, payload FROM entries INDEXED BY entries_winners
                          WHERE event_key = ? AND status = 'won' AND seq > ? ORDER BY seq LIMIT ?
                         """)
                 return try Row.fetchAll(statement, arguments: [event.key, after, limit]).map {
-                    Winner(seq: $0[0], user: $0[1], decidedAt: $0[2])
+                    Winner(seq: $0[0], user: $0[1], decidedAt: $0[2], payload: $0[3])
                 }
             }
         }

@@ -21,13 +21,13 @@ extension PostgresEntryStore {
             try await client.withConnection { connection in
                 let event = try await PostgresEventRow.fetchRequired(connection, id: id, logger: logger)
                 var winners: [Winner] = []
-                for try await (seq, user, at) in try await connection.query(
+                for try await (seq, user, at, payload) in try await connection.query(
                     """
-                    SELECT seq, "user", decided_at FROM entries
+                    SELECT seq, "user", decided_at, payload FROM entries
                      WHERE event_key = \(event.key) AND status = 'won' AND seq > \(after) ORDER BY seq LIMIT \(Int64(limit))
                     """, logger: logger
-                ).decode((Int64, String, Int64).self) {
-                    winners.append(Winner(seq: seq, user: user, decidedAt: at))
+                ).decode((Int64, String, Int64, String?).self) {
+                    winners.append(Winner(seq: seq, user: user, decidedAt: at, payload: payload))
                 }
                 return winners
             }
