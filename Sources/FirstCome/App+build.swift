@@ -10,6 +10,9 @@ public struct AppSettings: Sendable {
     public var port: Int
     /// Bearer token for admin routes.
     public var adminToken: String
+    /// The file `adminToken` was read from, if any: a new token written there
+    /// (`firstcome admin-token rotate`) takes over within a second.
+    public var adminTokenFile: String?
     /// Time between award scheduler ticks.
     public var tickInterval: Duration
     /// Most submissions per group-commit transaction.
@@ -201,7 +204,8 @@ public func buildRouter(settings: AppSettings, services: FirstComeServices, part
         let events = EventController<AppRequestContext>(store: services.store, clock: Timestamp.now, logger: services.logger)
         let audit = AuditController<AppRequestContext>(store: services.store)
         let adminEvents = RouteCollection(context: AppRequestContext.self)
-            .add(middleware: AdminAuthMiddleware(token: settings.adminToken))
+            .add(middleware: AdminAuthMiddleware(token: settings.adminTokenFile.map { AdminTokenWatch(file: $0, token: settings.adminToken) }
+                ?? AdminTokenWatch(fixed: settings.adminToken)))
         events.adminRoutes(adminEvents)
         audit.routes(adminEvents)
         router.addRoutes(adminEvents, atPath: "/v1/events")

@@ -64,7 +64,7 @@ extension DatabaseOption {
         case .sqlite(let path):
             return path
         case .postgres:
-            printError("'\(command)' copies SQLite files; for a PostgreSQL database use \(postgresTool)")
+            printError("'\(command)' works on a SQLite file; for a PostgreSQL database use \(postgresTool)")
             throw ExitCode.failure
         }
     }

@@ -15,6 +15,6 @@ struct FirstComeCommand: AsyncParsableCommand {
             'firstcome serve' to run the service.
             """,
         version: FirstComeVersion.string,
-        subcommands: [Serve.self, Migrate.self, Winners.self, AuditCommand.self, BackupCommand.self, RestoreCommand.self, KeysCommand.self, Demo.self]
+        subcommands: [Serve.self, Migrate.self, Winners.self, AuditCommand.self, BackupCommand.self, RestoreCommand.self, KeysCommand.self, AdminTokenCommand.self, Demo.self]
     )
 }

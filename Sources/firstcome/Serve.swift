@@ -136,12 +136,14 @@ struct Serve: AsyncParsableCommand {
         let explicitToken = try setting(adminToken, env: "FIRSTCOME_ADMIN_TOKEN") { $0 }
         var lock: DatabaseLock?
         let token: String
+        var tokenFile: String?
         switch location {
         case .sqlite(let path):
             lock = try orExit { try DatabaseLock(databasePath: path) }
             let (resolved, source) = try orExit { try AdminToken.resolve(explicit: explicitToken, databasePath: path) }
             if case .file(let file, let created) = source {
                 logger.notice("\(created ? "generated an admin token and stored it" : "using the admin token stored") in \(file)")
+                tokenFile = file
             }
             token = resolved
         case .postgres:
@@ -164,6 +166,7 @@ struct Serve: AsyncParsableCommand {
             adminListener: adminPort.map { (adminHost, $0) }, ipRateLimit: ipLimit, userRateLimit: userLimit,
             trustedProxies: Set(proxies.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }),
             idleTimeout: .seconds(idleSeconds), requestTimeout: .seconds(requestSeconds))
+        settings.adminTokenFile = tokenFile
         settings.admissionURL = try setting(admissionUrl, env: "FIRSTCOME_ADMISSION_URL") { $0 }
         var templates: PageTemplates?
         do {

@@ -99,6 +99,24 @@ struct CLITests {
         #expect(token.count >= 32 && source == .file(path, created: false))
     }
 
+    @Test("admin-token rotate: a running server takes the new token within a second; the old one stops working")
+    func rotateAdminToken() async throws {
+        let database = try TemporaryDatabase()
+        defer { database.remove() }
+        let server = try ServerProcess(database: database.path, adminToken: "")
+        let (old, _) = try AdminToken.resolve(explicit: nil, databasePath: database.path)
+        try await DemoAPI(base: server.baseURL, adminToken: old).createEvent(id: "one", prizes: 1)
+        let rotated = try Binary.run(["admin-token", "rotate", "--db", database.path])
+        let new = rotated.out.trimmingCharacters(in: .whitespacesAndNewlines)
+        #expect(rotated.status == 0 && new.count >= 32 && new != old)
+        try await Task.sleep(for: .milliseconds(1200))
+        await #expect(throws: (any Error).self) { try await DemoAPI(base: server.baseURL, adminToken: old).createEvent(id: "two", prizes: 1) }
+        try await DemoAPI(base: server.baseURL, adminToken: new).createEvent(id: "three", prizes: 1)
+        #expect(server.stop(signal: SIGTERM) == 0)
+        let postgres = try Binary.run(["admin-token", "rotate", "--db", "postgres://u@127.0.0.1/db"])
+        #expect(postgres.status == 1 && postgres.err.contains("restart of each node"))
+    }
+
     @Test("a foreign file as --db fails at start with one line")
     func foreignDatabase() throws {
         let database = try TemporaryDatabase()

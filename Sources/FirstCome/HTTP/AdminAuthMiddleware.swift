@@ -4,7 +4,7 @@ import Hummingbird
 /// scheme is case-insensitive (RFC 9110). A missing header and a wrong token are
 /// told apart in the error message.
 struct AdminAuthMiddleware<Context: RequestContext>: RouterMiddleware {
-    let token: String
+    let token: AdminTokenWatch
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         guard let header = request.headers[.authorization], header.count > 7,
@@ -13,7 +13,7 @@ struct AdminAuthMiddleware<Context: RequestContext>: RouterMiddleware {
             throw FirstComeError.unauthorized
         }
         let given = header.dropFirst(7).drop { $0 == " " }
-        guard Self.constantTimeEquals(Array(given.utf8), Array(token.utf8)) else { throw FirstComeError.wrongAdminToken }
+        guard Self.constantTimeEquals(Array(given.utf8), Array(token.current.utf8)) else { throw FirstComeError.wrongAdminToken }
         return try await next(request, context)
     }
 

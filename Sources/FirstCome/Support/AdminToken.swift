@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 
 /// Where the admin token comes from when none is given: a file next to the
 /// database (`<db>.admin-token`, mode 0600), created on first start.
@@ -26,6 +27,70 @@ public enum AdminToken {
             throw AdminTokenError(path: path)
         }
         return (token, .file(path, created: true))
+    }
+}
+
+extension AdminToken {
+    /// Writes a new token to the file of `databasePath` (replacing it atomically,
+    /// mode 0600) and returns it. A server reading its token from that file takes
+    /// the new one within `AdminTokenWatch.interval`.
+    public static func rotate(databasePath: String) throws -> String {
+        let path = filePath(forDatabase: databasePath)
+        let token = Base64URL.random(byteCount: 32)
+        let temporary = path + ".new"
+        guard FileManager.default.createFile(atPath: temporary, contents: Data((token + "\n").utf8), attributes: [.posixPermissions: 0o600]),
+            Foundation.rename(temporary, path) == 0
+        else { throw AdminTokenError(path: path) }
+        return token
+    }
+}
+
+/// The admin token a running service checks: fixed when given by option or
+/// environment, else the file's, read again when the file changes.
+public final class AdminTokenWatch: Sendable {
+    /// How often the file's modification time is looked at.
+    public static let interval: Duration = .seconds(1)
+
+    private struct State {
+        var token: String
+        var modified: Date?
+        var checked: ContinuousClock.Instant
+    }
+
+    private let file: String?
+    private let state: Mutex<State>
+
+    /// A token that never changes.
+    public init(fixed token: String) {
+        file = nil
+        state = Mutex(State(token: token, modified: nil, checked: .now))
+    }
+
+    /// The token in `file`, followed as it changes.
+    public init(file: String, token: String) {
+        self.file = file
+        state = Mutex(State(token: token, modified: Self.modified(file), checked: .now))
+    }
+
+    /// The token in force now.
+    public var current: String {
+        guard let file else { return state.withLock { $0.token } }
+        return state.withLock { state in
+            guard ContinuousClock.now - state.checked >= Self.interval else { return state.token }
+            state.checked = .now
+            let modified = Self.modified(file)
+            guard modified != state.modified,
+                let text = (try? String(contentsOfFile: file, encoding: .utf8))?.trimmingCharacters(in: .whitespacesAndNewlines),
+                !text.isEmpty
+            else { return state.token }
+            state.token = text
+            state.modified = modified
+            return text
+        }
+    }
+
+    static func modified(_ path: String) -> Date? {
+        (try? FileManager.default.attributesOfItem(atPath: path))?[.modificationDate] as? Date
     }
 }
 
