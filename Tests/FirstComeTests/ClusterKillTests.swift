@@ -72,32 +72,32 @@ struct ClusterKillTests {
             var configuration = HTTPClient.Configuration()
             configuration.connectionPool = .init(idleTimeout: .seconds(5), concurrentHTTP1ConnectionsPerHostSoftLimit: 16)
             configuration.timeout = .init(connect: .seconds(1), read: .seconds(20))
-            let client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
             let acks = AckLog()
-            let load = Task {
-                await withTaskGroup(of: Void.self) { group in
-                    for worker in 0..<48 {
-                        group.addTask {
-                            var index = worker
-                            while index < Self.entrants + Self.duplicates {
-                                // Duplicates: the first 1,000 users again, each on another node.
-                                let user = index < Self.entrants ? "u\(index)" : "u\(index - Self.entrants)"
-                                if let ack = await Self.submit(client, nodes, user: user, node: index + (index < Self.entrants ? 0 : 1)) {
-                                    acks.add(user, ack)
+            try await withHTTPClient(configuration) { client in
+                let load = Task {
+                    await withTaskGroup(of: Void.self) { group in
+                        for worker in 0..<48 {
+                            group.addTask {
+                                var index = worker
+                                while index < Self.entrants + Self.duplicates {
+                                    // Duplicates: the first 1,000 users again, each on another node.
+                                    let user = index < Self.entrants ? "u\(index)" : "u\(index - Self.entrants)"
+                                    if let ack = await Self.submit(client, nodes, user: user, node: index + (index < Self.entrants ? 0 : 1)) {
+                                        acks.add(user, ack)
+                                    }
+                                    index += 48
                                 }
-                                index += 48
                             }
                         }
                     }
                 }
+                // Kill each node once, a while apart, while entries arrive and the scheduler decides.
+                for index in 0..<3 {
+                    try await Task.sleep(for: .milliseconds(700))
+                    #expect(try nodes.restart(index) == SIGKILL)
+                }
+                await load.value
             }
-            // Kill each node once, a while apart, while entries arrive and the scheduler decides.
-            for index in 0..<3 {
-                try await Task.sleep(for: .milliseconds(700))
-                #expect(try nodes.restart(index) == SIGKILL)
-            }
-            await load.value
-            try await client.shutdown()
 
             let acknowledged = acks.all
             #expect(acknowledged.count == Self.entrants, "every entrant was acknowledged")

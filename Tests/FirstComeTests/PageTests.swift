@@ -61,7 +61,7 @@ struct PageTests {
             // Entering again with the same name leads to the same place.
             #expect(try await post(client, "/e/drop?lang=en", "user=ada%40example.com").response.headers[.location] == location)
             let first = try await page(client, location)
-            #expect(first.html.contains("You are number 1"))
+            #expect(first.html.contains("You are number\u{00A0}1"))
             #expect(try await eventually { try await page(client, location).html.contains("You won!") })
             let won = try await page(client, location)
             #expect(won.html.contains(#"id="admission""#) == false, "no issuer configured, no token")
@@ -72,7 +72,7 @@ struct PageTests {
             let lostURL = try #require(late.response.headers[.location]).replacingOccurrences(of: "lang=en", with: "lang=ko")
             // Decided at entry on SQLite, by the next tick on PostgreSQL.
             #expect(try await eventually { try await page(client, lostURL).html.contains("아쉽지만") })
-            #expect(try await page(client, lostURL).html.contains("대기 번호 2번"))
+            #expect(try await page(client, lostURL).html.contains("대기 번호\u{00A0}2번"))
         }
     }
 
@@ -84,11 +84,40 @@ struct PageTests {
             let location = try #require(try await post(client, "/e/q", "user=c").response.headers[.location])
             let token = String(location.split(separator: "=")[1].split(separator: "&")[0])
             let waiting = try await page(client, location)
-            #expect(waiting.html.contains("You are number 3") && waiting.html.contains("2 ahead of you"))
+            #expect(waiting.html.contains("You are number\u{00A0}3") && waiting.html.contains("2 ahead of you"))
             #expect(waiting.html.contains(#"<noscript><meta http-equiv="refresh" content="5"></noscript>"#))
             #expect(waiting.html.contains(#"data-stream="/v1/entries/\#(token)/events""#) && waiting.html.contains(#"aria-live="polite""#))
             #expect(waiting.html.contains(#"<progress id="progress" max="3" value="0">"#))
             #expect(waiting.html.contains("Estimated wait: not known yet"))
+        }
+    }
+
+    @Test("states a person can read: sold out first, a local countdown, titles, next steps, the proof tucked away")
+    func states() async throws {
+        try await withLiveApp(tick: .milliseconds(50), configure: { $0.admissionURL = "https://shop.example/claim" }) { client, _ in
+            try await client.json(.post, "/v1/events", body: #"{"id":"one","name":"One","prizes":1}"#, admin: true)
+            let later = Timestamp.now() + 3_600_000
+            try await client.json(.post, "/v1/events", body: #"{"id":"soon","name":"Soon","prizes":2,"opens_at":"\#(Timestamp.format(later))"}"#, admin: true)
+            let winner = try #require(try await post(client, "/e/one?lang=en", "user=w").response.headers[.location])
+            #expect(try await eventually { try await page(client, winner).html.contains("You won!") })
+            let won = try await page(client, winner).html
+            #expect(won.contains("<title>You won · One</title>") && won.contains("1 prize, first come first served"))
+            #expect(won.contains("<details class=\"receipt\"><summary>Proof of your place</summary>"))
+
+            let soldOut = try await page(client, "/e/one?lang=en").html
+            let gone = try #require(soldOut.range(of: "All prizes are gone"))
+            let lateForm = try #require(soldOut.range(of: #"<details class="late"><summary>Enter anyway"#))
+            #expect(gone.lowerBound < lateForm.lowerBound, "the news first, the form as a second choice")
+
+            let loser = try #require(try await post(client, "/e/one?lang=en", "user=l").response.headers[.location])
+            #expect(try await eventually { try await page(client, loser).html.contains("Not this time") })
+            let lost = try await page(client, loser).html
+            #expect(lost.contains("Thank you for taking part") && lost.contains(#"<a href="/e/one?lang=en">Back to the giveaway</a>"#))
+
+            let scheduled = try await page(client, "/e/soon?lang=ko").html
+            #expect(scheduled.contains(#"data-opens-at="\#(later)""#) && scheduled.contains(#"id="countdown""#))
+            #expect(!scheduled.contains("<form"), "the form opens by itself at the time")
+            #expect(scheduled.contains("word-break: keep-all"))
         }
     }
 

@@ -80,14 +80,15 @@ struct SecurityTests {
         try await withLiveApp { client, _ in
             try await client.json(.post, "/v1/events", body: create, admin: true)
             let port = try #require(client.port)
-            let http = HTTPClient(eventLoopGroupProvider: .singleton, configuration: .init(connectionPool: .init(idleTimeout: .seconds(5), concurrentHTTP1ConnectionsPerHostSoftLimit: 64)))
-            let replies = try await withThrowingTaskGroup(of: LoadGenerator.Reply.self) { group in
-                for _ in 0..<1000 {
-                    group.addTask { try await LoadGenerator.post(client: http, url: "http://127.0.0.1:\(port)/v1/events/s/entries", user: "same") }
+            let configuration = HTTPClient.Configuration(connectionPool: .init(idleTimeout: .seconds(5), concurrentHTTP1ConnectionsPerHostSoftLimit: 64))
+            let replies = try await withHTTPClient(configuration) { http in
+                try await withThrowingTaskGroup(of: LoadGenerator.Reply.self) { group in
+                    for _ in 0..<1000 {
+                        group.addTask { try await LoadGenerator.post(client: http, url: "http://127.0.0.1:\(port)/v1/events/s/entries", user: "same") }
+                    }
+                    return try await group.reduce(into: []) { $0.append($1) }
                 }
-                return try await group.reduce(into: []) { $0.append($1) }
             }
-            try await http.shutdown()
             #expect(replies.filter { $0.status == 201 }.count == 1)
             #expect(replies.filter { $0.status == 200 }.count == 999)
             #expect(Set(replies.map(\.seq)) == [1] && Set(replies.map(\.token)).count == 1)

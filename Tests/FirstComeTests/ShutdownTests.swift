@@ -34,11 +34,11 @@ struct ShutdownTests {
         kill(server.process.processIdentifier, SIGTERM)
         try await Task.sleep(for: .milliseconds(500))
         #expect(server.process.isRunning, "the server waits for the requests it accepted")
-        let late = HTTPClient(eventLoopGroupProvider: .singleton)
-        await #expect(throws: (any Error).self, "new connections are refused while draining") {
-            _ = try await late.execute(HTTPClientRequest(url: "\(base)/healthz"), timeout: .seconds(2))
+        try await withHTTPClient { late in
+            await #expect(throws: (any Error).self, "new connections are refused while draining") {
+                _ = try await late.execute(HTTPClientRequest(url: "\(base)/healthz"), timeout: .seconds(2))
+            }
         }
-        try await late.shutdown()
 
         try await blocker.writeWithoutTransaction { db in try db.execute(sql: "COMMIT") }
         try blocker.close()

@@ -114,3 +114,19 @@ func eventually(timeout: Duration = .seconds(10), _ condition: () async throws -
     }
     return try await condition()
 }
+
+import AsyncHTTPClient
+
+/// Runs `body` with an HTTP client that is shut down whatever happens (a client
+/// dropped without a shutdown stops the whole test process in debug builds).
+func withHTTPClient<T>(_ configuration: HTTPClient.Configuration = .init(), _ body: (HTTPClient) async throws -> T) async throws -> T {
+    let client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
+    do {
+        let result = try await body(client)
+        try await client.shutdown()
+        return result
+    } catch {
+        try? await client.shutdown()
+        throw error
+    }
+}

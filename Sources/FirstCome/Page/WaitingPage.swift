@@ -48,22 +48,31 @@ struct WaitingPage {
         context["title"] = "\(event.name) · \(texts["waiting_room"]!)"
         context["event"] = [
             "id": event.id, "name": event.name,
-            "prizes_text": fill("prizes", ["n": String(event.prizes)]),
+            "prizes_text": event.prizes == 1 ? texts["prize_one"]! : fill("prizes", ["n": String(event.prizes)]),
             "remaining_text": fill("remaining", ["n": String(event.remaining)]),
+            "event_url": "/v1/events/\(event.id)",
         ]
+    }
+
+    /// A tab title for the entry's state, e.g. "Waiting · #42 · Drop".
+    mutating func title(_ key: String, seq: Int64, event: Event) {
+        context["title"] = fill(key, ["seq": String(seq)]) + " · " + event.name
     }
 
     /// The entry form, or the reason there is none, for `event` at `now`.
     mutating func showForm(event: Event, now: Int64, action: String, user: String = "", error: String? = nil, identityToken: String?) {
         switch event.state(at: now) {
         case .scheduled:
-            context["notice"] = fill("opens_at", ["time": Self.time(event.opensAt ?? now)])
+            // UTC on the server; the page's script shows the visitor's local time and a countdown.
+            let opensAt = event.opensAt ?? now
+            context["notice"] = fill("opens_at", ["time": Self.time(opensAt) + " UTC"])
+            context["opens_at_ms"] = opensAt
             return
         case .closed:
             context["notice"] = texts["not_open"]!
             return
         case .soldOut:
-            context["notice"] = texts["sold_out"]!
+            context["sold_out"] = true
         case .open:
             break
         }
@@ -88,11 +97,12 @@ struct WaitingPage {
             "lost": entry.status == .lost, "expired": entry.status == .expired,
             "receipt": entry.receipt, "stream_url": streamURL, "poll_url": pollURL,
         ]
+        title("title_" + entry.status.rawValue, seq: entry.seq, event: event)
+        values["back_url"] = Self.url("/e/\(event.id)", query: [], lang: language.rawValue)
         if entry.status == .waiting {
             values["ahead_text"] = entry.position > 0 ? fill("ahead", ["n": String(entry.position)]) : texts["ahead_none"]!
             values["served"] = min(entry.serving, entry.seq)
-            values["wait_text"] =
-                entry.estimatedWait.map { fill("wait", ["d": language.duration(seconds: $0)]) } ?? texts["wait_unknown"]!
+            values["wait_text"] = waitText(entry.estimatedWait)
             values["presence"] = event.presenceTimeout != nil
             context["refresh"] = true
             context["refresh_s"] = refresh
@@ -100,10 +110,18 @@ struct WaitingPage {
         }
         if let admission {
             values["admission_token"] = admission.jwt
-            values["admission_expires_text"] = fill("admission_expires", ["time": Self.time(admission.expiresAt)])
+            values["admission_expires_text"] = fill("admission_expires", ["time": Self.time(admission.expiresAt) + " UTC"])
+            values["admission_expires_ms"] = admission.expiresAt
             if let admissionLink { values["admission_link"] = admissionLink }
         }
         context["entry"] = values
+    }
+
+    /// The estimated wait without false precision: under a minute, else minutes or hours.
+    func waitText(_ seconds: Double?) -> String {
+        guard let seconds else { return texts["wait_unknown"]! }
+        if seconds < 60 { return texts["wait_short"]! }
+        return fill("wait", ["d": language.duration(seconds: seconds)])
     }
 
     mutating func show(problem: String, backURL: String?) {
