@@ -121,6 +121,20 @@ struct PageTests {
         }
     }
 
+    @Test("names: only spaces is refused in the page's language; NFC and surrounding spaces make one entrant")
+    func names() async throws {
+        try await withLiveApp { client, _ in
+            try await client.json(.post, "/v1/events", body: #"{"id":"n","name":"N","prizes":3}"#, admin: true)
+            let spaces = try await post(client, "/e/n?lang=ko", "user=%20%20%20")
+            #expect(spaces.status == .badRequest && spaces.html.contains("이름 또는 이메일을 입력해 주세요."))
+            let composed = try await client.json(.post, "/v1/events/n/entries", body: #"{"user":"Jos\u00e9"}"#)
+            let decomposed = try await client.json(.post, "/v1/events/n/entries", body: #"{"user":" Jose\u0301 "}"#)
+            #expect(composed.status == .created && decomposed.status == .ok && decomposed.json["seq"] as? Int == composed.json["seq"] as? Int)
+            let other = try await client.json(.post, "/v1/events/n/entries", body: #"{"user":"josé"}"#)
+            #expect(other.status == .created, "case is kept")
+        }
+    }
+
     @Test("bad input gets the page back with the error and a 4xx; unknown events and entries are 404 pages")
     func badInput() async throws {
         try await withLiveApp { client, _ in

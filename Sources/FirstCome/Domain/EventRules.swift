@@ -108,6 +108,18 @@ public enum EventRules {
     }
 
     /// Entrant ids: 1 to 128 characters, none of them control characters.
+    /// How names are compared: surrounding white space is dropped and the rest
+    /// is put in Unicode NFC, so "José" typed two ways and "ann " are one entrant
+    /// each; case is kept ("Ann" and "ann" are two).
+    public static func normalizedUser(_ user: String) -> String {
+        let utf8 = user.utf8
+        // Fast path: printable ASCII without surrounding spaces is already normal.
+        if let first = utf8.first, let last = utf8.last, first != 0x20, last != 0x20, utf8.allSatisfy({ $0 > 0x20 && $0 < 0x7F || $0 == 0x20 }) {
+            return user
+        }
+        return user.trimmingCharacters(in: .whitespacesAndNewlines).precomposedStringWithCanonicalMapping
+    }
+
     public static func checkUser(_ user: String) throws {
         // Fast path: short printable ASCII, the common case.
         let utf8 = user.utf8

@@ -97,6 +97,7 @@ struct WaitingRoomController<Context: RequestContext> {
             }
             fields = try FormBody.parse(String(buffer: try await JSONBody.collectBody(request)), allowed: ["user", "identity_token", "lang"])
             let user = fields["user"]?.trimmingCharacters(in: .whitespacesAndNewlines)
+            if user?.isEmpty != false && fields["identity_token"] == nil { throw FirstComeError.invalidRequest(Self.emptyName) }
             let body = try SubmitRequest.validated(
                 user: user?.isEmpty == true ? nil : user, identityToken: fields["identity_token"], payload: nil)
             let (entry, _) = try await entries.enter(event: id, body: body)
@@ -124,8 +125,12 @@ struct WaitingRoomController<Context: RequestContext> {
         return admissionURL + (admissionURL.contains("?") ? "&" : "?") + "token=" + jwt
     }
 
+    /// The form was sent without a name.
+    static var emptyName: String { "enter your name or e-mail" }
+
     /// The error in the page's language (the service's own message in English).
     private func message(_ error: FirstComeError, _ language: PageLanguage) -> String {
+        if error == .invalidRequest(Self.emptyName) { return language.texts["empty_name"]! }
         guard language != .en, let text = language.texts["error_" + error.code] else { return error.message }
         return error.code == "invalid_request" ? "\(text) (\(error.message))" : text
     }
