@@ -88,6 +88,39 @@ extension PostgresEntryStore {
         }
     }
 
+    /// One call of `firstcome_submit`, prepared once per connection (the server
+    /// parses and plans it once, not per batch).
+    struct SubmitStatement: PostgresPreparedStatement {
+        static let name = "firstcome_submit"
+        static let sql = """
+            SELECT event_key, entries, head, version, items, seqs, created, refusals, chains
+              FROM firstcome_submit($1, $2, $3, $4, $5, $6, $7)
+            """
+        typealias Row = (Int64, Int64, ByteBuffer, Int64, [Int32], [Int64], [Bool], [String], [ByteBuffer])
+        let events: [String]
+        let users: [String]
+        let payloads: [String]
+        let middles: [ByteBuffer]
+        let tails: [ByteBuffer]
+        let now: Int64
+
+        func makeBindings() throws -> PostgresBindings {
+            var bindings = PostgresBindings(capacity: 7)
+            bindings.append(events)
+            bindings.append(users)
+            bindings.append(payloads)
+            bindings.append(middles)
+            bindings.append(tails)
+            bindings.append(now)
+            bindings.append(EntrantTokens.maxSeq)
+            return bindings
+        }
+
+        func decodeRow(_ row: PostgresRow) throws -> Row {
+            try row.decode(Row.self)
+        }
+    }
+
     /// What `firstcome_submit` says of one submission, or (item 0) of an event after the batch.
     private struct SubmitRow {
         var item: Int
@@ -110,15 +143,12 @@ extension PostgresEntryStore {
         var attempt = 1
         while true {
             do {
-                let rows = try await client.query(
-                    """
-                    SELECT event_key, entries, head, version, items, seqs, created, refusals, chains
-                      FROM firstcome_submit(\(events), \(users), \(payloads), \(middles), \(tails), \(now), \(EntrantTokens.maxSeq))
-                    """, logger: logger)
+                let statement = SubmitStatement(
+                    events: events, users: users, payloads: payloads, middles: middles, tails: tails, now: now)
                 var out: [SubmitRow] = []
                 out.reserveCapacity(batch.count + 1)
-                for try await (key, entries, head, version, items, seqs, created, refusals, chains) in rows.decode(
-                    (Int64, Int64, ByteBuffer, Int64, [Int32], [Int64], [Bool], [String], [ByteBuffer]).self)
+                for try await (key, entries, head, version, items, seqs, created, refusals, chains) in try await client.execute(
+                    statement, logger: logger)
                 {
                     for index in items.indices {
                         out.append(
