@@ -64,7 +64,9 @@ struct BackendContractTests {
             try await create(store, prizes: 7, admitPerTick: 3)
             let committer = GroupCommitter(store: store)
             var tokens: [String] = []
-            for index in 0..<20 { tokens.append(try await enter(committer, "p\(index)").token) }
+            // Names the chain must hash byte for byte: non-ASCII, quotes, backslashes, emoji.
+            let odd = ["민지", "José", #"a"b\c"#, "🎉 party", "tab\tname"]
+            for index in 0..<20 { tokens.append(try await enter(committer, index < odd.count ? odd[index] : "p\(index)").token) }
             let event = try await drain(store)
             #expect(event.awarded == 7 && event.serving == 20)
             let winners = try await store.winners(event: "e", after: 0, limit: 100)

@@ -208,19 +208,22 @@ CREATE TRIGGER events_guard BEFORE UPDATE OR DELETE ON events
 -- with event_key 0 and refusal 'missing'. Arrays, not a row per submission: the
 -- caller decodes one row per event.
 CREATE FUNCTION firstcome_submit(
-    p_events text[], p_users text[], p_payloads text[], p_middles bytea[], p_tails bytea[], p_now bigint, p_max_seq bigint
+    p_events text[], p_users text[], p_payloads text[], p_middles text[], p_tails text[], p_now bigint, p_max_seq bigint
 ) RETURNS TABLE (event_key bigint, entries bigint, head bytea, version bigint,
                  items integer[], seqs bigint[], created boolean[], refusals text[], chains bytea[])
 LANGUAGE plpgsql AS $$
 DECLARE
     ev          events%ROWTYPE;
     r           record;
-    found_seq   bigint;
-    found_chain bytea;
+    known       jsonb;
+    hit         jsonb;
     s           bigint;
     h           bytea;
     at          bigint;
     refused     text;
+    new_items   integer[];
+    new_seqs    bigint[];
+    new_chains  bytea[];
 BEGIN
     -- Arrays are read through unnest only: subscripting them in a loop costs
     -- time in proportion to the index.
@@ -235,30 +238,39 @@ BEGIN
             WHEN ev.closes_at IS NOT NULL AND p_now >= ev.closes_at THEN 'closed'
             WHEN ev.opens_at IS NOT NULL AND p_now < ev.opens_at THEN 'scheduled'
             END;
+        -- The entries these users already have, in one lookup on the unique
+        -- ("user", event_key) index (the caller sends each user once per batch).
+        -- "event_key + 0" keeps a generic plan off the primary key, which would
+        -- read every entry of the event.
+        SELECT coalesce(jsonb_object_agg(x."user", jsonb_build_array(x.seq, encode(x.chain, 'hex'))), '{}') INTO known
+          FROM entries x
+         WHERE x."user" = ANY (p_users) AND x.event_key + 0 = ev.key;
         items := '{}'; seqs := '{}'; created := '{}'; refusals := '{}'; chains := '{}';
-        FOR r IN SELECT * FROM unnest(p_events, p_users, p_payloads, p_middles, p_tails) WITH ORDINALITY
-                               AS b(event_id, name, payload, middle, tail, n)
+        new_items := '{}'; new_seqs := '{}'; new_chains := '{}';
+        FOR r IN SELECT * FROM unnest(p_events, p_users, p_middles, p_tails) WITH ORDINALITY
+                               AS b(event_id, name, middle, tail, n)
                   WHERE b.event_id = ev.id ORDER BY b.n LOOP
             items := items || r.n::integer;
-            -- An equality lookup on the unique (event_key, "user") index: its plan
-            -- stays an index scan however the table grows.
-            SELECT x.seq, x.chain INTO found_seq, found_chain FROM entries x WHERE x.event_key = ev.key AND x."user" = r.name;
-            IF FOUND THEN
-                seqs := seqs || found_seq; created := created || false; refusals := refusals || ''::text;
-                chains := chains || found_chain;
+            hit := known -> r.name;
+            IF hit IS NOT NULL THEN
+                seqs := seqs || (hit ->> 0)::bigint; created := created || false; refusals := refusals || ''::text;
+                chains := chains || decode(hit ->> 1, 'hex');
             ELSIF refused IS NOT NULL OR s >= p_max_seq THEN
                 seqs := seqs || 0::bigint; created := created || false; refusals := refusals || coalesce(refused, 'closed');
                 chains := chains || ''::bytea;
             ELSE
                 s := s + 1;
-                h := sha256(h || '\x7b22736571223a'::bytea || convert_to(s::text, 'UTF8') || r.middle
-                            || convert_to(at::text, 'UTF8') || r.tail);
-                INSERT INTO entries (event_key, seq, "user", payload, created_at, chain)
-                VALUES (ev.key, s, r.name, NULLIF(r.payload, ''), at, h);
+                h := sha256(h || '\x7b22736571223a'::bytea || convert_to(s::text || r.middle || at::text || r.tail, 'UTF8'));
                 seqs := seqs || s; created := created || true; refusals := refusals || ''::text; chains := chains || h;
+                new_items := new_items || r.n::integer; new_seqs := new_seqs || s; new_chains := new_chains || h;
             END IF;
         END LOOP;
         IF s > ev.entries THEN
+            -- One statement for the batch's new entries.
+            INSERT INTO entries (event_key, seq, "user", payload, created_at, chain)
+            SELECT ev.key, n.seq, b.name, NULLIF(b.payload, ''), at, n.chain
+              FROM unnest(new_items, new_seqs, new_chains) AS n(item, seq, chain)
+              JOIN unnest(p_users, p_payloads) WITH ORDINALITY AS b(name, payload, i) ON b.i = n.item;
             UPDATE events e SET entries = s, head = h WHERE e.key = ev.key RETURNING e.version INTO ev.version;
         END IF;
         event_key := ev.key; entries := s; head := h; version := ev.version;

@@ -32,6 +32,15 @@ public final class PostgresDatabase: Sendable {
         do {
             try await PostgresErrors.translatingSetup(location) {
                 try await withDeadline(setupTimeout, what: "the server did not answer") {
+                // Chain links hash the UTF-8 bytes of each record, built in the database.
+                var encoding = ""
+                for try await name in try await database.client.query("SHOW server_encoding", logger: logger).decode(String.self) {
+                    encoding = name
+                }
+                guard encoding == "UTF8" else {
+                    throw StorageSetupError.notADatabase(
+                        path: location.display, reason: "the database's encoding is \(encoding), firstcome needs UTF8 (CREATE DATABASE … ENCODING 'UTF8')")
+                }
                 if migrate {
                     for name in try await PostgresMigrations.apply(database.client, logger: logger) {
                         logger.info("applied migration", metadata: ["migration": "\(name)"])

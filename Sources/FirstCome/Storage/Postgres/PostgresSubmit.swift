@@ -5,11 +5,18 @@ extension PostgresEntryStore {
     public func submit(_ submissions: [Submission], now: Int64) async throws -> [SubmitResult] {
         guard !submissions.isEmpty else { return [] }
         // Each (event, user) once: a repeat in the same batch gets the first one's entry.
-        var firstIndex: [String: Int] = [:]
+        struct Key: Hashable {
+            let event: String
+            let user: String
+        }
+        var firstIndex: [Key: Int] = [:]
+        firstIndex.reserveCapacity(submissions.count)
         var batch: [Submission] = []
+        batch.reserveCapacity(submissions.count)
         var sent: [Int] = []
+        sent.reserveCapacity(submissions.count)
         for submission in submissions {
-            let key = submission.event + "\u{0}" + submission.user
+            let key = Key(event: submission.event, user: submission.user)
             if let index = firstIndex[key] {
                 sent.append(index)
             } else {
@@ -100,8 +107,8 @@ extension PostgresEntryStore {
         let events: [String]
         let users: [String]
         let payloads: [String]
-        let middles: [ByteBuffer]
-        let tails: [ByteBuffer]
+        let middles: [String]
+        let tails: [String]
         let now: Int64
 
         func makeBindings() throws -> PostgresBindings {
@@ -138,8 +145,8 @@ extension PostgresEntryStore {
         let events = batch.map(\.event)
         let users = batch.map(\.user)
         let payloads = batch.map { $0.payload ?? "" }
-        let middles = batch.map { ByteBuffer(string: AuditRecords.entryMiddle(user: $0.user)) }
-        let tails = batch.map { ByteBuffer(string: AuditRecords.entryEnd(payloadDigest: AuditRecords.payloadDigest($0.payload))) }
+        let middles = batch.map { AuditRecords.entryMiddle(user: $0.user) }
+        let tails = batch.map { AuditRecords.entryEnd(payloadDigest: AuditRecords.payloadDigest($0.payload)) }
         var attempt = 1
         while true {
             do {
