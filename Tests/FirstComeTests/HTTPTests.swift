@@ -59,6 +59,34 @@ struct HTTPTests {
         }
     }
 
+    @Test("rename and reschedule an event; list every event a page at a time")
+    func renameRescheduleList() async throws {
+        try await withLiveApp { client, _ in
+            for id in ["a1", "a2", "a3"] {
+                try await client.json(.post, "/v1/events", body: #"{"id":"\#(id)","name":"\#(id)","prizes":1}"#, admin: true)
+            }
+            let renamed = try await client.json(
+                .patch, "/v1/events/a2", body: #"{"name":"Summer drop","opens_at":"2030-01-01T09:00:00Z","closes_at":"2030-01-01T10:00:00Z"}"#,
+                admin: true)
+            #expect(renamed.status == .ok && renamed.json["name"] as? String == "Summer drop")
+            #expect(renamed.json["opens_at"] as? String == "2030-01-01T09:00:00.000Z" && renamed.json["state"] as? String == "scheduled")
+            let backwards = try await client.json(.patch, "/v1/events/a2", body: #"{"closes_at":"2029-12-31T00:00:00Z"}"#, admin: true)
+            #expect(backwards.status == .badRequest && errorCode(backwards.json) == "invalid_request")
+            let cleared = try await client.json(.patch, "/v1/events/a2", body: #"{"opens_at":null,"closes_at":null}"#, admin: true)
+            #expect(cleared.json["opens_at"] is NSNull && cleared.json["state"] as? String == "open")
+            let blank = try await client.json(.patch, "/v1/events/a2", body: #"{"name":"   "}"#, admin: true)
+            #expect(blank.status == .badRequest)
+
+            let first = try await client.json(.get, "/v1/events?limit=2", admin: true)
+            #expect((first.json["events"] as? [[String: Any]])?.map { $0["id"] as? String } == ["a1", "a2"])
+            #expect(first.json["next_after"] as? String == "a2")
+            let second = try await client.json(.get, "/v1/events?limit=2&after=a2", admin: true)
+            #expect((second.json["events"] as? [[String: Any]])?.map { $0["id"] as? String } == ["a3"] && second.json["next_after"] is NSNull)
+            #expect(try await client.json(.get, "/v1/events").status == .unauthorized)
+            #expect(try await client.json(.get, "/v1/events?after=nope", admin: true).status == .badRequest)
+        }
+    }
+
     @Test("create, read and patch an event")
     func events() async throws {
         try await withLiveApp { client, _ in

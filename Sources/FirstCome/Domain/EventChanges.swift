@@ -19,6 +19,12 @@ extension EventPatch {
     /// would re-open an event whose prizes are gone.
     func applied(to event: Event, now: Int64) throws -> Event {
         var event = event
+        if let name { event.name = name }
+        if let opensAt { event.opensAt = opensAt }
+        if let closesAt { event.closesAt = closesAt }
+        if let opens = event.opensAt, let closes = event.closesAt, closes <= opens {
+            throw FirstComeError.invalidRequest("'closes_at' must be after 'opens_at'")
+        }
         if let mode { event.mode = mode }
         if let admitPerTick { event.admitPerTick = admitPerTick }
         if let presenceTimeout { event.presenceTimeout = presenceTimeout }
@@ -44,6 +50,9 @@ extension EventPatch {
         if let intake { fields.string("state", intake.rawValue) }
         if let admitPerTick { fields.integer("admit_per_tick", admitPerTick) }
         if let presenceTimeout { fields.integer("presence_timeout_s", presenceTimeout) }
+        if let name { fields.string("name", name) }
+        if let opensAt { fields.integer("opens_at", opensAt) }
+        if let closesAt { fields.integer("closes_at", closesAt) }
         return ControlAction.action("patch", fields)
     }
 }

@@ -22,10 +22,7 @@ public struct NewEvent: Sendable, Equatable {
         try EventRules.checkPresenceTimeout(presenceTimeout)
         self.presenceTimeout = presenceTimeout
         try EventRules.checkID(id)
-        let trimmed = name.trimmingCharacters(in: .whitespaces)
-        guard !trimmed.isEmpty, name.count <= 200 else {
-            throw FirstComeError.invalidRequest("'name' must be 1 to 200 characters")
-        }
+        try EventRules.checkName(name)
         guard (1...EventRules.maxPrizes).contains(prizes) else {
             throw FirstComeError.invalidRequest("'prizes' must be between 1 and \(EventRules.maxPrizes)")
         }
@@ -53,17 +50,32 @@ public struct EventPatch: Sendable, Equatable {
 
     public var mode: EventMode?
     public var intake: Intake?
+    /// A new display name.
+    public var name: String?
+    /// `.some(nil)` removes the time; `nil` leaves it as it is.
+    public var opensAt: Int64??
+    public var closesAt: Int64??
     /// `.some(nil)` clears the limit; `nil` leaves it as it is.
     public var admitPerTick: Int64??
     /// `.some(nil)` turns presence expiry off; `nil` leaves it as it is.
     public var presenceTimeout: Int64??
 
-    public init(mode: EventMode? = nil, intake: Intake? = nil, admitPerTick: Int64?? = nil, presenceTimeout: Int64?? = nil) throws {
+    public init(
+        mode: EventMode? = nil, intake: Intake? = nil, admitPerTick: Int64?? = nil, presenceTimeout: Int64?? = nil,
+        name: String? = nil, opensAt: Int64?? = nil, closesAt: Int64?? = nil
+    ) throws {
         if case .some(let limit) = admitPerTick { try EventRules.checkAdmitPerTick(limit) }
         if case .some(let timeout) = presenceTimeout { try EventRules.checkPresenceTimeout(timeout) }
-        guard mode != nil || intake != nil || admitPerTick != nil || presenceTimeout != nil else {
-            throw FirstComeError.invalidRequest("give at least one of 'mode', 'state', 'admit_per_tick', 'presence_timeout_s'")
+        if let name { try EventRules.checkName(name) }
+        guard mode != nil || intake != nil || admitPerTick != nil || presenceTimeout != nil || name != nil || opensAt != nil
+            || closesAt != nil
+        else {
+            throw FirstComeError.invalidRequest(
+                "give at least one of 'mode', 'state', 'admit_per_tick', 'presence_timeout_s', 'name', 'opens_at', 'closes_at'")
         }
+        self.name = name
+        self.opensAt = opensAt
+        self.closesAt = closesAt
         self.presenceTimeout = presenceTimeout
         self.mode = mode
         self.intake = intake
@@ -73,6 +85,13 @@ public struct EventPatch: Sendable, Equatable {
 
 /// Field rules shared by the API and the store.
 public enum EventRules {
+    /// An event's display name: 1 to 200 characters, not only spaces.
+    public static func checkName(_ name: String) throws {
+        guard !name.trimmingCharacters(in: .whitespaces).isEmpty, name.count <= 200 else {
+            throw FirstComeError.invalidRequest("'name' must be 1 to 200 characters")
+        }
+    }
+
     public static let maxPrizes: Int64 = 1_000_000
     public static let maxUserLength = 128
     public static let maxPayloadBytes = 4096

@@ -16,8 +16,28 @@ struct EventController<Context: RequestContext> {
         }
     }
 
-    /// `POST /events`, `PATCH /events/{id}`
+    /// Most events one page of the list holds.
+    static var maxPageSize: Int { 1000 }
+
+    /// `GET /events` (a page of every event, oldest first), `POST /events`, `PATCH /events/{id}`
     func adminRoutes(_ routes: RouteCollection<Context>) {
+        routes.get { request, _ in
+            let limit = try AuditController<Context>.integer(request, "limit", default: 100, range: 1...Int64(Self.maxPageSize))
+            let events = try await store.listEvents()
+            var start = events.startIndex
+            if let after = request.uri.queryParameters.get("after") {
+                guard let index = events.firstIndex(where: { $0.id == after }) else {
+                    throw FirstComeError.invalidRequest("'after' names no event: '\(after)'")
+                }
+                start = index + 1
+            }
+            let page = events[start..<min(events.endIndex, start + Int(limit))]
+            let now = clock()
+            var object = JSONObject()
+            object.raw("events", "[" + page.map { EventJSON.render($0, now: now) }.joined(separator: ",") + "]")
+            object.string("next_after", page.endIndex < events.endIndex ? page.last?.id : nil)
+            return Response.json(object.json)
+        }
         routes.post { request, _ in
             let body = try await JSONBody.decode(CreateEventRequest.self, from: request)
             let now = clock()

@@ -90,9 +90,11 @@ struct PatchEventRequest: Decodable {
     let patch: EventPatch
 
     enum CodingKeys: String, CodingKey, CaseIterable {
-        case mode, state
+        case mode, state, name
         case admitPerTick = "admit_per_tick"
         case presenceTimeout = "presence_timeout_s"
+        case opensAt = "opens_at"
+        case closesAt = "closes_at"
     }
 
     init(from decoder: any Decoder) throws {
@@ -113,8 +115,13 @@ struct PatchEventRequest: Decodable {
             }
             intake = value
         }
+        var opensAt: Int64?? = nil
+        if container.contains(.opensAt) { opensAt = .some(try container.decodeTimestamp(forKey: .opensAt)) }
+        var closesAt: Int64?? = nil
+        if container.contains(.closesAt) { closesAt = .some(try container.decodeTimestamp(forKey: .closesAt)) }
         patch = try EventPatch(
             mode: container.decodeIfPresent(EventMode.self, forKey: .mode), intake: intake, admitPerTick: admitPerTick,
-            presenceTimeout: presenceTimeout)
+            presenceTimeout: presenceTimeout, name: container.decodeIfPresent(String.self, forKey: .name), opensAt: opensAt,
+            closesAt: closesAt)
     }
 }

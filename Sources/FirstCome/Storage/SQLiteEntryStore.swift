@@ -103,11 +103,11 @@ public struct SQLiteEntryStore: EntryStore {
                 try db.execute(
                     sql: """
                         UPDATE events SET mode = ?, admit_per_tick = ?, opens_at = ?, closes_at = ?, closed_at = ?,
-                                          presence_timeout_s = ? WHERE key = ?
+                                          presence_timeout_s = ?, name = ? WHERE key = ?
                         """,
                     arguments: [
                         event.mode.rawValue, event.admitPerTick, event.opensAt, event.closesAt, event.closedAt,
-                        event.presenceTimeout, event.key,
+                        event.presenceTimeout, event.name, event.key,
                     ])
                 try ControlLog.append(db, event: &event, record: AuditRecords.action(at: now, action: patch.patchAction))
                 event.version = stamps.next()
