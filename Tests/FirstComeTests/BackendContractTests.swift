@@ -103,6 +103,29 @@ struct BackendContractTests {
         }
     }
 
+    @Test("a paused event takes entries but decides nobody, in either mode, until it is resumed", arguments: Backend.allCases)
+    func pause(backend: Backend) async throws {
+        try await withBackend(backend) { store, _ in
+            try await create(store, "q", prizes: 2)
+            try await create(store, "d", prizes: 2, mode: .direct)
+            for id in ["q", "d"] { _ = try await store.updateEvent(id: id, patch: try EventPatch(paused: true), now: now) }
+            let committer = GroupCommitter(store: store)
+            let queued = try await enter(committer, "a", event: "q")
+            let direct = try await enter(committer, "a", event: "d")
+            #expect(queued.status == .waiting && direct.status == .waiting)
+            let scheduler = AwardScheduler(store: store, clock: { self.now + 1000 })
+            _ = try await scheduler.tick()
+            let q = try await store.event(id: "q")
+            let d = try await store.event(id: "d")
+            #expect(q.waiting == 1 && d.waiting == 1 && q.paused && d.paused)
+            #expect(try await store.award(event: "q", limit: 10, now: now).decided == nil, "the rule itself decides nothing while paused")
+            for id in ["q", "d"] { _ = try await store.updateEvent(id: id, patch: try EventPatch(paused: false), now: now) }
+            #expect(try await drain(store, "q").awarded == 1)
+            #expect(try await drain(store, "d").awarded == 1)
+            #expect(try await verify(store, "q").winners == 1)
+        }
+    }
+
     @Test("closed, scheduled and unknown events refuse entries and record nothing", arguments: Backend.allCases)
     func refusals(backend: Backend) async throws {
         try await withBackend(backend) { store, _ in

@@ -29,10 +29,11 @@ public struct AwardPlan: Sendable, Equatable {
     }
 
     /// The seqs a step may decide: up to `limit` waiting ones (all without a
-    /// limit); `nil` when nothing waits. Presence is looked up for these.
+    /// limit); `nil` when nothing waits or the event is paused. Presence is
+    /// looked up for these.
     public static func window(_ event: Event, limit: Int64?) -> ClosedRange<Int64>? {
         let waiting = event.waiting
-        guard waiting > 0 else { return nil }
+        guard waiting > 0, !event.paused else { return nil }
         let first = event.serving + 1
         return first...(first + min(waiting, max(limit ?? waiting, 1)) - 1)
     }

@@ -39,6 +39,8 @@ public struct Event: Sendable, Equatable {
     /// If set, a waiting entry whose entrant has not been seen (submit, poll or
     /// open live stream) for this many seconds is expired when its turn comes.
     public var presenceTimeout: Int64?
+    /// While set, nobody is decided (intake is unchanged).
+    public var paused = false
     /// Audit chain: its start (from the id and award rules), the link of the
     /// highest seq, and the last link of the control log.
     /// The canonical award rules the genesis was made from.

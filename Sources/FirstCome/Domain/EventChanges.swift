@@ -20,6 +20,7 @@ extension EventPatch {
     func applied(to event: Event, now: Int64) throws -> Event {
         var event = event
         if let name { event.name = name }
+        if let paused { event.paused = paused }
         if let opensAt { event.opensAt = opensAt }
         if let closesAt { event.closesAt = closesAt }
         if let opens = event.opensAt, let closes = event.closesAt, closes <= opens {
@@ -51,6 +52,7 @@ extension EventPatch {
         if let admitPerTick { fields.integer("admit_per_tick", admitPerTick) }
         if let presenceTimeout { fields.integer("presence_timeout_s", presenceTimeout) }
         if let name { fields.string("name", name) }
+        if let paused { fields.raw("paused", paused ? "true" : "false") }
         if let opensAt { fields.integer("opens_at", opensAt) }
         if let closesAt { fields.integer("closes_at", closesAt) }
         return ControlAction.action("patch", fields)

@@ -52,6 +52,8 @@ public struct EventPatch: Sendable, Equatable {
     public var intake: Intake?
     /// A new display name.
     public var name: String?
+    /// Pause (`true`) or resume (`false`) admissions.
+    public var paused: Bool?
     /// `.some(nil)` removes the time; `nil` leaves it as it is.
     public var opensAt: Int64??
     public var closesAt: Int64??
@@ -62,17 +64,18 @@ public struct EventPatch: Sendable, Equatable {
 
     public init(
         mode: EventMode? = nil, intake: Intake? = nil, admitPerTick: Int64?? = nil, presenceTimeout: Int64?? = nil,
-        name: String? = nil, opensAt: Int64?? = nil, closesAt: Int64?? = nil
+        name: String? = nil, opensAt: Int64?? = nil, closesAt: Int64?? = nil, paused: Bool? = nil
     ) throws {
         if case .some(let limit) = admitPerTick { try EventRules.checkAdmitPerTick(limit) }
         if case .some(let timeout) = presenceTimeout { try EventRules.checkPresenceTimeout(timeout) }
         if let name { try EventRules.checkName(name) }
         guard mode != nil || intake != nil || admitPerTick != nil || presenceTimeout != nil || name != nil || opensAt != nil
-            || closesAt != nil
+            || closesAt != nil || paused != nil
         else {
             throw FirstComeError.invalidRequest(
-                "give at least one of 'mode', 'state', 'admit_per_tick', 'presence_timeout_s', 'name', 'opens_at', 'closes_at'")
+                "give at least one of 'mode', 'state', 'admit_per_tick', 'presence_timeout_s', 'name', 'opens_at', 'closes_at', 'paused'")
         }
+        self.paused = paused
         self.name = name
         self.opensAt = opensAt
         self.closesAt = closesAt

@@ -16,6 +16,7 @@ enum EventJSON {
         object.integer("waiting", event.waiting)
         object.integer("admit_per_tick", event.admitPerTick)
         object.integer("presence_timeout_s", event.presenceTimeout)
+        object.raw("paused", event.paused ? "true" : "false")
         object.string("opens_at", event.opensAt.map(Timestamp.format))
         object.string("closes_at", event.closesAt.map(Timestamp.format))
         object.string("created_at", Timestamp.format(event.createdAt))
@@ -90,7 +91,7 @@ struct PatchEventRequest: Decodable {
     let patch: EventPatch
 
     enum CodingKeys: String, CodingKey, CaseIterable {
-        case mode, state, name
+        case mode, state, name, paused
         case admitPerTick = "admit_per_tick"
         case presenceTimeout = "presence_timeout_s"
         case opensAt = "opens_at"
@@ -122,6 +123,6 @@ struct PatchEventRequest: Decodable {
         patch = try EventPatch(
             mode: container.decodeIfPresent(EventMode.self, forKey: .mode), intake: intake, admitPerTick: admitPerTick,
             presenceTimeout: presenceTimeout, name: container.decodeIfPresent(String.self, forKey: .name), opensAt: opensAt,
-            closesAt: closesAt)
+            closesAt: closesAt, paused: container.decodeIfPresent(Bool.self, forKey: .paused))
     }
 }

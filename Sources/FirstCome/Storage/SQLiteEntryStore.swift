@@ -103,11 +103,11 @@ public struct SQLiteEntryStore: EntryStore {
                 try db.execute(
                     sql: """
                         UPDATE events SET mode = ?, admit_per_tick = ?, opens_at = ?, closes_at = ?, closed_at = ?,
-                                          presence_timeout_s = ?, name = ? WHERE key = ?
+                                          presence_timeout_s = ?, name = ?, paused = ? WHERE key = ?
                         """,
                     arguments: [
                         event.mode.rawValue, event.admitPerTick, event.opensAt, event.closesAt, event.closedAt,
-                        event.presenceTimeout, event.name, event.key,
+                        event.presenceTimeout, event.name, event.paused, event.key,
                     ])
                 try ControlLog.append(db, event: &event, record: AuditRecords.action(at: now, action: patch.patchAction))
                 event.version = stamps.next()
@@ -256,7 +256,7 @@ public struct SQLiteEntryStore: EntryStore {
     public func eventsWithWaitingEntries() async throws -> [Event] {
         try await StorageErrors.translating {
             try await pool.read { db in
-                try Row.fetchAll(db.cachedStatement(sql: "SELECT \(EventRow.columns) FROM events WHERE entries > serving ORDER BY key"))
+                try Row.fetchAll(db.cachedStatement(sql: "SELECT \(EventRow.columns) FROM events WHERE entries > serving AND NOT paused ORDER BY key"))
                     .map(EventRow.decode)
             }
         }

@@ -76,7 +76,7 @@ struct SubmitTransaction {
         for key in touched {
             guard var event = outcome.events[key] else { continue }
             try updateEntries.execute(arguments: [event.entries, Data(event.head), key])
-            if event.mode == .direct || event.isSoldOut {
+            if (event.mode == .direct || event.isSoldOut) && !event.paused {
                 let decided = try Award.decide(db, event: &event, limit: nil, now: now)
                 if let range = decided.decided { outcome.decisions[key] = EventBoard.Decision(lastSeq: range.upperBound, decidedAt: decided.decidedAt) }
                 outcome.events[key] = event

@@ -135,7 +135,8 @@ public struct PostgresEntryStore: EntryStore {
                     """
                     UPDATE events SET mode = \(event.mode.rawValue), admit_per_tick = \(event.admitPerTick), opens_at = \(event.opensAt),
                                       closes_at = \(event.closesAt), closed_at = \(event.closedAt),
-                                      presence_timeout_s = \(event.presenceTimeout), name = \(event.name) WHERE key = \(event.key)
+                                      presence_timeout_s = \(event.presenceTimeout), name = \(event.name),
+                                      paused = \(event.paused) WHERE key = \(event.key)
                     """, logger: logger)
                 try await PostgresControlLog.append(
                     connection, event: &event, record: AuditRecords.action(at: now, action: patch.patchAction), logger: logger)

@@ -7,7 +7,7 @@ enum PostgresEventRow {
     static let columns =
         "key, id, name, prizes, mode, admit_per_tick, opens_at, closes_at, closed_at, entries, serving, awarded, created_at, "
         + "identity_algorithm, identity_key, identity_issuer, identity_audience, genesis, head, control_head, rules, "
-        + "presence_timeout_s, version"
+        + "presence_timeout_s, version, paused"
 
     static func decode(_ row: PostgresRow) throws -> Event {
         let cells = row.makeRandomAccess()
@@ -31,6 +31,7 @@ enum PostgresEventRow {
         event.rules = try cells[20].decode(String.self)
         event.presenceTimeout = try cells[21].decode(Int64?.self)
         event.version = try cells[22].decode(Int64.self)
+        event.paused = try cells[23].decode(Bool.self)
         return event
     }
 

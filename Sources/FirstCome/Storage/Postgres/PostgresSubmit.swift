@@ -72,7 +72,7 @@ extension PostgresEntryStore {
         // prizes are gone wait for the scheduler's next tick: a second transaction
         // per batch on the event's row would halve a sold-out event's intake.)
         for summary in summaries where created[summary.eventKey] != nil {
-            guard let event = board.event(key: summary.eventKey), event.mode == .direct else { continue }
+            guard let event = board.event(key: summary.eventKey), event.mode == .direct, !event.paused else { continue }
             do {
                 _ = try await decide(event.id, limit: nil, now: now, fenced: false)
             } catch {
