@@ -26,15 +26,9 @@ struct KeysRotate: AsyncParsableCommand {
 
     func run() async throws {
         guard keepS >= 0 else { throw ValidationError("--keep-s must be 0 or more") }
-        let opened = try await database.open(.write)
-        do {
+        try await database.withStore(.write) { opened in
             let (kid, dropped) = try await AdmissionKeys.rotate(store: opened.store, keepRetired: .seconds(keepS))
-            await opened.close()
             print("new signing key \(kid) in \(opened.location.display)" + (dropped.isEmpty ? "" : "; removed \(dropped.joined(separator: ", "))"))
-        } catch {
-            await opened.close()
-            printError("\(error)")
-            throw ExitCode.failure
         }
     }
 }

@@ -151,7 +151,7 @@ struct PresenceTests {
     @Test("expired seqs answer status and count lookups")
     func expiredSeqs() {
         var seqs = ExpiredSeqs([3, 7])
-        seqs.append(contentsOf: [9])
+        seqs.merge([9])
         #expect(seqs.contains(7) && !seqs.contains(8))
         #expect(seqs.count(below: 1) == 0 && seqs.count(below: 8) == 2 && seqs.count(below: 100) == 3)
         var event = Event(

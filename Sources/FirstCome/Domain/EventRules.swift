@@ -136,7 +136,7 @@ public enum EventRules {
     public static func normalizedUser(_ user: String) -> String {
         let utf8 = user.utf8
         // Fast path: printable ASCII without surrounding spaces is already normal.
-        if let first = utf8.first, let last = utf8.last, first != 0x20, last != 0x20, utf8.allSatisfy({ $0 > 0x20 && $0 < 0x7F || $0 == 0x20 }) {
+        if let first = utf8.first, let last = utf8.last, first != 0x20, last != 0x20, utf8.allSatisfy({ $0 >= 0x20 && $0 < 0x7F }) {
             return user
         }
         return user.trimmingCharacters(in: .whitespacesAndNewlines).precomposedStringWithCanonicalMapping

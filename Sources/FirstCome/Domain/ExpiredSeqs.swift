@@ -9,15 +9,9 @@ public struct ExpiredSeqs: Sendable, Equatable {
 
     public var isEmpty: Bool { seqs.isEmpty }
 
-    /// Adds seqs decided after every seq already held.
-    public mutating func append(contentsOf more: [Int64]) {
-        precondition(seqs.last.map { last in more.allSatisfy { $0 > last } } ?? true, "expirations are appended in seq order")
-        seqs.append(contentsOf: more)
-    }
-
     /// Adds seqs in any order, keeping the list sorted and without repeats.
     public mutating func merge(_ more: [Int64]) {
-        if let last = seqs.last, more.allSatisfy({ $0 > last }), more == more.sorted() {
+        if seqs.last.map({ last in more.allSatisfy { $0 > last } }) ?? true, more == more.sorted() {
             seqs.append(contentsOf: more)
         } else {
             seqs = Array(Set(seqs).union(more)).sorted()

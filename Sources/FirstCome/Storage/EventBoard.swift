@@ -52,11 +52,6 @@ final class EventBoard: Sendable {
         slots.withLock { $0[key]?.event }
     }
 
-    /// The stored copy of every event.
-    func events() -> [Event] {
-        slots.withLock { $0.values.map(\.event) }
-    }
-
     /// What the board holds of an event, for catching up with the database.
     func known(eventKey: Int64) -> (version: Int64, decidedTo: Int64, expiredTo: Int64, receiptsTo: Int64)? {
         slots.withLock { table in
@@ -143,6 +138,15 @@ final class EventBoard: Sendable {
             guard table[eventKey]?.event.presenceTimeout != nil else { return }
             table[eventKey]!.presence.streaming(seq, open: open, at: now)
         }
+    }
+
+    /// How a decision tells who is present: only for queue events with a
+    /// presence timeout, and only once `graceEnds` (after a start) has passed.
+    /// Presence seen on other nodes reaches the decision through the database.
+    func presenceCheck(for event: Event, now: Int64, graceEnds: Int64) -> AwardPlan.PresenceCheck? {
+        guard let timeout = event.presenceTimeout, event.mode == .queue, now >= graceEnds else { return nil }
+        let key = event.key
+        return AwardPlan.PresenceCheck(timeout: timeout * 1000) { [self] seq in presence(eventKey: key, seq: seq) }
     }
 
     /// What memory knows of entry `seq`'s presence.

@@ -266,7 +266,7 @@ public struct SQLiteEntryStore: EntryStore {
         let (event, outcome) = try await StorageErrors.translating {
             try await pool.write { db in
                 var event = try EventRow.fetchRequired(db, id: id)
-                let outcome = try Award.decide(db, event: &event, limit: limit, now: now, presence: presenceCheck(event, now: now))
+                let outcome = try Award.decide(db, event: &event, limit: limit, now: now, presence: board.presenceCheck(for: event, now: now, graceEnds: presenceGraceEnds))
                 event.version = stamps.next()
                 return (event, outcome)
             }
@@ -277,12 +277,4 @@ public struct SQLiteEntryStore: EntryStore {
         return AwardStep(event: id, decided: outcome.decided, won: outcome.won, expired: outcome.expired, stillWaiting: event.waiting)
     }
 
-    /// How `award` tells who is present: only for queue events with a presence
-    /// timeout, and only once the grace period after this start is over.
-    private func presenceCheck(_ event: Event, now: Int64) -> AwardPlan.PresenceCheck? {
-        guard let timeout = event.presenceTimeout, event.mode == .queue, now >= presenceGraceEnds else { return nil }
-        let board = self.board
-        let key = event.key
-        return AwardPlan.PresenceCheck(timeout: timeout * 1000) { seq in board.presence(eventKey: key, seq: seq) }
-    }
 }

@@ -53,7 +53,7 @@ extension PostgresEntryStore {
                 ).decode(Int64.self) {
                     now = max(now, last)
                 }
-                let check = event.remaining > 0 ? presenceCheck(event, now: now) : nil
+                let check = event.remaining > 0 ? board.presenceCheck(for: event, now: now, graceEnds: presenceGraceEnds) : nil
                 let seen = check == nil ? [] : try await lastSeen(connection, eventKey: event.key, seqs: window)
                 let plan = AwardPlan.plan(event, window: window, now: now, presence: check, lastSeen: seen)
                 // Order matters to the triggers: entries and expirations change
@@ -93,16 +93,6 @@ extension PostgresEntryStore {
             try await catchUp(only: event.key)
         }
         return AwardStep(event: id, decided: plan.first...plan.last, won: plan.won, expired: plan.expired, stillWaiting: event.waiting)
-    }
-
-    /// How `decide` tells who is present: only for queue events with a presence
-    /// timeout, and only once the grace period after this start is over. Presence
-    /// seen on other nodes arrives through the `presence` table.
-    private func presenceCheck(_ event: Event, now: Int64) -> AwardPlan.PresenceCheck? {
-        guard let timeout = event.presenceTimeout, event.mode == .queue, now >= presenceGraceEnds else { return nil }
-        let board = self.board
-        let key = event.key
-        return AwardPlan.PresenceCheck(timeout: timeout * 1000) { seq in board.presence(eventKey: key, seq: seq) }
     }
 
     private func lastSeen(_ connection: PostgresConnection, eventKey: Int64, seqs: ClosedRange<Int64>) async throws -> [(seq: Int64, seenAt: Int64)] {

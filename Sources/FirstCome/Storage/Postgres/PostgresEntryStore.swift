@@ -159,14 +159,9 @@ public struct PostgresEntryStore: EntryStore {
         if let view = board.view(eventKey: eventKey, seq: seq, token: token, seenAt: clock()) { return view }
         // A genuine token for an entry this node has not learnt of yet (made on
         // another node since the last catch-up): read it once.
-        try await learn(eventKey: eventKey, seq: seq)
+        try await catchUp(only: eventKey)
         guard let view = board.view(eventKey: eventKey, seq: seq, token: token, seenAt: clock()) else { throw FirstComeError.entryNotFound }
         return view
-    }
-
-    /// Reads an event (with its decisions, expirations and receipts) into the board.
-    func learn(eventKey: Int64, seq: Int64) async throws {
-        try await catchUp(only: eventKey)
     }
 
     public func streaming(token: String, open: Bool) {

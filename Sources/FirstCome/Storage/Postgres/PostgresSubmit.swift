@@ -83,7 +83,7 @@ extension PostgresEntryStore {
             let token = tokens.token(eventKey: entry.eventKey, seq: entry.seq)
             var view = board.view(eventKey: entry.eventKey, seq: entry.seq, token: token)
             if view == nil {
-                try await learn(eventKey: entry.eventKey, seq: entry.seq)
+                try await catchUp(only: entry.eventKey)
                 view = board.view(eventKey: entry.eventKey, seq: entry.seq, token: token)
             }
             guard let view else { throw FirstComeError.internalError }
