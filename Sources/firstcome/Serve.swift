@@ -30,10 +30,10 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "Milliseconds between award scheduler ticks (env FIRSTCOME_TICK_MS; default 1000).")
     var tickMs: Int?
 
-    @Option(help: "full: an acknowledged entry survives power loss (synchronous=FULL); normal: it survives a process crash only (env FIRSTCOME_DURABILITY; default full). Measured cost: BENCHMARKS.md.")
+    @Option(help: "full: an acknowledged entry survives power loss (synchronous=FULL); normal: it survives a process crash only (env FIRSTCOME_DURABILITY; default full; SQLite only, PostgreSQL commits as its server is set). Measured cost: BENCHMARKS.md.")
     var durability: String?
 
-    @Option(help: "How long a write waits for a database locked by another process before answering 503 storage_busy (env FIRSTCOME_BUSY_TIMEOUT_MS; default 5000).")
+    @Option(help: "How long a write waits for a database locked by another process before answering 503 storage_busy (env FIRSTCOME_BUSY_TIMEOUT_MS; default 5000; SQLite only).")
     var busyTimeoutMs: Int?
 
     @Option(help: "Serve admin routes and /metrics only on this separate address (env FIRSTCOME_ADMIN_HOST; needs --admin-port).")
