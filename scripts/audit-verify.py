@@ -1,0 +1,600 @@
+#!/usr/bin/env python3
+"""Independent verifier of a firstcome audit export (JSON Lines).
+
+Written from docs/AUDIT.md, Python 3 standard library only. Reads an export
+made by `firstcome audit export --format jsonl` (with or without
+--include-payload), rebuilds every hash, replays the award rule and the
+control log, and prints one line:
+
+    OK event 'ID': ...        exit 0
+    FAIL: reason              exit 1
+
+With --commitment FILE it also checks the export against the JSON published at
+GET /v1/events/{id}/commitment.
+"""
+
+import argparse
+import hashlib
+import json
+import re
+import sys
+import unicodedata
+
+GENESIS_PREFIX = b"firstcome/v1/genesis\n"
+HEX64 = re.compile(r"[0-9a-f]{64}\Z")
+EVENT_ID = re.compile(r"[a-z0-9][a-z0-9-]{0,63}\Z")
+STATUSES = ("waiting", "won", "lost", "expired")
+MODES = ("queue", "direct")
+ALGORITHMS = ("HS256", "ES256", "RS256")
+MAX_PRIZES = 1_000_000
+MAX_PRESENCE = 86_400
+INT64_MIN, INT64_MAX = -(2**63), 2**63 - 1
+# Keys of a patch action, in the only order they may appear (AUDIT.md §6.2).
+PATCH_KEYS = ("mode", "state", "admit_per_tick", "presence_timeout_s", "name", "paused", "opens_at", "closes_at")
+CREATE_KEYS = ("name", "admit_per_tick", "opens_at", "closes_at", "identity", "presence_timeout_s")
+
+
+class Failure(Exception):
+    pass
+
+
+# --- canonical JSON (AUDIT.md §3) -------------------------------------------
+
+def quote(text):
+    """A JSON string literal as firstcome writes it."""
+    out = ['"']
+    for ch in text:
+        code = ord(ch)
+        if ch == '"':
+            out.append('\\"')
+        elif ch == "\\":
+            out.append("\\\\")
+        elif ch == "\n":
+            out.append("\\n")
+        elif ch == "\r":
+            out.append("\\r")
+        elif ch == "\t":
+            out.append("\\t")
+        elif code < 0x20:
+            out.append("\\u%04x" % code)
+        else:
+            out.append(ch)
+    out.append('"')
+    return "".join(out)
+
+
+class Raw:
+    """A value that is already JSON text."""
+
+    def __init__(self, text):
+        self.text = text
+
+
+def value_text(value):
+    if value is None:
+        return "null"
+    if value is True:
+        return "true"
+    if value is False:
+        return "false"
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, str):
+        return quote(value)
+    if isinstance(value, Raw):
+        return value.text
+    if isinstance(value, list):
+        return "[" + ",".join(value_text(v) for v in value) + "]"
+    if isinstance(value, Pairs):
+        return canonical(value.items)
+    return "\x00not-canonical\x00"  # a float or other value never matches a canonical text
+
+
+def canonical(pairs):
+    """The compact object `{"k":v,...}` with the keys in the given order."""
+    return "{" + ",".join(quote(k) + ":" + value_text(v) for k, v in pairs) + "}"
+
+
+class Pairs:
+    """A parsed JSON object that keeps its key order."""
+
+    def __init__(self, items):
+        self.items = items
+        self.keys = [k for k, _ in items]
+        self.map = dict(items)
+
+    def get(self, key, default=None):
+        return self.map.get(key, default)
+
+
+def _pairs_hook(items):
+    seen = set()
+    for key, _ in items:
+        if key in seen:
+            raise Failure("duplicate key %s" % quote(key))
+        seen.add(key)
+    return Pairs(items)
+
+
+def _reject_constant(name):
+    raise Failure("%s is not JSON" % name)
+
+
+def parse_json(text, what):
+    try:
+        return json.loads(text, object_pairs_hook=_pairs_hook, parse_constant=_reject_constant,
+                          parse_float=lambda s: float(s))
+    except Failure as failure:
+        raise Failure("%s: %s" % (what, failure))
+    except ValueError as error:
+        raise Failure("%s is not JSON: %s" % (what, error))
+
+
+def is_int(value):
+    return isinstance(value, int) and not isinstance(value, bool) and INT64_MIN <= value <= INT64_MAX
+
+
+def sha256(data):
+    return hashlib.sha256(data).digest()
+
+
+def link(previous, record_text):
+    """SHA-256(previous 32 raw bytes || UTF-8 bytes of the record)."""
+    return sha256(previous + record_text.encode("utf-8"))
+
+
+# --- record forms -------------------------------------------------------------
+
+def rules_text(event, prizes, mode, created_at):
+    return canonical([("event", event), ("prizes", prizes), ("mode", mode), ("created_at", created_at)])
+
+
+def entry_text(seq, user, created_at, payload_sha256):
+    return canonical([("seq", seq), ("user", user), ("created_at", created_at), ("payload_sha256", payload_sha256)])
+
+
+def winners_digest(winners):
+    h = hashlib.sha256()
+    for seq, user in winners:
+        h.update(("%d,%s\n" % (seq, user)).encode("utf-8"))
+    return h.hexdigest()
+
+
+def is_compact_json(text):
+    """No white space outside strings (the payload's stored form)."""
+    in_string = escaped = False
+    for ch in text:
+        if in_string:
+            if escaped:
+                escaped = False
+            elif ch == "\\":
+                escaped = True
+            elif ch == '"':
+                in_string = False
+        elif ch == '"':
+            in_string = True
+        elif ch in " \t\n\r":
+            return False
+    return True
+
+
+def is_white(ch):
+    """Foundation's whitespacesAndNewlines: Zs, Zl, Zp, tab, LF, VT, FF, CR, NEL."""
+    return ch in "\t\n\x0b\x0c\r\x85" or unicodedata.category(ch) in ("Zs", "Zl", "Zp")
+
+
+# --- the verifier -------------------------------------------------------------
+
+class Verifier:
+    def __init__(self):
+        self.stage = "start"  # start -> entries -> control -> done
+        self.event = None
+        self.event_name = None
+        self.rules = None
+        self.prizes = 0
+        self.created_at = None
+        self.genesis = None
+        self.entry_head = None
+        self.control_head = None
+        self.links = []  # link of seq i+1
+        self.users = []
+        self.created = []
+        self.statuses = []
+        self.seen_users = {}
+        self.decided = 0
+        self.decided_statuses = []
+        self.won = 0
+        self.last_decision_at = None
+        self.position = 0
+        # Replayed event settings (known only when the log starts with a create).
+        self.settings = None
+        self.action_count = 0
+        self.identity = None
+
+    # Lines ------------------------------------------------------------------
+
+    def line(self, number, raw):
+        if raw == "":
+            raise Failure("line %d is empty" % number)
+        obj = parse_json(raw, "line %d" % number)
+        if not isinstance(obj, Pairs):
+            raise Failure("line %d is not a JSON object" % number)
+        kind = obj.get("type")
+        if self.stage == "done":
+            raise Failure("line %d: data after the heads line" % number)
+        if kind == "event":
+            self.read_event(number, obj, raw)
+        elif kind == "entry":
+            self.read_entry(number, obj, raw)
+        elif kind == "control":
+            self.read_control(number, obj, raw)
+        elif kind == "heads":
+            self.read_heads(number, obj, raw)
+        else:
+            raise Failure("line %d: unknown line type %s" % (number, quote(str(kind))))
+
+    def expect_shape(self, number, obj, raw, keys, what):
+        if obj.keys != list(keys):
+            raise Failure("line %d: the %s line has fields %s, expected %s" % (number, what, ",".join(obj.keys), ",".join(keys)))
+        if canonical(obj.items) != raw:
+            raise Failure("line %d: the %s line is not in canonical form" % (number, what))
+
+    def read_event(self, number, obj, raw):
+        if self.stage != "start":
+            raise Failure("line %d: a second event line" % number)
+        self.expect_shape(number, obj, raw, ("type", "event", "name", "rules", "genesis"), "event")
+        event, name, rules, genesis = obj.get("event"), obj.get("name"), obj.get("rules"), obj.get("genesis")
+        if not (isinstance(event, str) and isinstance(name, str) and isinstance(rules, str) and isinstance(genesis, str)):
+            raise Failure("line %d: the event line is malformed" % number)
+        if not EVENT_ID.match(event):
+            raise Failure("line %d: the event id %s is not a valid id" % (number, quote(event)))
+        fields = parse_json(rules, "the rules")
+        if not isinstance(fields, Pairs) or fields.keys != ["event", "prizes", "mode", "created_at"]:
+            raise Failure("the rules must be {event,prizes,mode,created_at} in that order")
+        if fields.get("event") != event:
+            raise Failure("the rules name event %s, the event line %s" % (quote(str(fields.get("event"))), quote(event)))
+        prizes, mode, created_at = fields.get("prizes"), fields.get("mode"), fields.get("created_at")
+        if not is_int(prizes) or not 1 <= prizes <= MAX_PRIZES:
+            raise Failure("the rules' prizes must be an integer from 1 to %d" % MAX_PRIZES)
+        if mode not in MODES:
+            raise Failure("the rules' mode must be queue or direct")
+        if not is_int(created_at):
+            raise Failure("the rules' created_at must be an integer")
+        if rules_text(event, prizes, mode, created_at) != rules:
+            raise Failure("the rules are not in canonical form")
+        computed = sha256(GENESIS_PREFIX + rules.encode("utf-8"))
+        if not HEX64.match(genesis) or computed.hex() != genesis:
+            raise Failure("the genesis does not match the rules")
+        self.event, self.event_name, self.rules = event, name, rules
+        self.prizes, self.created_at, self.mode = prizes, created_at, mode
+        self.genesis = self.entry_head = self.control_head = computed
+        self.stage = "entries"
+
+    def read_entry(self, number, obj, raw):
+        if self.stage == "start":
+            raise Failure("line %d: an entry comes before the event line" % number)
+        if self.stage != "entries":
+            raise Failure("line %d: an entry comes after the control log" % number)
+        expected = len(self.statuses) + 1
+        keys = ("type", "seq", "user", "created_at", "payload_sha256", "status", "chain")
+        if "payload" in obj.map:
+            keys += ("payload",)
+        seq = obj.get("seq")
+        if not is_int(seq):
+            raise Failure("seq %d: entry without an integer seq" % expected)
+        if seq != expected:
+            if seq > expected:
+                raise Failure("seq %d: missing (the next entry has seq %d)" % (expected, seq))
+            raise Failure("seq %d: seq %d repeats or is out of order" % (expected, seq))
+        self.expect_shape(number, obj, raw, keys, "entry")
+        user, created_at = obj.get("user"), obj.get("created_at")
+        digest, status, chain = obj.get("payload_sha256"), obj.get("status"), obj.get("chain")
+        if not isinstance(user, str) or not is_int(created_at) or not isinstance(digest, str) \
+                or status not in STATUSES or not isinstance(chain, str):
+            raise Failure("seq %d: malformed entry" % seq)
+        if digest != "" and not HEX64.match(digest):
+            raise Failure("seq %d: payload_sha256 must be empty or 64 lowercase hex digits" % seq)
+        if not HEX64.match(chain):
+            raise Failure("seq %d: chain must be 64 lowercase hex digits" % seq)
+        if user == "":
+            raise Failure("seq %d: empty user" % seq)
+        if any(unicodedata.category(ch) == "Cc" for ch in user):
+            raise Failure("seq %d: the user contains a control character" % seq)
+        if "payload" in obj.map:
+            payload = obj.get("payload")
+            if not isinstance(payload, str) or digest == "":
+                raise Failure("seq %d: a payload without a digest" % seq)
+            if hashlib.sha256(payload.encode("utf-8")).hexdigest() != digest:
+                raise Failure("seq %d: the payload does not match its digest" % seq)
+            parsed = parse_json(payload, "seq %d: the payload" % seq)
+            if not isinstance(parsed, Pairs) or not is_compact_json(payload):
+                raise Failure("seq %d: the payload is not a compact JSON object" % seq)
+        new = link(self.entry_head, entry_text(seq, user, created_at, digest))
+        if new.hex() != chain:
+            raise Failure("seq %d: the chain does not match: the entry or one before it was changed" % seq)
+        if user in self.seen_users:
+            raise Failure("seq %d: user %s already entered as seq %d" % (seq, quote(user), self.seen_users[user]))
+        self.seen_users[user] = seq
+        self.entry_head = new
+        self.links.append(new)
+        self.users.append(user)
+        self.created.append(created_at)
+        self.statuses.append(status)
+
+    def check_user_forms(self):
+        """Without an identity rule the service stores names trimmed and in NFC."""
+        if self.settings is None or self.identity is not None:
+            return
+        for index, user in enumerate(self.users):
+            if is_white(user[0]) or is_white(user[-1]):
+                raise Failure("seq %d: the user has surrounding white space (the service trims names)" % (index + 1))
+            if not unicodedata.is_normalized("NFC", user):
+                raise Failure("seq %d: the user is not in Unicode NFC (the service normalizes names)" % (index + 1))
+
+    def read_control(self, number, obj, raw):
+        if self.stage == "start":
+            raise Failure("line %d: a control record comes before the event line" % number)
+        if self.stage not in ("entries", "control"):
+            raise Failure("line %d: a control record out of place" % number)
+        self.stage = "control"
+        self.position += 1
+        self.expect_shape(number, obj, raw, ("type", "position", "record", "chain"), "control")
+        position, record, chain = obj.get("position"), obj.get("record"), obj.get("chain")
+        if not is_int(position) or position != self.position:
+            raise Failure("control log position %d is missing or out of order" % self.position)
+        if not isinstance(record, str) or not isinstance(chain, str) or not HEX64.match(chain):
+            raise Failure("control log position %d is malformed" % self.position)
+        new = link(self.control_head, record)
+        if new.hex() != chain:
+            raise Failure("control log position %d: the chain does not match (a record was changed)" % self.position)
+        self.control_head = new
+        fields = parse_json(record, "control log position %d: the record" % self.position)
+        if not isinstance(fields, Pairs):
+            raise Failure("control log position %d: the record is not a JSON object" % self.position)
+        kind = fields.get("type")
+        if kind == "action":
+            self.read_action(fields, record)
+        elif kind == "decision":
+            self.read_decision(fields, record)
+        else:
+            raise Failure("control log position %d: unknown record type %s" % (self.position, quote(str(kind))))
+
+    def read_action(self, fields, record):
+        where = "control log position %d" % self.position
+        if fields.keys != ["type", "at", "action"] or not is_int(fields.get("at")):
+            raise Failure("%s: an action record must be {type,at,action}" % where)
+        action = fields.get("action")
+        if not isinstance(action, Pairs) or len(action.keys) != 1 or not isinstance(action.items[0][1], Pairs):
+            raise Failure("%s: the action must be one {\"KIND\":{...}}" % where)
+        kind, body = action.items[0]
+        self.action_count += 1
+        if kind == "create":
+            if self.position != 1:
+                raise Failure("%s: a create action after the start of the log" % where)
+            if body.keys != list(CREATE_KEYS):
+                raise Failure("%s: a create action must have %s in that order" % (where, ",".join(CREATE_KEYS)))
+            if fields.get("at") != self.created_at:
+                raise Failure("%s: the create action's time differs from the rules' created_at" % where)
+            self.check_name(where, body.get("name"))
+            self.check_limit(where, body.get("admit_per_tick"), allow_null=True)
+            self.check_presence(where, body.get("presence_timeout_s"))
+            for key in ("opens_at", "closes_at"):
+                if body.get(key) is not None and not is_int(body.get(key)):
+                    raise Failure("%s: %s must be an integer or null" % (where, key))
+            if body.get("opens_at") is not None and body.get("closes_at") is not None \
+                    and body.get("closes_at") <= body.get("opens_at"):
+                raise Failure("%s: closes_at is not after opens_at" % where)
+            if body.get("identity") is not None and body.get("identity") not in ALGORITHMS:
+                raise Failure("%s: identity must be HS256, ES256, RS256 or null" % where)
+            self.identity = body.get("identity")
+            self.settings = {"name": body.get("name"), "mode": self.mode, "paused": False,
+                             "presence_timeout_s": body.get("presence_timeout_s")}
+        elif kind == "patch":
+            if self.settings is None:
+                raise Failure("%s: a patch action in a log that does not start with a create" % where)
+            keys = body.keys
+            if not keys or [k for k in PATCH_KEYS if k in keys] != keys:
+                raise Failure("%s: a patch action must have 1 or more of %s, in that order" % (where, ",".join(PATCH_KEYS)))
+            if "mode" in keys and body.get("mode") not in MODES:
+                raise Failure("%s: mode must be queue or direct" % where)
+            if "state" in keys and body.get("state") not in ("open", "closed"):
+                raise Failure("%s: state must be open or closed" % where)
+            if "admit_per_tick" in keys:
+                self.check_limit(where, body.get("admit_per_tick"), allow_null=True)
+            if "presence_timeout_s" in keys:
+                self.check_presence(where, body.get("presence_timeout_s"))
+            if "name" in keys:
+                self.check_name(where, body.get("name"))
+            if "paused" in keys and not isinstance(body.get("paused"), bool):
+                raise Failure("%s: paused must be true or false" % where)
+            for key in ("opens_at", "closes_at"):
+                if key in keys and body.get(key) is not None and not is_int(body.get(key)):
+                    raise Failure("%s: %s must be an integer or null" % (where, key))
+            for key in ("name", "mode", "paused", "presence_timeout_s"):
+                if key in keys:
+                    self.settings[key] = body.get(key)
+        else:
+            raise Failure("%s: unknown action %s" % (where, quote(kind)))
+        self.expect_record(fields, record)
+
+    def expect_record(self, fields, record):
+        if canonical(fields.items) != record:
+            raise Failure("control log position %d: the record is not in canonical form" % self.position)
+
+    def check_name(self, where, name):
+        if not isinstance(name, str) or all(ch == " " or unicodedata.category(ch) == "Zs" or ch == "\t" for ch in name):
+            raise Failure("%s: name must be a string that is not only spaces" % where)
+
+    def check_limit(self, where, value, allow_null):
+        if value is None and allow_null:
+            return
+        if not is_int(value) or value < 1:
+            raise Failure("%s: admit_per_tick must be an integer of at least 1 or null" % where)
+
+    def check_presence(self, where, value):
+        if value is not None and (not is_int(value) or not 1 <= value <= MAX_PRESENCE):
+            raise Failure("%s: presence_timeout_s must be 1 to %d or null" % (where, MAX_PRESENCE))
+
+    def read_decision(self, fields, record):
+        where = "control log position %d" % self.position
+        keys = ["type", "first_seq", "last_seq", "won"] + (["expired"] if "expired" in fields.map else []) \
+            + ["decided_at", "entry_chain"]
+        if fields.keys != keys:
+            raise Failure("%s: a decision must have %s in that order" % (where, ",".join(keys)))
+        first, last, wins = fields.get("first_seq"), fields.get("last_seq"), fields.get("won")
+        at, entry_chain = fields.get("decided_at"), fields.get("entry_chain")
+        if not (is_int(first) and is_int(last) and is_int(wins) and is_int(at) and isinstance(entry_chain, str)):
+            raise Failure("%s: malformed decision" % where)
+        self.expect_record(fields, record)
+        if first != self.decided + 1 or last < first or last > len(self.statuses):
+            raise Failure("seq %d: decision %d..%d does not continue the decisions in seq order"
+                          % (self.decided + 1, first, last))
+        if self.links[last - 1].hex() != entry_chain:
+            raise Failure("seq %d: the decision was made over a different entry log" % last)
+        expired = fields.get("expired", [])
+        if "expired" in fields.map:
+            if not isinstance(expired, list) or not expired or not all(is_int(s) for s in expired):
+                raise Failure("%s: malformed expired list" % where)
+            if any(a >= b for a, b in zip(expired, expired[1:])) or expired[0] < first or expired[-1] > last:
+                raise Failure("seq %d: decision %d..%d lists expired seqs outside it or out of order" % (first, first, last))
+        if self.settings is not None:
+            if self.settings["paused"]:
+                raise Failure("seq %d: decision %d..%d made while the event was paused" % (first, first, last))
+            if expired and (self.settings["presence_timeout_s"] is None or self.settings["mode"] != "queue"):
+                raise Failure("seq %d: entries expired while presence expiry was off" % expired[0])
+        remaining = self.prizes - self.won
+        pending = list(expired)
+        for seq in range(first, last + 1):
+            if pending and pending[0] == seq:
+                if remaining <= 0:
+                    raise Failure("seq %d: expired after the prizes were gone; the rule gives lost" % seq)
+                pending.pop(0)
+                self.decided_statuses.append("expired")
+            elif remaining > 0:
+                remaining -= 1
+                self.decided_statuses.append("won")
+            else:
+                self.decided_statuses.append("lost")
+        expected_wins = self.prizes - self.won - remaining
+        if wins != expected_wins:
+            raise Failure("seq %d: decision %d..%d awards %d prizes; the rule gives %d" % (first, first, last, wins, expected_wins))
+        if self.last_decision_at is not None and at < self.last_decision_at:
+            raise Failure("seq %d: decision time goes backwards" % first)
+        for seq in range(first, last + 1):
+            if at < self.created[seq - 1]:
+                raise Failure("seq %d: decided at %d, before the entry was made (%d)" % (seq, at, self.created[seq - 1]))
+        self.last_decision_at = at
+        self.won += wins
+        self.decided = last
+
+    def read_heads(self, number, obj, raw):
+        if self.stage == "start":
+            raise Failure("line %d: the heads line comes before the event line" % number)
+        self.expect_shape(number, obj, raw, ("type", "entries", "head", "control_head"), "heads")
+        if obj.get("entries") != len(self.statuses) or not is_int(obj.get("entries")):
+            raise Failure("seq %d: the log ends before its last entry (heads say %r entries)"
+                          % (len(self.statuses) + 1, obj.get("entries")))
+        if obj.get("head") != self.entry_head.hex():
+            raise Failure("the entry head does not match")
+        if obj.get("control_head") != self.control_head.hex():
+            raise Failure("the control log head does not match")
+        self.stage = "done"
+
+    def finish(self):
+        if self.stage != "done":
+            raise Failure("the log is truncated: no heads line")
+        self.check_user_forms()
+        winners = []
+        counts = {s: 0 for s in STATUSES}
+        for index, status in enumerate(self.statuses):
+            expected = self.decided_statuses[index] if index < len(self.decided_statuses) else "waiting"
+            if status != expected:
+                raise Failure("seq %d: status is %s but the award rule gives %s" % (index + 1, status, expected))
+            counts[status] += 1
+            if status == "won":
+                winners.append((index + 1, self.users[index]))
+        if self.settings is not None and self.settings["name"] != self.event_name:
+            raise Failure("the event line's name %s is not the name the control log gives (%s)"
+                          % (quote(self.event_name), quote(self.settings["name"])))
+        return {
+            "event": self.event, "entries": len(self.statuses), "winners": len(winners), "counts": counts,
+            "head": self.entry_head.hex(), "control_head": self.control_head.hex(),
+            "winners_digest": winners_digest(winners), "rules": self.rules,
+        }
+
+
+def verify_bytes(data):
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as error:
+        raise Failure("the file is not UTF-8 (byte %d)" % error.start)
+    if text == "":
+        raise Failure("the file is empty")
+    if not text.endswith("\n"):
+        raise Failure("the last line does not end with a line feed")
+    verifier = Verifier()
+    for number, line in enumerate(text[:-1].split("\n"), start=1):
+        verifier.line(number, line)
+    return verifier.finish()
+
+
+def check_commitment(report, data):
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError:
+        raise Failure("the commitment is not UTF-8")
+    commitment = parse_json(text, "the commitment")
+    if not isinstance(commitment, Pairs):
+        raise Failure("the commitment is not a JSON object")
+    expected = ["event", "entries", "head", "control_head", "winners", "winners_digest", "rules"]
+    if sorted(commitment.keys) != sorted(expected):
+        raise Failure("the commitment must have the fields %s" % ",".join(expected))
+    for key in ("event", "entries", "head", "control_head", "winners", "winners_digest"):
+        if commitment.get(key) != report[key] or isinstance(commitment.get(key), bool):
+            raise Failure("commitment: %s is %s, the export gives %s"
+                          % (key, json.dumps(commitment.get(key)), json.dumps(report[key])))
+    rules = commitment.get("rules")
+    if not isinstance(rules, Pairs) or canonical(rules.items) != report["rules"]:
+        raise Failure("commitment: the rules differ from the export's")
+    if report["counts"]["waiting"]:
+        raise Failure("commitment: the export still has %d waiting entries" % report["counts"]["waiting"])
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(
+        description="Verify a firstcome audit export (JSON Lines) independently of firstcome, "
+                    "following docs/AUDIT.md. Prints one line, OK or FAIL, and exits 0 or 1.")
+    parser.add_argument("export", help="the export file made by 'firstcome audit export', or - for standard input")
+    parser.add_argument("--commitment", metavar="FILE",
+                        help="the JSON of GET /v1/events/{id}/commitment; the export must match it")
+    args = parser.parse_args(argv)
+    try:
+        try:
+            if args.export == "-":
+                data = sys.stdin.buffer.read()
+            else:
+                with open(args.export, "rb") as handle:
+                    data = handle.read()
+        except OSError as error:
+            raise Failure("cannot read %s: %s" % (args.export, error.strerror))
+        report = verify_bytes(data)
+        if args.commitment:
+            try:
+                with open(args.commitment, "rb") as handle:
+                    commitment = handle.read()
+            except OSError as error:
+                raise Failure("cannot read %s: %s" % (args.commitment, error.strerror))
+            check_commitment(report, commitment)
+    except Failure as failure:
+        print("FAIL: %s" % failure)
+        return 1
+    counts = report["counts"]
+    print("OK event %s: %d entries, %d won, %d lost, %d expired, %d waiting; head %s; control_head %s; winners_digest %s%s"
+          % (quote(report["event"]), report["entries"], counts["won"], counts["lost"], counts["expired"],
+             counts["waiting"], report["head"], report["control_head"], report["winners_digest"],
+             "; commitment matches" if args.commitment else ""))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
