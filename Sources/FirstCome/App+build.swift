@@ -32,6 +32,10 @@ public struct AppSettings: Sendable {
     /// Where a winner's page sends them, with `{token}` replaced by the admission
     /// token (or `token=` appended when there is no `{token}`); `nil` shows the token only.
     public var admissionURL: String?
+    /// One info line per HTTP request (`--access-log`).
+    public var accessLog = false
+    /// When failed webhook deliveries are retried and given up.
+    public var webhookPolicy = WebhookPolicy()
     /// A request (head and body) must arrive complete within this long of the
     /// connection being ready for it, or the connection is closed.
     public var requestTimeout: Duration
@@ -61,6 +65,7 @@ public struct FirstComeServices: Sendable {
     public let store: any EntryStore
     public let committer: GroupCommitter
     public let scheduler: AwardScheduler
+    public let webhooks: WebhookDeliverer
     public let metrics: FirstComeMetrics
     public let admission: AdmissionIssuer?
     /// The waiting page's templates.
@@ -91,7 +96,7 @@ public func buildApplication(
         configuration: .init(address: .hostname(settings.host, port: settings.port), serverName: "firstcome"),
         onServerRunning: { channel in await onServerRunning(channel.localAddress?.port ?? settings.port, false) },
         logger: serverLogger)
-    app.addServices(services.scheduler, CommitterShutdown(committer: services.committer))
+    app.addServices(services.scheduler, services.webhooks, CommitterShutdown(committer: services.committer))
     for service in store.services { app.addServices(service) }
     if let admin = settings.adminListener {
         var adminLogger = serverLogger
@@ -131,10 +136,16 @@ public func makeServices(
     commitLogger[metadataKey: "component"] = "commit"
     var schedulerLogger = logger
     schedulerLogger[metadataKey: "component"] = "scheduler"
+    var webhookLogger = logger
+    webhookLogger[metadataKey: "component"] = "webhooks"
+    let scheduler = AwardScheduler(store: store, interval: settings.tickInterval, logger: schedulerLogger, metrics: metrics)
     return FirstComeServices(
         store: store,
         committer: GroupCommitter(store: store, maxBatch: settings.maxBatch, logger: commitLogger, metrics: metrics),
-        scheduler: AwardScheduler(store: store, interval: settings.tickInterval, logger: schedulerLogger, metrics: metrics),
+        scheduler: scheduler,
+        webhooks: WebhookDeliverer(
+            store: store, policy: settings.webhookPolicy, admission: admission, leaseDuration: scheduler.leaseDuration,
+            logger: webhookLogger, metrics: metrics),
         metrics: metrics, admission: admission, templates: try templates ?? PageTemplates.builtIn(), logger: logger)
 }
 
@@ -152,6 +163,9 @@ public enum RouterParts: Sendable {
 public func buildRouter(settings: AppSettings, services: FirstComeServices, parts: RouterParts = .all) -> Router<AppRequestContext> {
     let router = Router(context: AppRequestContext.self)
     router.add(middleware: MetricsMiddleware(metrics: services.metrics))
+    if settings.accessLog {
+        router.add(middleware: AccessLogMiddleware(logger: services.logger, clients: ClientAddress(trustedProxies: settings.trustedProxies)))
+    }
     router.add(middleware: ErrorMiddleware())
     router.add(middleware: URILengthMiddleware())
     let system = SystemController<AppRequestContext>(store: services.store, metrics: services.metrics)
@@ -208,6 +222,7 @@ public func buildRouter(settings: AppSettings, services: FirstComeServices, part
                 ?? AdminTokenWatch(fixed: settings.adminToken)))
         events.adminRoutes(adminEvents)
         audit.routes(adminEvents)
+        WebhookController<AppRequestContext>(store: services.store, clock: Timestamp.now, logger: services.logger).routes(adminEvents)
         router.addRoutes(adminEvents, atPath: "/v1/events")
     }
     return router

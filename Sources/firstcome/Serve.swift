@@ -57,6 +57,12 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "Seconds a request may take to arrive complete, however slowly it trickles in (env FIRSTCOME_REQUEST_TIMEOUT_S; default 30).")
     var requestTimeoutS: Int?
 
+    @Option(help: "Seconds after which a webhook delivery that keeps failing is given up; it can be redelivered later (env FIRSTCOME_WEBHOOK_GIVE_UP_S; default 86400).")
+    var webhookGiveUpS: Int?
+
+    @Flag(help: "Log one line per HTTP request: method, path, status, milliseconds, client (env FIRSTCOME_ACCESS_LOG=1).")
+    var accessLog = false
+
     @Option(help: "Lifetime of winners' admission tokens in seconds (env FIRSTCOME_ADMISSION_TTL_S; default 3600).")
     var admissionTtlS: Int?
 
@@ -114,6 +120,8 @@ struct Serve: AsyncParsableCommand {
         guard (60...604_800).contains(admissionTtl) else { throw ValidationError("--admission-ttl-s must be 60 to 604800") }
         let requestSeconds = try setting(requestTimeoutS, env: "FIRSTCOME_REQUEST_TIMEOUT_S", default: 30) { Int($0) }
         guard (1...3600).contains(requestSeconds) else { throw ValidationError("--request-timeout-s must be 1 to 3600") }
+        let giveUpSeconds = try setting(webhookGiveUpS, env: "FIRSTCOME_WEBHOOK_GIVE_UP_S", default: 86_400) { Int($0) }
+        guard (1...2_592_000).contains(giveUpSeconds) else { throw ValidationError("--webhook-give-up-s must be 1 to 2592000 (30 days)") }
         let graceSeconds = try setting(presenceGraceS, env: "FIRSTCOME_PRESENCE_GRACE_S", default: 60) { Int($0) }
         guard (0...86_400).contains(graceSeconds) else { throw ValidationError("--presence-grace-s must be 0 to 86400") }
         let templatesDirectory = try setting(templates, env: "FIRSTCOME_TEMPLATES") { $0 }
@@ -167,6 +175,8 @@ struct Serve: AsyncParsableCommand {
             trustedProxies: Set(proxies.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }),
             idleTimeout: .seconds(idleSeconds), requestTimeout: .seconds(requestSeconds))
         settings.adminTokenFile = tokenFile
+        settings.webhookPolicy = WebhookPolicy(giveUpAfter: .seconds(giveUpSeconds))
+        settings.accessLog = accessLog || ["1", "true", "yes"].contains(ProcessInfo.processInfo.environment["FIRSTCOME_ACCESS_LOG"]?.lowercased() ?? "")
         settings.admissionURL = try setting(admissionUrl, env: "FIRSTCOME_ADMISSION_URL") { $0 }
         var templates: PageTemplates?
         do {

@@ -36,7 +36,7 @@ struct DemoAPI: Sendable {
         return try JSONDecoder().decode(Poll.self, from: try await call(.GET, "/v1/entries/\(token)", expect: 200)).status
     }
 
-    private func call(_ method: HTTPMethod, _ path: String, body: String? = nil, expect: Int) async throws -> ByteBuffer {
+    func call(_ method: HTTPMethod, _ path: String, body: String? = nil, expect: Int) async throws -> ByteBuffer {
         var request = HTTPClientRequest(url: base + path)
         request.method = method
         request.headers.add(name: "Authorization", value: "Bearer \(adminToken)")

@@ -12,6 +12,8 @@ public struct NewEvent: Sendable, Equatable {
     public var identity: IdentityRule?
     /// Seconds an entrant may be away before their entry expires at its turn; `nil` turns expiry off.
     public var presenceTimeout: Int64?
+    /// Where decisions are pushed (not part of the event's audited rules).
+    public var webhook: WebhookTarget?
 
     /// Validates every field; throws `FirstComeError.invalidRequest` naming the first bad one.
     public init(
@@ -73,7 +75,7 @@ public struct EventPatch: Sendable, Equatable {
             || closesAt != nil || paused != nil
         else {
             throw FirstComeError.invalidRequest(
-                "give at least one of 'mode', 'state', 'admit_per_tick', 'presence_timeout_s', 'name', 'opens_at', 'closes_at', 'paused'")
+                "give at least one of 'mode', 'state', 'admit_per_tick', 'presence_timeout_s', 'name', 'opens_at', 'closes_at', 'paused', 'webhook'")
         }
         self.paused = paused
         self.name = name

@@ -42,15 +42,29 @@ struct EventController<Context: RequestContext> {
             let body = try await JSONBody.decode(CreateEventRequest.self, from: request)
             let now = clock()
             let event = try await store.createEvent(body.event, now: now)
-            logger.info("event created", metadata: ["event": "\(event.id)", "prizes": "\(event.prizes)", "mode": "\(event.mode.rawValue)"])
+            logger.info(
+                "event created",
+                metadata: [
+                    "event": "\(event.id)", "prizes": "\(event.prizes)", "mode": "\(event.mode.rawValue)",
+                    "webhook": "\(body.event.webhook?.url ?? "none")",
+                ])
             return EventJSON.response(event, now: now, status: .created)
         }
         routes.patch(":id") { request, context in
             let id = try context.parameters.require("id")
             let body = try await JSONBody.decode(PatchEventRequest.self, from: request)
             let now = clock()
-            let event = try await store.updateEvent(id: id, patch: body.patch, now: now)
-            logger.info("event changed", metadata: ["event": "\(id)", "change": "\(body.patch.patchAction)", "state": "\(event.state(at: now).rawValue)"])
+            var event: Event
+            if let patch = body.patch {
+                event = try await store.updateEvent(id: id, patch: patch, now: now)
+                logger.info("event changed", metadata: ["event": "\(id)", "change": "\(patch.patchAction)", "state": "\(event.state(at: now).rawValue)"])
+            } else {
+                event = try await store.event(id: id)
+            }
+            if let webhook = body.webhook {
+                try await store.setWebhook(event: id, target: webhook, now: now)
+                logger.info("webhook changed", metadata: ["event": "\(id)", "url": "\(webhook?.url ?? "none")"])
+            }
             return EventJSON.response(event, now: now)
         }
     }

@@ -47,7 +47,7 @@ struct CreateEventRequest: Decodable {
         case opensAt = "opens_at"
         case closesAt = "closes_at"
         case presenceTimeout = "presence_timeout_s"
-        case identity
+        case identity, webhook
     }
 
     /// `"identity": {"algorithm", "key", "issuer"?, "audience"?}`
@@ -73,7 +73,7 @@ struct CreateEventRequest: Decodable {
     init(from decoder: any Decoder) throws {
         try decoder.rejectUnknownKeys(allowed: Set(CodingKeys.allCases.map(\.rawValue)))
         let container = try decoder.container(keyedBy: CodingKeys.self)
-        event = try NewEvent(
+        var event = try NewEvent(
             id: container.decode(String.self, forKey: .id),
             name: container.decode(String.self, forKey: .name),
             prizes: container.decode(Int64.self, forKey: .prizes),
@@ -83,15 +83,33 @@ struct CreateEventRequest: Decodable {
             closesAt: container.decodeTimestamp(forKey: .closesAt),
             identity: container.decodeIfPresent(IdentityBody.self, forKey: .identity)?.rule,
             presenceTimeout: container.decodeIfPresent(Int64.self, forKey: .presenceTimeout))
+        event.webhook = try container.decodeIfPresent(WebhookBody.self, forKey: .webhook)?.target
+        self.event = event
+    }
+}
+
+/// `"webhook": {"url", "secret"}` at create or PATCH.
+struct WebhookBody: Decodable {
+    let target: WebhookTarget
+
+    enum CodingKeys: String, CodingKey, CaseIterable { case url, secret }
+
+    init(from decoder: any Decoder) throws {
+        try decoder.rejectUnknownKeys(allowed: Set(CodingKeys.allCases.map(\.rawValue)))
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        target = try WebhookTarget(url: container.decode(String.self, forKey: .url), secret: container.decode(String.self, forKey: .secret))
     }
 }
 
 /// Body of `PATCH /v1/events/{id}`.
 struct PatchEventRequest: Decodable {
-    let patch: EventPatch
+    /// The change to the event itself; `nil` when the body sets only the webhook.
+    let patch: EventPatch?
+    /// `.some(nil)` removes the webhook; `nil` leaves it as it is.
+    let webhook: WebhookTarget??
 
     enum CodingKeys: String, CodingKey, CaseIterable {
-        case mode, state, name, paused
+        case mode, state, name, paused, webhook
         case admitPerTick = "admit_per_tick"
         case presenceTimeout = "presence_timeout_s"
         case opensAt = "opens_at"
@@ -120,6 +138,11 @@ struct PatchEventRequest: Decodable {
         if container.contains(.opensAt) { opensAt = .some(try container.decodeTimestamp(forKey: .opensAt)) }
         var closesAt: Int64?? = nil
         if container.contains(.closesAt) { closesAt = .some(try container.decodeTimestamp(forKey: .closesAt)) }
+        webhook = container.contains(.webhook) ? .some(try container.decodeIfPresent(WebhookBody.self, forKey: .webhook)?.target) : nil
+        if webhook != nil, container.allKeys.count == 1 {
+            patch = nil
+            return
+        }
         patch = try EventPatch(
             mode: container.decodeIfPresent(EventMode.self, forKey: .mode), intake: intake, admitPerTick: admitPerTick,
             presenceTimeout: presenceTimeout, name: container.decodeIfPresent(String.self, forKey: .name), opensAt: opensAt,

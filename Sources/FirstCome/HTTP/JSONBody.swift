@@ -17,6 +17,18 @@ enum JSONBody {
         }
     }
 
+    /// Like `decode`, but a request without a body (and without a media type) gives `nil`.
+    static func decodeIfPresent<T: Decodable>(_ type: T.Type, from request: Request) async throws -> T? {
+        if request.headers[.contentType] == nil, (request.headers[.contentLength].flatMap { Int($0) } ?? 0) == 0 {
+            let buffer = try await request.body.collect(upTo: maxBytes)
+            guard buffer.readableBytes == 0 else {
+                throw FirstComeError.unsupportedMediaType("send the body as JSON with 'Content-Type: application/json'")
+            }
+            return nil
+        }
+        return try await decode(type, from: request)
+    }
+
     /// The body bytes of a JSON request, after the media type and size checks.
     static func bytes(from request: Request) async throws -> [UInt8] {
         let buffer = try await collect(request)

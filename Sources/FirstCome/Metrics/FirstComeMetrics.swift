@@ -94,6 +94,22 @@ public final class FirstComeMetrics: Sendable {
             labels: [("event", event)])
     }
 
+    /// One webhook attempt's result: `delivered`, `failed` (will retry) or `gave_up`.
+    func recordWebhook(result: String) {
+        registry.makeCounter(
+            descriptor: Self.name("webhook_deliveries", unit: "total", help: "Webhook delivery attempts by result (delivered, failed, gave_up)."),
+            labels: [("result", result)]
+        ).increment()
+    }
+
+    /// Webhook deliveries waiting (not yet delivered nor given up), over all events.
+    func recordWebhooksPending(_ count: Int64) {
+        registry.makeGauge(
+            descriptor: Self.name("webhook_pending", unit: "deliveries", help: "Webhook deliveries not yet delivered nor given up."),
+            labels: []
+        ).set(Double(count))
+    }
+
     func recordCommit(batchSize size: Int, duration: Duration) {
         batchSize.record(Double(size))
         commitDuration.record(duration)

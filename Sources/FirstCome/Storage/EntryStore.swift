@@ -57,6 +57,22 @@ public protocol EntryStore: Sendable {
     func eventsWithWaitingEntries() async throws -> [Event]
     /// Decides up to `limit` waiting entries of one event in seq order (one transaction).
     func award(event: String, limit: Int64, now: Int64) async throws -> AwardStep
+
+    /// Sets (or with `nil` removes) an event's webhook; throws `.eventNotFound`.
+    func setWebhook(event: String, target: WebhookTarget?, now: Int64) async throws
+    /// An event's webhook URL, delivery counts and its `recent` newest deliveries.
+    func webhookStatus(event: String, recent: Int) async throws -> WebhookStatus
+    /// Deliveries that may be sent at `now`: up to `perEvent` of each event's line,
+    /// in order from its head, at most `limit` in all.
+    func dueWebhooks(now: Int64, perEvent: Int, limit: Int) async throws -> [WebhookDelivery]
+    /// Records attempts' results (outbox id and result), in one transaction.
+    func recordWebhookAttempts(_ results: [(Int64, WebhookAttempt)]) async throws
+    /// Queues an event's deliveries again: from outbox id `from` on, or (without
+    /// it) the given-up ones. Returns how many.
+    func redeliverWebhooks(event: String, from: Int64?, now: Int64) async throws -> Int
+    /// Adds `event.closed` and `event.finished` for events that reached them by
+    /// `now`; returns the number of deliveries pending over all events.
+    func noteWebhookMilestones(now: Int64) async throws -> Int64
 }
 
 /// One record of an event's control log.

@@ -73,6 +73,9 @@ public struct SQLiteEntryStore: EntryStore {
                         rules, genesis, genesis, genesis, new.presenceTimeout,
                     ])
                 var event = try EventRow.fetchRequired(db, id: new.id)
+                if let webhook = new.webhook {
+                    try db.execute(sql: WebhookSQL.sqlite(WebhookSQL.set), arguments: [event.key, webhook.url, webhook.secret, now])
+                }
                 try ControlLog.append(db, event: &event, record: AuditRecords.action(at: now, action: new.createAction))
                 guard event.key <= EntrantTokens.maxEventKey else {
                     throw FirstComeError.invalidRequest("this database holds the most events it can")

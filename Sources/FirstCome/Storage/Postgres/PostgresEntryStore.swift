@@ -97,6 +97,9 @@ public struct PostgresEntryStore: EntryStore {
                     guard event.key <= EntrantTokens.maxEventKey else {
                         throw FirstComeError.invalidRequest("this database holds the most events it can")
                     }
+                    if let webhook = new.webhook {
+                        try await connection.query(Self.query(WebhookSQL.set, [event.key, webhook.url, webhook.secret, now]), logger: logger)
+                    }
                     try await PostgresControlLog.append(
                         connection, event: &event, record: AuditRecords.action(at: now, action: new.createAction), logger: logger)
                     return try await PostgresEventRow.fetch(connection, key: event.key, logger: logger)
