@@ -223,6 +223,7 @@ public func buildRouter(settings: AppSettings, services: FirstComeServices, part
         events.adminRoutes(adminEvents)
         audit.routes(adminEvents)
         WebhookController<AppRequestContext>(store: services.store, clock: Timestamp.now, logger: services.logger).routes(adminEvents)
+        StatsController<AppRequestContext>(store: services.store, clock: Timestamp.now).routes(adminEvents)
         router.addRoutes(adminEvents, atPath: "/v1/events")
     }
     return router

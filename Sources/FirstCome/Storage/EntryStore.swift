@@ -73,6 +73,8 @@ public protocol EntryStore: Sendable {
     /// Adds `event.closed` and `event.finished` for events that reached them by
     /// `now`; returns the number of deliveries pending over all events.
     func noteWebhookMilestones(now: Int64) async throws -> Int64
+    /// An event's course per second, read from what the database keeps (one snapshot).
+    func timeline(event: String) async throws -> EventTimeline
 }
 
 /// One record of an event's control log.

@@ -74,7 +74,7 @@ public struct SQLiteEntryStore: EntryStore {
                     ])
                 var event = try EventRow.fetchRequired(db, id: new.id)
                 if let webhook = new.webhook {
-                    try db.execute(sql: WebhookSQL.sqlite(WebhookSQL.set), arguments: [event.key, webhook.url, webhook.secret, now])
+                    try db.execute(sql: PortableSQL.sqlite(WebhookSQL.set), arguments: [event.key, webhook.url, webhook.secret, now])
                 }
                 try ControlLog.append(db, event: &event, record: AuditRecords.action(at: now, action: new.createAction))
                 guard event.key <= EntrantTokens.maxEventKey else {

@@ -7,9 +7,9 @@ extension SQLiteEntryStore {
             try await pool.write { db in
                 let event = try EventRow.fetchRequired(db, id: id)
                 if let target {
-                    try db.execute(sql: WebhookSQL.sqlite(WebhookSQL.set), arguments: [event.key, target.url, target.secret, now])
+                    try db.execute(sql: PortableSQL.sqlite(WebhookSQL.set), arguments: [event.key, target.url, target.secret, now])
                 } else {
-                    try db.execute(sql: WebhookSQL.sqlite(WebhookSQL.remove), arguments: [event.key])
+                    try db.execute(sql: PortableSQL.sqlite(WebhookSQL.remove), arguments: [event.key])
                 }
             }
         }
@@ -19,9 +19,9 @@ extension SQLiteEntryStore {
         try await StorageErrors.translating {
             try await pool.read { db in
                 let event = try EventRow.fetchRequired(db, id: id)
-                let url = try String.fetchOne(db, sql: WebhookSQL.sqlite(WebhookSQL.url), arguments: [event.key])
-                let counts = try Row.fetchOne(db, sql: WebhookSQL.sqlite(WebhookSQL.counts), arguments: [event.key])
-                let rows = try Row.fetchAll(db, sql: WebhookSQL.sqlite(WebhookSQL.recent), arguments: [event.key, recent]).compactMap { row in
+                let url = try String.fetchOne(db, sql: PortableSQL.sqlite(WebhookSQL.url), arguments: [event.key])
+                let counts = try Row.fetchOne(db, sql: PortableSQL.sqlite(WebhookSQL.counts), arguments: [event.key])
+                let rows = try Row.fetchAll(db, sql: PortableSQL.sqlite(WebhookSQL.recent), arguments: [event.key, recent]).compactMap { row in
                     WebhookType(rawValue: row[1]).map {
                         WebhookStatus.Row(
                             id: row[0], type: $0, seq: row[2], at: row[3], attempts: row[4], deliveredAt: row[5], gaveUpAt: row[6],
@@ -37,7 +37,7 @@ extension SQLiteEntryStore {
     public func dueWebhooks(now: Int64, perEvent: Int, limit: Int) async throws -> [WebhookDelivery] {
         try await StorageErrors.translating {
             try await pool.read { db in
-                let rows = try Row.fetchAll(db, sql: WebhookSQL.sqlite(WebhookSQL.due), arguments: [now, perEvent, limit]).map { row in
+                let rows = try Row.fetchAll(db, sql: PortableSQL.sqlite(WebhookSQL.due), arguments: [now, perEvent, limit]).map { row in
                     WebhookSQL.DueRow(
                         id: row[0], event: row[1], type: row[2], seq: row[3], user: row[4], at: row[5], attempts: row[6], url: row[7],
                         secret: row[8], prizes: row[9], place: row[10], expired: row[11])
@@ -54,11 +54,11 @@ extension SQLiteEntryStore {
                 for (id, attempt) in results {
                     switch attempt {
                     case .delivered(let at):
-                        try db.execute(sql: WebhookSQL.sqlite(WebhookSQL.delivered), arguments: [id, at])
+                        try db.execute(sql: PortableSQL.sqlite(WebhookSQL.delivered), arguments: [id, at])
                     case .failed(let error, let retryAt):
-                        try db.execute(sql: WebhookSQL.sqlite(WebhookSQL.failed), arguments: [id, error, retryAt])
+                        try db.execute(sql: PortableSQL.sqlite(WebhookSQL.failed), arguments: [id, error, retryAt])
                     case .gaveUp(let error, let at):
-                        try db.execute(sql: WebhookSQL.sqlite(WebhookSQL.gaveUp), arguments: [id, error, at])
+                        try db.execute(sql: PortableSQL.sqlite(WebhookSQL.gaveUp), arguments: [id, error, at])
                     }
                 }
             }
@@ -70,9 +70,9 @@ extension SQLiteEntryStore {
             try await pool.write { db in
                 let event = try EventRow.fetchRequired(db, id: id)
                 if let from {
-                    try db.execute(sql: WebhookSQL.sqlite(WebhookSQL.redeliverFrom), arguments: [event.key, now, from])
+                    try db.execute(sql: PortableSQL.sqlite(WebhookSQL.redeliverFrom), arguments: [event.key, now, from])
                 } else {
-                    try db.execute(sql: WebhookSQL.sqlite(WebhookSQL.redeliverGivenUp), arguments: [event.key, now])
+                    try db.execute(sql: PortableSQL.sqlite(WebhookSQL.redeliverGivenUp), arguments: [event.key, now])
                 }
                 return db.changesCount
             }
@@ -82,8 +82,8 @@ extension SQLiteEntryStore {
     public func noteWebhookMilestones(now: Int64) async throws -> Int64 {
         try await StorageErrors.translating {
             try await pool.write { db in
-                try db.execute(sql: WebhookSQL.sqlite(WebhookSQL.closed), arguments: [now])
-                try db.execute(sql: WebhookSQL.sqlite(WebhookSQL.finished), arguments: [now])
+                try db.execute(sql: PortableSQL.sqlite(WebhookSQL.closed), arguments: [now])
+                try db.execute(sql: PortableSQL.sqlite(WebhookSQL.finished), arguments: [now])
                 return try Int64.fetchOne(db, sql: WebhookSQL.pending) ?? 0
             }
         }

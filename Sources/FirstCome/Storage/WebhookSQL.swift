@@ -1,7 +1,4 @@
-import Foundation
-
-/// The webhook queries, written once for both stores: `$1`, `$2`… are bound
-/// positionally (SQLite reads them as `?1`, `?2`…).
+/// The webhook queries, written once for both stores (see `PortableSQL`).
 enum WebhookSQL {
     /// Every pending delivery of each event up to place `$2` in its event's line,
     /// with what a delivery needs; rows due at `$1` only, at most `$3`.
@@ -82,11 +79,6 @@ enum WebhookSQL {
         UPDATE webhook_outbox SET gave_up_at = NULL, attempts = 0, last_error = NULL, next_at = $2
          WHERE event_key = $1 AND gave_up_at IS NOT NULL
         """
-
-    /// The SQLite spelling of a query: `?1` for `$1`.
-    static func sqlite(_ sql: String) -> String {
-        sql.replacingOccurrences(of: "$", with: "?")
-    }
 
     /// One row of `due` as read by either store.
     struct DueRow {
