@@ -1,3 +1,4 @@
+import Synchronization
 import Foundation
 import Testing
 
@@ -51,6 +52,9 @@ final class ServerProcess: @unchecked Sendable {
     /// What the server logged up to "listening on".
     let startupLog: String
     private let errors: Pipe
+    private let logged = Mutex("")
+    /// What the server logged after "listening on" (so far).
+    var laterLog: String { logged.withLock { $0 } }
 
     init(database: String, adminToken: String = testAdminToken, extra: [String] = []) throws {
         process.executableURL = Binary.url
@@ -79,7 +83,10 @@ final class ServerProcess: @unchecked Sendable {
         port = found
         startupLog = seen
         // Keep draining stderr so the child never blocks on a full pipe.
-        errors.fileHandleForReading.readabilityHandler = { handle in _ = handle.availableData }
+        errors.fileHandleForReading.readabilityHandler = { [weak self] handle in
+            let data = handle.availableData
+            self?.logged.withLock { $0 += String(decoding: data, as: UTF8.self) }
+        }
     }
 
     /// Sends `signal` and waits for the exit status.

@@ -89,6 +89,11 @@ import Testing
                 #expect(finished.data["entries"] as? Int == 8 && finished.data["awarded"] as? Int == 3)
                 #expect((finished.data["commitment"] as? [String: Any])?["winners"] as? Int == 3)
 
+                let metrics = String(buffer: try await client.execute(uri: "/metrics", method: .get).body)
+                #expect(metrics.contains(#"firstcome_webhook_deliveries_total{result="delivered"} 6"#))
+                #expect(metrics.contains(#"firstcome_webhook_deliveries_total{result="failed"} 2"#))
+                #expect(metrics.contains("firstcome_webhook_pending_deliveries "))
+
                 let status = try await client.json(.get, "/v1/events/shop/webhook", admin: true)
                 #expect(status.json["url"] as? String == url && status.json["delivered"] as? Int == 6 && status.json["pending"] as? Int == 0)
                 #expect(!String(buffer: status.response.body).contains(Self.secret))
@@ -137,7 +142,7 @@ import Testing
             receiver.setFailing(true)
             let database = try TemporaryDatabase()
             defer { database.remove() }
-            let server = try ServerProcess(database: database.path)
+            let server = try ServerProcess(database: database.path, extra: ["--access-log"])
             let api = DemoAPI(base: server.baseURL, adminToken: testAdminToken)
             _ = try await api.call(
                 .POST, "/v1/events", body: #"{"id":"crash","name":"Crash","prizes":5,"webhook":{"url":"\#(url)","secret":"\#(Self.secret)"}}"#,
@@ -145,6 +150,9 @@ import Testing
             for user in 1...20 { _ = try await api.call(.POST, "/v1/events/crash/entries", body: #"{"user":"k\#(user)"}"#, expect: 201) }
             #expect(try await eventually(timeout: .seconds(20)) { try await api.event("crash").waiting == 0 && receiver.refused > 0 })
             #expect(server.stop(signal: SIGKILL) == SIGKILL)
+            let access = server.laterLog.split(separator: "\n").filter { $0.contains(" request ") }
+            #expect(access.contains { $0.contains("method=POST") && $0.contains("path=/v1/events/crash/entries") && $0.contains("status=201") })
+            #expect(access.allSatisfy { $0.contains("client=127.0.0.1") && $0.contains("ms=") })
             #expect(receiver.accepted.isEmpty)
             receiver.setFailing(false)
             let restarted = try ServerProcess(database: database.path)
@@ -152,6 +160,7 @@ import Testing
             #expect(try await eventually(timeout: .seconds(30)) { receiver.firstIDs == expected })
             #expect(receiver.accepted.allSatisfy { Self.verifies($0) })
             #expect(restarted.stop() == 0)
+            #expect(server.laterLog.contains("webhook delivery failed"))
         }
     }
 }
