@@ -13,7 +13,12 @@ struct AuditVerify: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "verify",
         abstract: "Walk the chain and replay the award rules; exit 0 if all matches, 1 naming the first bad seq.",
-        discussion: "Give --db and --event to check a database (safe while a server runs), or --file to check an export without one.")
+        discussion: """
+            Give --db and --event to check a database (safe while a server runs), or --file to check an export without one.
+            With --commitment, the log must also match a commitment published earlier (GET /v1/events/ID/commitment,
+            saved to a file or fetched from its URL): a log whose hashes were all recomputed passes the chain checks but
+            not this one. An export is split into lines on \\n only and each line ends with one; a blank line is an error.
+            """)
 
     @OptionGroup var database: DatabaseOption
 
@@ -22,6 +27,9 @@ struct AuditVerify: AsyncParsableCommand {
 
     @Option(help: "A JSON Lines export made by 'audit export --format jsonl'.")
     var file: String?
+
+    @Option(help: "A published commitment to compare with: a file, or an http(s) URL such as https://HOST/v1/events/ID/commitment.")
+    var commitment: String?
 
     func validate() throws {
         if file == nil && event == nil { throw ValidationError("give --event (with --db) or --file") }
@@ -37,7 +45,13 @@ struct AuditVerify: AsyncParsableCommand {
                     printError("cannot read \(file)")
                     throw ExitCode.failure
                 }
-                for line in text.split(separator: "\n", omittingEmptySubsequences: true) { try verifier.consume(String(line)) }
+                var lines = text.utf8.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: false)
+                guard lines.last?.isEmpty == true else { throw AuditVerifier.Failure(message: "the last line does not end with a line feed") }
+                lines.removeLast()
+                for (number, line) in lines.enumerated() {
+                    guard !line.isEmpty else { throw AuditVerifier.Failure(message: "line \(number + 1) is empty") }
+                    try verifier.consume(String(decoding: line, as: UTF8.self))
+                }
             } else if let event {
                 try await database.withStore(.read) { opened in
                     try await AuditExport(store: opened.store).write(eventID: event, includePayload: false) { try verifier.consume($0) }
@@ -48,13 +62,27 @@ struct AuditVerify: AsyncParsableCommand {
             print("FAILED: \(failure)")
             throw ExitCode.failure
         }
+        if let commitment {
+            let published: [String: Any]
+            do {
+                published = try await CommitmentCheck.load(commitment)
+            } catch {
+                printError("\(error)")
+                throw ExitCode.failure
+            }
+            let differences = CommitmentCheck.differences(report, published)
+            guard differences.isEmpty else {
+                print("FAILED: the log does not match the commitment: " + differences.joined(separator: "; "))
+                throw ExitCode.failure
+            }
+        }
         print("""
             verified event '\(report.event)': \(report.entries) entries, chain intact, decisions follow the award rule
             winners: \(report.winners), expired: \(report.expired), lost: \(report.lost), waiting: \(report.waiting)
             head: \(report.head)
             control head: \(report.controlHead)
             winners digest: \(report.winnersDigest)
-            """)
+            """ + (commitment == nil ? "" : "\ncommitment: matches \(commitment ?? "")"))
     }
 }
 

@@ -19,13 +19,7 @@ public struct AuditExport: Sendable {
     /// Streams the log of `eventID` to `emit`, a line at a time (no newline).
     public func write(eventID: String, includePayload: Bool, emit: (String) throws -> Void) async throws {
         let event = try await store.event(id: eventID)
-        var header = JSONObject()
-        header.string("type", "event")
-        header.string("event", event.id)
-        header.string("name", event.name)
-        header.string("rules", event.rules.isEmpty ? "{}" : event.rules)
-        header.string("genesis", AuditRecords.hex(event.genesis))
-        try emit(header.json)
+        try emit(Self.eventLine(event: event.id, name: event.name, rules: event.rules.isEmpty ? "{}" : event.rules, genesis: AuditRecords.hex(event.genesis)))
 
         // Entries up to the event's count as read above, so the heads match them.
         var after: Int64 = 0
@@ -33,37 +27,67 @@ public struct AuditExport: Sendable {
             let (_, page) = try await store.auditEntries(event: eventID, after: after, limit: Self.pageSize)
             guard let last = page.last else { break }
             for entry in page where entry.seq <= event.entries {
-                var line = JSONObject()
-                line.string("type", "entry")
-                line.integer("seq", entry.seq)
-                line.string("user", entry.user)
-                line.integer("created_at", entry.createdAt)
-                line.string("payload_sha256", AuditRecords.payloadDigest(entry.payload))
                 // Decided entries never change: later decisions are past this export's heads.
-                line.string("status", (entry.seq <= event.serving ? entry.status : .waiting).rawValue)
-                line.string("chain", AuditRecords.hex(entry.chain))
-                if includePayload, let payload = entry.payload { line.string("payload", payload) }
-                try emit(line.json)
+                try emit(
+                    Self.entryLine(
+                        seq: entry.seq, user: entry.user, createdAt: entry.createdAt, payloadDigest: AuditRecords.payloadDigest(entry.payload),
+                        status: (entry.seq <= event.serving ? entry.status : .waiting).rawValue, chain: AuditRecords.hex(entry.chain),
+                        payload: includePayload ? entry.payload : nil))
             }
             after = last.seq
         }
 
         for record in try await store.controlLog(event: eventID) {
-            var line = JSONObject()
-            line.string("type", "control")
-            line.integer("position", record.position)
-            line.string("record", record.record)
-            line.string("chain", AuditRecords.hex(record.chain))
-            try emit(line.json)
+            try emit(Self.controlLine(position: record.position, record: record.record, chain: AuditRecords.hex(record.chain)))
             if record.chain == event.controlHead { break }
         }
+        try emit(Self.headsLine(entries: event.entries, head: AuditRecords.hex(event.head), controlHead: AuditRecords.hex(event.controlHead)))
+    }
 
-        var heads = JSONObject()
-        heads.string("type", "heads")
-        heads.integer("entries", event.entries)
-        heads.string("head", AuditRecords.hex(event.head))
-        heads.string("control_head", AuditRecords.hex(event.controlHead))
-        try emit(heads.json)
+    // The four line shapes, written here once: the export writes them and
+    // `AuditVerifier` rebuilds each line it reads to check it is canonical.
+
+    static func eventLine(event: String, name: String, rules: String, genesis: String) -> String {
+        var line = JSONObject()
+        line.string("type", "event")
+        line.string("event", event)
+        line.string("name", name)
+        line.string("rules", rules)
+        line.string("genesis", genesis)
+        return line.json
+    }
+
+    static func entryLine(
+        seq: Int64, user: String, createdAt: Int64, payloadDigest: String, status: String, chain: String, payload: String?
+    ) -> String {
+        var line = JSONObject()
+        line.string("type", "entry")
+        line.integer("seq", seq)
+        line.string("user", user)
+        line.integer("created_at", createdAt)
+        line.string("payload_sha256", payloadDigest)
+        line.string("status", status)
+        line.string("chain", chain)
+        if let payload { line.string("payload", payload) }
+        return line.json
+    }
+
+    static func controlLine(position: Int64, record: String, chain: String) -> String {
+        var line = JSONObject()
+        line.string("type", "control")
+        line.integer("position", position)
+        line.string("record", record)
+        line.string("chain", chain)
+        return line.json
+    }
+
+    static func headsLine(entries: Int64, head: String, controlHead: String) -> String {
+        var line = JSONObject()
+        line.string("type", "heads")
+        line.integer("entries", entries)
+        line.string("head", head)
+        line.string("control_head", controlHead)
+        return line.json
     }
 
     /// The CSV row for an entry line of the export (`nil` for other lines). Times

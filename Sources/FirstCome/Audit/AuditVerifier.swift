@@ -23,6 +23,11 @@ public struct AuditVerifier {
         public var seq: Int64?
         public var message: String
         public var description: String { seq.map { "seq \($0): \(message)" } ?? message }
+
+        public init(seq: Int64? = nil, message: String) {
+            self.seq = seq
+            self.message = message
+        }
     }
 
     private var event = ""
@@ -32,6 +37,10 @@ public struct AuditVerifier {
     private var chains: [UInt8] = []
     private var statuses: [EntryStatus] = []
     private var users: [String] = []
+    private var seqOfUser: [String: Int64] = [:]
+    private var createdAt: [Int64] = []
+    private var eventName: String?
+    private var control = AuditControlReplay()
     /// The status the decisions give each decided seq, seq 1 first.
     private var decidedStatuses: [EntryStatus] = []
     private var controlHead: [UInt8] = []
@@ -51,16 +60,55 @@ public struct AuditVerifier {
         guard !finished else { throw Failure(message: "data after the heads line") }
         switch type {
         case "event": try readEvent(object)
-        case "entry": try readEntry(object)
+        case "entry":
+            guard controlPosition == 0 else { throw Failure(message: "an entry line comes after the control log") }
+            try readEntry(object)
         case "control": try readControl(object)
         case "heads": try readHeads(object)
         default: throw Failure(message: "unknown line type '\(type)'")
+        }
+        guard Self.rebuild(type, object) == line else {
+            throw Failure(message: "a \(type) line is not in canonical form (field order, spelling or extra fields): \(line.prefix(80))")
+        }
+    }
+
+    /// The line the export writes for these fields; `nil` when a field is missing.
+    static func rebuild(_ type: String, _ object: [String: Any]) -> String? {
+        func integer(_ key: String) -> Int64? { (object[key] as? NSNumber)?.int64Value }
+        func string(_ key: String) -> String? { object[key] as? String }
+        switch type {
+        case "event":
+            guard let event = string("event"), let name = string("name"), let rules = string("rules"), let genesis = string("genesis") else { return nil }
+            return AuditExport.eventLine(event: event, name: name, rules: rules, genesis: genesis)
+        case "entry":
+            guard let seq = integer("seq"), let user = string("user"), let createdAt = integer("created_at"),
+                let digest = string("payload_sha256"), let status = string("status"), let chain = string("chain")
+            else { return nil }
+            return AuditExport.entryLine(
+                seq: seq, user: user, createdAt: createdAt, payloadDigest: digest, status: status, chain: chain, payload: string("payload"))
+        case "control":
+            guard let position = integer("position"), let record = string("record"), let chain = string("chain") else { return nil }
+            return AuditExport.controlLine(position: position, record: record, chain: chain)
+        case "heads":
+            guard let entries = integer("entries"), let head = string("head"), let controlHead = string("control_head") else { return nil }
+            return AuditExport.headsLine(entries: entries, head: head, controlHead: controlHead)
+        default:
+            return nil
         }
     }
 
     /// Checks every status against the replayed decisions; returns the summary.
     public func finish() throws -> Report {
         guard finished else { throw Failure(message: "the log is truncated: no heads line") }
+        if let name = control.name, eventName != name {
+            throw Failure(message: "the event line names the event '\(eventName ?? "")' but its control log says '\(name)'")
+        }
+        if control.identity == false {
+            // Without an identity rule the service stores names trimmed, in NFC, without control characters.
+            for (index, user) in users.enumerated() where !EventRules.normalizedUser(user).utf8.elementsEqual(user.utf8) || (try? EventRules.checkUser(user)) == nil {
+                throw Failure(seq: Int64(index + 1), message: "the user is not as the service stores names (trimmed, NFC, no control characters)")
+            }
+        }
         var counts: [EntryStatus: Int64] = [:]
         var winners: [(seq: Int64, user: String)] = []
         for (index, status) in statuses.enumerated() {
@@ -89,6 +137,8 @@ public struct AuditVerifier {
         guard AuditRecords.rules(event: id, prizes: prizes, mode: mode, createdAt: createdAt) == rules else {
             throw Failure(message: "the rules are not in canonical form")
         }
+        guard (1...EventRules.maxPrizes).contains(prizes) else { throw Failure(message: "the rules give \(prizes) prizes") }
+        eventName = object["name"] as? String
         let computed = AuditRecords.genesis(rules: rules)
         guard AuditRecords.hex(computed) == given else { throw Failure(message: "the genesis does not match the rules") }
         event = id
@@ -109,6 +159,10 @@ public struct AuditVerifier {
             let digest = object["payload_sha256"] as? String, let chain = object["chain"] as? String,
             let statusName = object["status"] as? String, let status = EntryStatus(rawValue: statusName)
         else { throw Failure(seq: seq, message: "malformed entry") }
+        guard !user.isEmpty else { throw Failure(seq: seq, message: "the user is empty") }
+        if let earlier = seqOfUser.updateValue(seq, forKey: user) {
+            throw Failure(seq: seq, message: "the user already has seq \(earlier); one entry per user")
+        }
         if let payload = object["payload"] as? String, AuditRecords.payloadDigest(payload) != digest {
             throw Failure(seq: seq, message: "the payload does not match its digest")
         }
@@ -120,6 +174,7 @@ public struct AuditVerifier {
         chains.append(contentsOf: link)
         statuses.append(status)
         users.append(user)
+        self.createdAt.append(createdAt)
     }
 
     private mutating func readControl(_ object: [String: Any]) throws {
@@ -133,8 +188,17 @@ public struct AuditVerifier {
             throw Failure(message: "control log position \(controlPosition): the chain does not match (a record was changed)")
         }
         controlHead = link
-        guard let fields = try? JSONSerialization.jsonObject(with: Data(record.utf8)) as? [String: Any], fields["type"] as? String == "decision" else {
+        guard let fields = try? JSONSerialization.jsonObject(with: Data(record.utf8)) as? [String: Any] else {
+            throw Failure(message: "control log position \(controlPosition): the record is not JSON")
+        }
+        switch fields["type"] as? String {
+        case "action":
+            try control.action(record, fields: fields, position: controlPosition)
             return
+        case "decision":
+            break
+        default:
+            throw Failure(message: "control log position \(controlPosition): unknown record type")
         }
         guard let first = (fields["first_seq"] as? NSNumber)?.int64Value, let last = (fields["last_seq"] as? NSNumber)?.int64Value,
             let wins = (fields["won"] as? NSNumber)?.int64Value, let at = (fields["decided_at"] as? NSNumber)?.int64Value,
@@ -148,6 +212,13 @@ public struct AuditVerifier {
             throw Failure(seq: last, message: "the decision was made over a different entry log")
         }
         let expired = try expiredSeqs(fields["expired"], first: first, last: last)
+        try control.decision(
+            record,
+            rebuilt: AuditRecords.decision(firstSeq: first, lastSeq: last, won: wins, expired: expired, decidedAt: at, entryChain: Array(chains[offset..<offset + 32])),
+            expired: !expired.isEmpty, position: controlPosition, first: first)
+        guard at >= createdAt[Int(last - 1)] else {
+            throw Failure(seq: last, message: "decided before the entry was made")
+        }
         // Walk the step: while prizes remain each entry wins unless it expired; then all lose.
         var remaining = prizes - won
         var pending = expired[...]

@@ -3,14 +3,9 @@
 extension NewEvent {
     /// The control-log action of a creation, e.g. `{"create":{"name":…}}`.
     var createAction: String {
-        var fields = JSONObject()
-        fields.string("name", name)
-        fields.integer("admit_per_tick", admitPerTick)
-        fields.integer("opens_at", opensAt)
-        fields.integer("closes_at", closesAt)
-        fields.string("identity", identity?.algorithm.rawValue)
-        fields.integer("presence_timeout_s", presenceTimeout)
-        return ControlAction.action("create", fields)
+        ControlAction.create(
+            name: name, admitPerTick: admitPerTick, opensAt: opensAt, closesAt: closesAt, identity: identity?.algorithm.rawValue,
+            presenceTimeout: presenceTimeout)
     }
 }
 
@@ -60,6 +55,20 @@ extension EventPatch {
 }
 
 enum ControlAction {
+    /// The action record of an event's creation (its settings beside the rules).
+    static func create(
+        name: String, admitPerTick: Int64?, opensAt: Int64?, closesAt: Int64?, identity: String?, presenceTimeout: Int64?
+    ) -> String {
+        var fields = JSONObject()
+        fields.string("name", name)
+        fields.integer("admit_per_tick", admitPerTick)
+        fields.integer("opens_at", opensAt)
+        fields.integer("closes_at", closesAt)
+        fields.string("identity", identity)
+        fields.integer("presence_timeout_s", presenceTimeout)
+        return action("create", fields)
+    }
+
     /// The action record of an admin change: `{"KIND":{FIELDS}}`.
     static func action(_ kind: String, _ fields: JSONObject) -> String {
         var object = JSONObject()

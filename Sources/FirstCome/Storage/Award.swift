@@ -26,7 +26,10 @@ enum Award {
         // Decision times never go back, whichever task read its clock first.
         let previous = try Int64.fetchOne(
             db.cachedStatement(sql: "SELECT decided_at FROM decisions WHERE event_key = ? ORDER BY last_seq DESC LIMIT 1"), arguments: [event.key])
-        let now = max(now, previous ?? now)
+        // Nor before the entries they decide, whichever clock stamped those.
+        let newest = try Int64.fetchOne(
+            db.cachedStatement(sql: "SELECT created_at FROM entries WHERE event_key = ? AND seq = ?"), arguments: [event.key, event.entries])
+        let now = max(now, previous ?? now, newest ?? now)
         let check = event.remaining > 0 ? presence : nil
         let seen = check == nil ? [] : try lastSeen(db, eventKey: event.key, seqs: window)
         let plan = AwardPlan.plan(event, window: window, now: now, presence: check, lastSeen: seen)

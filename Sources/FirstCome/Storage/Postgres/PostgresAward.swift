@@ -46,10 +46,14 @@ extension PostgresEntryStore {
                 }
                 let event = try await PostgresEventRow.fetchRequired(connection, id: id, lock: true, logger: logger)
                 guard let window = AwardPlan.window(event, limit: limit) else { return (event, nil) }
-                // Decision times never go back, whichever node's clock read `now` first.
+                // Decision times never go back, nor come before the entries they decide,
+                // whichever node's clock read `now` first.
                 var now = now
                 for try await last in try await connection.query(
-                    "SELECT decided_at FROM decisions WHERE event_key = \(event.key) ORDER BY last_seq DESC LIMIT 1", logger: logger
+                    """
+                    (SELECT decided_at FROM decisions WHERE event_key = \(event.key) ORDER BY last_seq DESC LIMIT 1)
+                    UNION ALL (SELECT created_at FROM entries WHERE event_key = \(event.key) AND seq = \(event.entries))
+                    """, logger: logger
                 ).decode(Int64.self) {
                     now = max(now, last)
                 }

@@ -1,0 +1,83 @@
+import Foundation
+
+/// Replays the records of a control log as `audit verify` reads them: each one
+/// must be byte for byte what the service writes (a known type, canonical text),
+/// the create action comes first if there is one, and the settings the award
+/// rule depends on (pause, presence expiry) are followed so each decision can be
+/// checked against them.
+struct AuditControlReplay {
+    /// The event's name and whether it has an identity rule, once a create action was read.
+    private(set) var name: String?
+    private(set) var identity: Bool?
+    private(set) var paused = false
+    /// Whether presence expiry is on; `nil` for logs without a create action (older events).
+    private(set) var presence: Bool?
+    private var records = 0
+
+    /// Checks one admin action record (`fields` is its parsed form).
+    mutating func action(_ record: String, fields: [String: Any], position: Int64) throws {
+        records += 1
+        guard let at = Self.integer(fields["at"]), let action = fields["action"] as? [String: Any], action.count == 1,
+            let (kind, value) = action.first, let values = value as? [String: Any]
+        else { throw fail(position, "malformed action record") }
+        let rebuilt: String
+        switch kind {
+        case "create":
+            guard records == 1 else { throw fail(position, "a create action that is not the log's first record") }
+            guard let name = values["name"] as? String else { throw fail(position, "create action without a name") }
+            let identity = values["identity"] as? String
+            let presence = Self.integer(values["presence_timeout_s"])
+            rebuilt = ControlAction.create(
+                name: name, admitPerTick: Self.integer(values["admit_per_tick"]), opensAt: Self.integer(values["opens_at"]),
+                closesAt: Self.integer(values["closes_at"]), identity: identity, presenceTimeout: presence)
+            self.name = name
+            self.identity = identity != nil
+            self.presence = presence != nil
+        case "patch":
+            let patch: EventPatch
+            do {
+                patch = try EventPatch(
+                    mode: (values["mode"] as? String).flatMap(EventMode.init(rawValue:)),
+                    intake: (values["state"] as? String).flatMap(EventPatch.Intake.init(rawValue:)),
+                    admitPerTick: values["admit_per_tick"].map { Self.integer($0) },
+                    presenceTimeout: values["presence_timeout_s"].map { Self.integer($0) }, name: values["name"] as? String,
+                    opensAt: values["opens_at"].map { Self.integer($0) }, closesAt: values["closes_at"].map { Self.integer($0) },
+                    paused: values["paused"] as? Bool)
+            } catch {
+                throw fail(position, "patch action with no change the service makes")
+            }
+            rebuilt = patch.patchAction
+            if let name = patch.name { self.name = name }
+            if let paused = patch.paused { self.paused = paused }
+            if case .some(let timeout) = patch.presenceTimeout, presence != nil { presence = timeout != nil }
+        default:
+            throw fail(position, "unknown action '\(kind)'")
+        }
+        guard AuditRecords.action(at: at, action: rebuilt) == record else {
+            throw fail(position, "the action record is not in canonical form (or has fields the service never writes)")
+        }
+    }
+
+    /// Checks a decision against the settings in force and its canonical text.
+    mutating func decision(_ record: String, rebuilt: String, expired: Bool, position: Int64, first: Int64) throws {
+        records += 1
+        guard rebuilt == record else { throw fail(position, "the decision record is not in canonical form") }
+        guard !paused else {
+            throw AuditVerifier.Failure(seq: first, message: "decided while admissions were paused")
+        }
+        guard !expired || presence != false else {
+            throw AuditVerifier.Failure(seq: first, message: "an entry expired while presence expiry was off")
+        }
+    }
+
+    /// A number field as an integer, `nil` for null or anything else. Spellings
+    /// the service never writes (`true`, `2.0`, `1e3`) are caught by comparing
+    /// the rebuilt record with the original text.
+    static func integer(_ value: Any?) -> Int64? {
+        (value as? NSNumber)?.int64Value
+    }
+
+    private func fail(_ position: Int64, _ message: String) -> AuditVerifier.Failure {
+        AuditVerifier.Failure(message: "control log position \(position): \(message)")
+    }
+}
