@@ -177,7 +177,8 @@ public func buildRouter(settings: AppSettings, services: FirstComeServices, part
         let events = EventController<AppRequestContext>(store: services.store, clock: Timestamp.now)
         let entries = EntryController<AppRequestContext>(
             committer: services.committer, store: services.store, metrics: services.metrics, identity: IdentityVerifier(),
-            perUser: settings.userRateLimit.map { RateLimiter(rule: $0) }, admission: services.admission)
+            perUser: settings.userRateLimit.map { RateLimiter(rule: $0) }, admission: services.admission,
+            proofs: ProofOfWork(key: services.store.tokens.derivedKey("proof-of-work")), clock: Timestamp.now)
         let ipLimit = settings.ipRateLimit.map { RateLimitMiddleware<AppRequestContext>(limiter: RateLimiter(rule: $0), clients: clients) }
 
         let publicEvents = RouteCollection(context: AppRequestContext.self)

@@ -29,7 +29,8 @@ struct AuditControlReplay {
             let presence = Self.integer(values["presence_timeout_s"])
             rebuilt = ControlAction.create(
                 name: name, admitPerTick: Self.integer(values["admit_per_tick"]), opensAt: Self.integer(values["opens_at"]),
-                closesAt: Self.integer(values["closes_at"]), identity: identity, presenceTimeout: presence)
+                closesAt: Self.integer(values["closes_at"]), identity: identity, presenceTimeout: presence,
+                powBits: Self.integer(values["pow_bits"]) ?? 0)
             self.name = name
             self.identity = identity != nil
             self.presence = presence != nil
@@ -42,7 +43,7 @@ struct AuditControlReplay {
                     admitPerTick: values["admit_per_tick"].map { Self.integer($0) },
                     presenceTimeout: values["presence_timeout_s"].map { Self.integer($0) }, name: values["name"] as? String,
                     opensAt: values["opens_at"].map { Self.integer($0) }, closesAt: values["closes_at"].map { Self.integer($0) },
-                    paused: values["paused"] as? Bool)
+                    paused: values["paused"] as? Bool, powBits: Self.integer(values["pow_bits"]))
             } catch {
                 throw fail(position, "patch action with no change the service makes")
             }

@@ -41,6 +41,8 @@ public struct Event: Sendable, Equatable {
     public var presenceTimeout: Int64?
     /// While set, nobody is decided (intake is unchanged).
     public var paused = false
+    /// Leading zero bits a submission's proof-of-work must have; 0 = none asked.
+    public var powBits: Int64 = 0
     /// Audit chain: its start (from the id and award rules), the link of the
     /// highest seq, and the last link of the control log.
     /// The canonical award rules the genesis was made from.

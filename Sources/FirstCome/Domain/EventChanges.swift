@@ -5,7 +5,7 @@ extension NewEvent {
     var createAction: String {
         ControlAction.create(
             name: name, admitPerTick: admitPerTick, opensAt: opensAt, closesAt: closesAt, identity: identity?.algorithm.rawValue,
-            presenceTimeout: presenceTimeout)
+            presenceTimeout: presenceTimeout, powBits: powBits)
     }
 }
 
@@ -16,6 +16,7 @@ extension EventPatch {
         var event = event
         if let name { event.name = name }
         if let paused { event.paused = paused }
+        if let powBits { event.powBits = powBits }
         if let opensAt { event.opensAt = opensAt }
         if let closesAt { event.closesAt = closesAt }
         if let opens = event.opensAt, let closes = event.closesAt, closes <= opens {
@@ -50,6 +51,7 @@ extension EventPatch {
         if let paused { fields.raw("paused", paused ? "true" : "false") }
         if let opensAt { fields.integer("opens_at", opensAt) }
         if let closesAt { fields.integer("closes_at", closesAt) }
+        if let powBits { fields.integer("pow_bits", powBits) }
         return ControlAction.action("patch", fields)
     }
 }
@@ -57,7 +59,7 @@ extension EventPatch {
 enum ControlAction {
     /// The action record of an event's creation (its settings beside the rules).
     static func create(
-        name: String, admitPerTick: Int64?, opensAt: Int64?, closesAt: Int64?, identity: String?, presenceTimeout: Int64?
+        name: String, admitPerTick: Int64?, opensAt: Int64?, closesAt: Int64?, identity: String?, presenceTimeout: Int64?, powBits: Int64
     ) -> String {
         var fields = JSONObject()
         fields.string("name", name)
@@ -66,6 +68,8 @@ enum ControlAction {
         fields.integer("closes_at", closesAt)
         fields.string("identity", identity)
         fields.integer("presence_timeout_s", presenceTimeout)
+        // Written only when asked, so records of events without it stay as they were.
+        if powBits > 0 { fields.integer("pow_bits", powBits) }
         return action("create", fields)
     }
 

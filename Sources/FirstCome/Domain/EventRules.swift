@@ -14,6 +14,9 @@ public struct NewEvent: Sendable, Equatable {
     public var presenceTimeout: Int64?
     /// Where decisions are pushed (not part of the event's audited rules).
     public var webhook: WebhookTarget?
+    /// Leading zero bits of the proof-of-work asked of each submission; 0 = none.
+    /// (Checked with `EventRules.checkPowBits` by whoever sets it.)
+    public var powBits: Int64 = 0
 
     /// Validates every field; throws `FirstComeError.invalidRequest` naming the first bad one.
     public init(
@@ -63,20 +66,24 @@ public struct EventPatch: Sendable, Equatable {
     public var admitPerTick: Int64??
     /// `.some(nil)` turns presence expiry off; `nil` leaves it as it is.
     public var presenceTimeout: Int64??
+    /// A new proof-of-work difficulty (0 turns it off).
+    public var powBits: Int64?
 
     public init(
         mode: EventMode? = nil, intake: Intake? = nil, admitPerTick: Int64?? = nil, presenceTimeout: Int64?? = nil,
-        name: String? = nil, opensAt: Int64?? = nil, closesAt: Int64?? = nil, paused: Bool? = nil
+        name: String? = nil, opensAt: Int64?? = nil, closesAt: Int64?? = nil, paused: Bool? = nil, powBits: Int64? = nil
     ) throws {
+        if let powBits { try EventRules.checkPowBits(powBits) }
         if case .some(let limit) = admitPerTick { try EventRules.checkAdmitPerTick(limit) }
         if case .some(let timeout) = presenceTimeout { try EventRules.checkPresenceTimeout(timeout) }
         if let name { try EventRules.checkName(name) }
         guard mode != nil || intake != nil || admitPerTick != nil || presenceTimeout != nil || name != nil || opensAt != nil
-            || closesAt != nil || paused != nil
+            || closesAt != nil || paused != nil || powBits != nil
         else {
             throw FirstComeError.invalidRequest(
-                "give at least one of 'mode', 'state', 'admit_per_tick', 'presence_timeout_s', 'name', 'opens_at', 'closes_at', 'paused', 'webhook'")
+                "give at least one of 'mode', 'state', 'admit_per_tick', 'presence_timeout_s', 'name', 'opens_at', 'closes_at', 'paused', 'pow_bits', 'webhook'")
         }
+        self.powBits = powBits
         self.paused = paused
         self.name = name
         self.opensAt = opensAt
@@ -98,6 +105,12 @@ public enum EventRules {
     }
 
     public static let maxPrizes: Int64 = 1_000_000
+    /// The hardest proof-of-work an event may ask (about 67 million hashes on average).
+    public static let maxPowBits: Int64 = 26
+
+    public static func checkPowBits(_ bits: Int64) throws {
+        guard (0...maxPowBits).contains(bits) else { throw FirstComeError.invalidRequest("'pow_bits' must be 0 to \(maxPowBits)") }
+    }
     public static let maxUserLength = 128
     public static let maxPayloadBytes = 4096
     public static let maxPayloadDepth = 16

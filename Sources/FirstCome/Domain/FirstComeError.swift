@@ -22,6 +22,14 @@ public enum FirstComeError: Error, Equatable, Sendable {
     case identityRequired(String)
     /// The identity token is malformed, forged, expired or for someone else.
     case invalidIdentity(String)
+    /// The event asks a proof-of-work of each submission and none came.
+    case proofRequired(event: String, bits: Int64)
+    /// The proof is malformed, forged, for another event, or has too few zero bits.
+    case proofInvalid(String)
+    /// The challenge's lifetime has passed.
+    case proofExpired
+    /// The challenge was made for another user.
+    case proofWrongUser
     case unsupportedMediaType(String)
     /// The database stayed locked past the busy timeout.
     case storageBusy
@@ -58,6 +66,10 @@ extension FirstComeError {
         case .rateLimited: "rate_limited"
         case .identityRequired: "identity_required"
         case .invalidIdentity: "invalid_identity"
+        case .proofRequired: "pow_required"
+        case .proofInvalid: "pow_invalid"
+        case .proofExpired: "pow_expired"
+        case .proofWrongUser: "pow_wrong_user"
         case .unsupportedMediaType: "unsupported_media_type"
         case .storageBusy: "storage_busy"
         case .storageUnavailable: "storage_unavailable"
@@ -85,6 +97,12 @@ extension FirstComeError {
         case .rateLimited(let wait): "too many requests; retry in \(Int(wait.rounded(.up))) s"
         case .identityRequired(let id): "event '\(id)' needs a signed identity token in 'identity_token'"
         case .invalidIdentity(let why): "the identity token is not accepted: \(why)"
+        case .proofRequired(let id, let bits):
+            "event '\(id)' asks a proof-of-work: get a challenge from GET /v1/events/\(id)/challenge?user=USER and send "
+                + "'pow': {\"challenge\", \"nonce\"} such that SHA-256(challenge + nonce) starts with \(bits) zero bits"
+        case .proofInvalid(let why): "the proof-of-work is not accepted: \(why)"
+        case .proofExpired: "the proof-of-work challenge has expired; get a new one"
+        case .proofWrongUser: "the proof-of-work challenge was made for another user"
         case .unsupportedMediaType(let why): why
         case .storageBusy: "the database is busy; retry shortly"
         case .storageUnavailable(let why): "the database cannot be written: \(why)"

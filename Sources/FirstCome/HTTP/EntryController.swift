@@ -10,6 +10,9 @@ struct EntryController<Context: RequestContext> {
     let perUser: RateLimiter?
     /// Signs winners' admission tokens, if configured.
     let admission: AdmissionIssuer?
+    /// Makes and checks proof-of-work challenges.
+    let proofs: ProofOfWork
+    let clock: @Sendable () -> Int64
 
     /// Reply to a submission (with the token) and to a poll (without).
     static func render(_ entry: EntryView, includeToken: Bool, admission: AdmissionIssuer.Token? = nil) -> String {
@@ -36,6 +39,22 @@ struct EntryController<Context: RequestContext> {
 
     /// `POST /events/{id}/entries`
     func submitRoutes(_ routes: RouteCollection<Context>) {
+        routes.get(":id/challenge") { request, context in
+            let id = try context.parameters.require("id")
+            let event = try await store.currentEvent(id: id)
+            guard let given = request.uri.queryParameters.get("user") else {
+                throw FirstComeError.invalidRequest("give the user the challenge is for: ?user=USER")
+            }
+            let user = EventRules.normalizedUser(given)
+            try EventRules.checkUser(user)
+            let made = proofs.challenge(eventKey: event.key, user: user, now: clock())
+            var object = JSONObject()
+            object.string("event", id)
+            object.string("challenge", made.challenge)
+            object.integer("pow_bits", event.powBits)
+            object.string("expires_at", Timestamp.format(made.expiresAt))
+            return Response.json(object.json)
+        }
         routes.post(":id/entries") { request, context in
             let id = try context.parameters.require("id")
             let body = try SubmitRequest.parse(try await JSONBody.bytes(from: request))
@@ -47,7 +66,12 @@ struct EntryController<Context: RequestContext> {
     /// Records an entry (for the API and the waiting page): the entry and whether
     /// it is new, or throws why it was refused.
     func enter(event id: String, body: SubmitRequest) async throws -> (entry: EntryView, created: Bool) {
-        let user = try await entrant(of: body, event: id)
+        let event = try await store.currentEvent(id: id)
+        let user = try await entrant(of: body, event: event)
+        if event.powBits > 0 {
+            guard let proof = body.proof else { throw FirstComeError.proofRequired(event: id, bits: event.powBits) }
+            try proofs.verify(challenge: proof.challenge, nonce: proof.nonce, eventKey: event.key, user: user, bits: event.powBits, now: clock())
+        }
         if let wait = perUser?.acquire("user:\(id)\n\(user)") { throw FirstComeError.rateLimited(retryAfter: wait) }
         let result: SubmitResult
         do {
@@ -73,12 +97,12 @@ struct EntryController<Context: RequestContext> {
 
     /// The entry's user: the verified subject of the identity token where the event
     /// requires one, else the `user` field.
-    func entrant(of body: SubmitRequest, event id: String) async throws -> String {
-        guard let rule = try await store.currentEvent(id: id).identity else {
+    func entrant(of body: SubmitRequest, event: Event) async throws -> String {
+        guard let rule = event.identity else {
             guard let user = body.user else { throw FirstComeError.invalidRequest("missing field 'user'") }
             return user
         }
-        guard let token = body.identityToken else { throw FirstComeError.identityRequired(id) }
+        guard let token = body.identityToken else { throw FirstComeError.identityRequired(event.id) }
         let subject = try await identity.subject(of: token, rule: rule)
         if let user = body.user, user != subject {
             throw FirstComeError.invalidIdentity("'user' differs from the token's subject")

@@ -17,6 +17,7 @@ enum EventJSON {
         object.integer("admit_per_tick", event.admitPerTick)
         object.integer("presence_timeout_s", event.presenceTimeout)
         object.raw("paused", event.paused ? "true" : "false")
+        object.integer("pow_bits", event.powBits)
         object.string("opens_at", event.opensAt.map(Timestamp.format))
         object.string("closes_at", event.closesAt.map(Timestamp.format))
         object.string("created_at", Timestamp.format(event.createdAt))
@@ -47,6 +48,7 @@ struct CreateEventRequest: Decodable {
         case opensAt = "opens_at"
         case closesAt = "closes_at"
         case presenceTimeout = "presence_timeout_s"
+        case powBits = "pow_bits"
         case identity, webhook
     }
 
@@ -84,6 +86,10 @@ struct CreateEventRequest: Decodable {
             identity: container.decodeIfPresent(IdentityBody.self, forKey: .identity)?.rule,
             presenceTimeout: container.decodeIfPresent(Int64.self, forKey: .presenceTimeout))
         event.webhook = try container.decodeIfPresent(WebhookBody.self, forKey: .webhook)?.target
+        if let bits = try container.decodeIfPresent(Int64.self, forKey: .powBits) {
+            try EventRules.checkPowBits(bits)
+            event.powBits = bits
+        }
         self.event = event
     }
 }
@@ -110,6 +116,7 @@ struct PatchEventRequest: Decodable {
 
     enum CodingKeys: String, CodingKey, CaseIterable {
         case mode, state, name, paused, webhook
+        case powBits = "pow_bits"
         case admitPerTick = "admit_per_tick"
         case presenceTimeout = "presence_timeout_s"
         case opensAt = "opens_at"
@@ -146,6 +153,7 @@ struct PatchEventRequest: Decodable {
         patch = try EventPatch(
             mode: container.decodeIfPresent(EventMode.self, forKey: .mode), intake: intake, admitPerTick: admitPerTick,
             presenceTimeout: presenceTimeout, name: container.decodeIfPresent(String.self, forKey: .name), opensAt: opensAt,
-            closesAt: closesAt, paused: container.decodeIfPresent(Bool.self, forKey: .paused))
+            closesAt: closesAt, paused: container.decodeIfPresent(Bool.self, forKey: .paused),
+            powBits: container.decodeIfPresent(Int64.self, forKey: .powBits))
     }
 }

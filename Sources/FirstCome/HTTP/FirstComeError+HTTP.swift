@@ -15,6 +15,7 @@ extension FirstComeError: HTTPResponseError {
         case .payloadTooLarge: .contentTooLarge
         case .unsupportedMediaType: .unsupportedMediaType
         case .storageBusy, .storageUnavailable, .shuttingDown: .serviceUnavailable
+        case .proofRequired, .proofInvalid, .proofExpired, .proofWrongUser: .forbidden
         case .internalError: .internalServerError
         }
     }

@@ -1,5 +1,5 @@
 /// Body of `POST /v1/events/{id}/entries`:
-/// `{"user": "...", "identity_token": "<JWT>"?, "payload": {...}?}`.
+/// `{"user": "...", "identity_token": "<JWT>"?, "payload": {...}?, "pow": {"challenge", "nonce"}?}`.
 /// Read with `JSONScanner`: this is the hottest body of the service.
 struct SubmitRequest: Equatable {
     /// The entrant id; optional when an identity token names the user instead.
@@ -8,6 +8,13 @@ struct SubmitRequest: Equatable {
     var identityToken: String? = nil
     /// The payload object in compact form, as sent (key order kept).
     let payload: String?
+    /// A solved proof-of-work, for events that ask one.
+    var proof: Proof? = nil
+
+    struct Proof: Equatable {
+        let challenge: String
+        let nonce: String
+    }
 
     static let maxPayloadDepth = 16
 
@@ -15,6 +22,7 @@ struct SubmitRequest: Equatable {
         var user: String?
         var identityToken: String?
         var payload: String?
+        var proof: Proof?
         var seen: Set<String> = []
         var scanner = JSONScanner(bytes)
         do {
@@ -46,14 +54,37 @@ struct SubmitRequest: Equatable {
                         throw FirstComeError.payloadTooLarge("'payload' is larger than \(EventRules.maxPayloadBytes) bytes")
                     }
                     payload = String(decoding: compact, as: UTF8.self)
+                case "pow":
+                    proof = try readProof(&scanner)
                 default:
-                    throw FirstComeError.invalidRequest("unknown field '\(key)'; allowed: identity_token, payload, user")
+                    throw FirstComeError.invalidRequest("unknown field '\(key)'; allowed: identity_token, payload, pow, user")
                 }
             }
         } catch let failure as JSONScanner.Failure {
             throw FirstComeError.invalidRequest(failure.message)
         }
-        return try validated(user: user, identityToken: identityToken, payload: payload)
+        var request = try validated(user: user, identityToken: identityToken, payload: payload)
+        request.proof = proof
+        return request
+    }
+
+    /// `"pow": {"challenge": "...", "nonce": "..."}`
+    private static func readProof(_ scanner: inout JSONScanner) throws -> Proof {
+        guard scanner.peekValue() == UInt8(ascii: "{") else {
+            throw FirstComeError.invalidRequest("'pow' must be an object {\"challenge\", \"nonce\"}")
+        }
+        var challenge: String?
+        var nonce: String?
+        try scanner.readFields { key, scanner in
+            guard scanner.peekValue() == UInt8(ascii: "\"") else { throw FirstComeError.invalidRequest("'pow.\(key)' must be a string") }
+            switch key {
+            case "challenge" where challenge == nil: challenge = try scanner.readString()
+            case "nonce" where nonce == nil: nonce = try scanner.readString()
+            default: throw FirstComeError.invalidRequest("unknown or repeated field 'pow.\(key)'; allowed: challenge, nonce")
+            }
+        }
+        guard let challenge, let nonce else { throw FirstComeError.invalidRequest("'pow' needs both 'challenge' and 'nonce'") }
+        return Proof(challenge: challenge, nonce: nonce)
     }
 
     /// A request from fields read elsewhere (the waiting page's form), checked like a JSON one.

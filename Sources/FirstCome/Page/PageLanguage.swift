@@ -86,6 +86,9 @@ public enum PageLanguage: String, Sendable, CaseIterable {
         "error": "Something went wrong",
         "back": "Back to the giveaway",
         "identity_required": "This giveaway needs you to sign in on the organiser's site first; follow the link they gave you.",
+        "pow_working": "Your browser is solving a small puzzle that keeps bots out… {n} tries",
+        "pow_needs_js": "This giveaway asks your browser to solve a small puzzle before you enter, to keep bots out. It needs JavaScript and a secure (https) connection.",
+        "pow_failed": "The puzzle could not be solved in this browser; please reload and try again.",
     ]
 
     static let korean: [String: String] = [
@@ -140,6 +143,13 @@ public enum PageLanguage: String, Sendable, CaseIterable {
         "error": "문제가 발생했습니다",
         "back": "응모 페이지로 돌아가기",
         "identity_required": "이 응모는 주최 측 사이트에서 먼저 로그인해야 합니다. 안내받은 링크로 들어와 주세요.",
+        "pow_working": "봇을 막기 위한 작은 퍼즐을 브라우저가 푸는 중입니다… {n}회 시도",
+        "pow_needs_js": "이 응모는 봇을 막기 위해 응모 전에 브라우저가 작은 퍼즐을 풀어야 합니다. 자바스크립트와 보안(https) 연결이 필요합니다.",
+        "pow_failed": "이 브라우저에서 퍼즐을 풀지 못했습니다. 새로 고침한 뒤 다시 시도해 주세요.",
+        "error_pow_required": "응모 전에 브라우저가 작은 퍼즐을 풀어야 합니다. 자바스크립트를 켜 주세요.",
+        "error_pow_invalid": "퍼즐 답이 올바르지 않습니다. 다시 시도해 주세요.",
+        "error_pow_expired": "퍼즐 시간이 지났습니다. 다시 시도해 주세요.",
+        "error_pow_wrong_user": "다른 이름으로 푼 퍼즐입니다. 다시 시도해 주세요.",
         "error_invalid_request": "입력값이 올바르지 않습니다",
         "error_event_not_open": "지금은 응모를 받지 않습니다.",
         "error_rate_limited": "요청이 너무 많습니다. 잠시 후 다시 시도해 주세요.",

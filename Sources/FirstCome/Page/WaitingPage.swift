@@ -81,6 +81,10 @@ struct WaitingPage {
             return
         }
         var form: [String: Any] = ["action": action, "user": user]
+        if event.powBits > 0 {
+            form["pow_bits"] = event.powBits
+            form["challenge_url"] = "/v1/events/\(event.id)/challenge"
+        }
         if let error { form["error"] = error }
         if let identityToken { form["identity_token"] = identityToken }
         context["form"] = form

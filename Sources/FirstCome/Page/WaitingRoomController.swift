@@ -95,11 +95,15 @@ struct WaitingRoomController<Context: RequestContext> {
             guard contentType.lowercased().hasPrefix("application/x-www-form-urlencoded") else {
                 throw FirstComeError.unsupportedMediaType("send the form as application/x-www-form-urlencoded")
             }
-            fields = try FormBody.parse(String(buffer: try await JSONBody.collectBody(request)), allowed: ["user", "identity_token", "lang"])
+            fields = try FormBody.parse(
+                String(buffer: try await JSONBody.collectBody(request)), allowed: ["user", "identity_token", "lang", "pow_challenge", "pow_nonce"])
             let user = fields["user"]?.trimmingCharacters(in: .whitespacesAndNewlines)
             if user?.isEmpty != false && fields["identity_token"] == nil { throw FirstComeError.invalidRequest(Self.emptyName) }
-            let body = try SubmitRequest.validated(
+            var body = try SubmitRequest.validated(
                 user: user?.isEmpty == true ? nil : user, identityToken: fields["identity_token"], payload: nil)
+            if let challenge = fields["pow_challenge"], let nonce = fields["pow_nonce"], !challenge.isEmpty, !nonce.isEmpty {
+                body.proof = SubmitRequest.Proof(challenge: challenge, nonce: nonce)
+            }
             let (entry, _) = try await entries.enter(event: id, body: body)
             let target = WaitingPage.url("/e/\(id)", query: [("t", entry.token)], lang: page.language.rawValue)
             return Response(status: .seeOther, headers: [.location: target, .cacheControl: "no-store"])

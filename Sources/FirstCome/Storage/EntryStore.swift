@@ -20,6 +20,8 @@ public protocol EntryStore: Sendable {
     /// Adds `key` and retires every current key at `now`; drops keys retired
     /// before `dropRetiredBefore`. Returns the kids dropped.
     func rotateAdmissionKeys(adding key: StoredAdmissionKey, now: Int64, dropRetiredBefore: Int64) async throws -> [String]
+    /// Entrant tokens under the database's secret key (the same on every node).
+    var tokens: EntrantTokens { get }
     /// The seq of `user`'s entry in an event, if any.
     func seq(event: String, user: String) async throws -> Int64?
     /// The control log of an event: position, record and chain link, in order.

@@ -6,7 +6,7 @@ enum EventRow {
     static let columns =
         "key, id, name, prizes, mode, admit_per_tick, opens_at, closes_at, closed_at, entries, serving, awarded, created_at, "
         + "identity_algorithm, identity_key, identity_issuer, identity_audience, genesis, head, control_head, rules, "
-        + "presence_timeout_s, paused"
+        + "presence_timeout_s, paused, pow_bits"
 
     static func decode(_ row: Row) -> Event {
         var event = Event(
@@ -22,6 +22,7 @@ enum EventRow {
         event.rules = row[20] ?? ""
         event.presenceTimeout = row[21]
         event.paused = row[22]
+        event.powBits = row[23]
         return event
     }
 

@@ -9,7 +9,7 @@ import ServiceLifecycle
 /// One store per database per process: a second writer would not see the board.
 public struct SQLiteEntryStore: EntryStore {
     let pool: DatabasePool
-    let tokens: EntrantTokens
+    public let tokens: EntrantTokens
     let board: EventBoard
     let clock: @Sendable () -> Int64
     /// No entry expires for lack of presence before this time (ms): entrants get
@@ -64,13 +64,13 @@ public struct SQLiteEntryStore: EntryStore {
                     sql: """
                         INSERT INTO events (id, name, prizes, mode, admit_per_tick, opens_at, closes_at, created_at,
                                             identity_algorithm, identity_key, identity_issuer, identity_audience,
-                                            rules, genesis, head, control_head, presence_timeout_s)
-                        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                                            rules, genesis, head, control_head, presence_timeout_s, pow_bits)
+                        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                         """,
                     arguments: [
                         new.id, new.name, new.prizes, new.mode.rawValue, new.admitPerTick, new.opensAt, new.closesAt, now,
                         new.identity?.algorithm.rawValue, new.identity?.key, new.identity?.issuer, new.identity?.audience,
-                        rules, genesis, genesis, genesis, new.presenceTimeout,
+                        rules, genesis, genesis, genesis, new.presenceTimeout, new.powBits,
                     ])
                 var event = try EventRow.fetchRequired(db, id: new.id)
                 if let webhook = new.webhook {
@@ -106,11 +106,11 @@ public struct SQLiteEntryStore: EntryStore {
                 try db.execute(
                     sql: """
                         UPDATE events SET mode = ?, admit_per_tick = ?, opens_at = ?, closes_at = ?, closed_at = ?,
-                                          presence_timeout_s = ?, name = ?, paused = ? WHERE key = ?
+                                          presence_timeout_s = ?, name = ?, paused = ?, pow_bits = ? WHERE key = ?
                         """,
                     arguments: [
                         event.mode.rawValue, event.admitPerTick, event.opensAt, event.closesAt, event.closedAt,
-                        event.presenceTimeout, event.name, event.paused, event.key,
+                        event.presenceTimeout, event.name, event.paused, event.powBits, event.key,
                     ])
                 try ControlLog.append(db, event: &event, record: AuditRecords.action(at: now, action: patch.patchAction))
                 event.version = stamps.next()

@@ -11,6 +11,14 @@ public struct EntrantTokens: Sendable {
         keyed = HMAC<SHA256>(key: SymmetricKey(data: key))
     }
 
+    /// A key for another purpose, derived from the same secret (HMAC of `purpose`),
+    /// so every node and every restart agree on it without storing another secret.
+    public func derivedKey(_ purpose: String) -> SymmetricKey {
+        var hmac = keyed
+        hmac.update(data: Array(purpose.utf8))
+        return SymmetricKey(data: Array(hmac.finalize()))
+    }
+
     /// The token of entry `seq` of the event with storage key `eventKey`.
     public func token(eventKey: Int64, seq: Int64) -> String {
         var bytes = Self.header(eventKey: eventKey, seq: seq)

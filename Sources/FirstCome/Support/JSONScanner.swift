@@ -18,6 +18,13 @@ struct JSONScanner {
     /// Reads a top-level object, calling `field` for each key with the scanner
     /// positioned at its value; `field` must consume the value.
     mutating func readObject(_ field: (String, inout JSONScanner) throws -> Void) throws {
+        try readFields(field)
+        skipSpace()
+        guard index == bytes.count else { throw fail("unexpected data after the JSON object") }
+    }
+
+    /// Reads an object value (nested or not), calling `field` for each key as `readObject` does.
+    mutating func readFields(_ field: (String, inout JSONScanner) throws -> Void) throws {
         skipSpace()
         try expect(UInt8(ascii: "{"))
         skipSpace()
@@ -40,8 +47,6 @@ struct JSONScanner {
                 break
             }
         }
-        skipSpace()
-        guard index == bytes.count else { throw fail("unexpected data after the JSON object") }
     }
 
     /// The next byte that is not white space, without consuming it.

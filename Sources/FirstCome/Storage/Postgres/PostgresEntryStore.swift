@@ -25,7 +25,7 @@ public struct PostgresEntryStore: EntryStore {
 
     let database: PostgresDatabase
     var client: PostgresClient { database.client }
-    let tokens: EntrantTokens
+    public let tokens: EntrantTokens
     let board: EventBoard
     let clock: @Sendable () -> Int64
     let presenceGraceEnds: Int64
@@ -87,11 +87,11 @@ public struct PostgresEntryStore: EntryStore {
                         """
                         INSERT INTO events (id, name, prizes, mode, admit_per_tick, opens_at, closes_at, created_at,
                                             identity_algorithm, identity_key, identity_issuer, identity_audience,
-                                            rules, genesis, head, control_head, presence_timeout_s)
+                                            rules, genesis, head, control_head, presence_timeout_s, pow_bits)
                         VALUES (\(new.id), \(new.name), \(new.prizes), \(new.mode.rawValue), \(new.admitPerTick), \(new.opensAt),
                                 \(new.closesAt), \(now), \(new.identity?.algorithm.rawValue), \(new.identity?.key),
                                 \(new.identity?.issuer), \(new.identity?.audience), \(rules), \(genesis), \(genesis), \(genesis),
-                                \(new.presenceTimeout))
+                                \(new.presenceTimeout), \(Int32(new.powBits)))
                         """, logger: logger)
                     var event = try await PostgresEventRow.fetchRequired(connection, id: new.id, logger: logger)
                     guard event.key <= EntrantTokens.maxEventKey else {
@@ -139,7 +139,7 @@ public struct PostgresEntryStore: EntryStore {
                     UPDATE events SET mode = \(event.mode.rawValue), admit_per_tick = \(event.admitPerTick), opens_at = \(event.opensAt),
                                       closes_at = \(event.closesAt), closed_at = \(event.closedAt),
                                       presence_timeout_s = \(event.presenceTimeout), name = \(event.name),
-                                      paused = \(event.paused) WHERE key = \(event.key)
+                                      paused = \(event.paused), pow_bits = \(Int32(event.powBits)) WHERE key = \(event.key)
                     """, logger: logger)
                 try await PostgresControlLog.append(
                     connection, event: &event, record: AuditRecords.action(at: now, action: patch.patchAction), logger: logger)

@@ -7,7 +7,7 @@ enum PostgresEventRow {
     static let columns =
         "key, id, name, prizes, mode, admit_per_tick, opens_at, closes_at, closed_at, entries, serving, awarded, created_at, "
         + "identity_algorithm, identity_key, identity_issuer, identity_audience, genesis, head, control_head, rules, "
-        + "presence_timeout_s, version, paused"
+        + "presence_timeout_s, version, paused, pow_bits"
 
     static func decode(_ row: PostgresRow) throws -> Event {
         let cells = row.makeRandomAccess()
@@ -32,6 +32,7 @@ enum PostgresEventRow {
         event.presenceTimeout = try cells[21].decode(Int64?.self)
         event.version = try cells[22].decode(Int64.self)
         event.paused = try cells[23].decode(Bool.self)
+        event.powBits = Int64(try cells[24].decode(Int32.self))
         return event
     }
 
