@@ -30,8 +30,10 @@ MAX_PRIZES = 1_000_000
 MAX_PRESENCE = 86_400
 INT64_MIN, INT64_MAX = -(2**63), 2**63 - 1
 # Keys of a patch action, in the only order they may appear (AUDIT.md §6.2).
-PATCH_KEYS = ("mode", "state", "admit_per_tick", "presence_timeout_s", "name", "paused", "opens_at", "closes_at")
+PATCH_KEYS = ("mode", "state", "admit_per_tick", "presence_timeout_s", "name", "paused", "opens_at", "closes_at", "pow_bits")
 CREATE_KEYS = ("name", "admit_per_tick", "opens_at", "closes_at", "identity", "presence_timeout_s")
+# A create action ends with pow_bits (1 to 26) only when the event asks a proof-of-work.
+MAX_POW_BITS = 26
 
 
 class Failure(Exception):
@@ -371,8 +373,10 @@ class Verifier:
         if kind == "create":
             if self.position != 1:
                 raise Failure("%s: a create action after the start of the log" % where)
-            if body.keys != list(CREATE_KEYS):
-                raise Failure("%s: a create action must have %s in that order" % (where, ",".join(CREATE_KEYS)))
+            if body.keys not in (list(CREATE_KEYS), list(CREATE_KEYS) + ["pow_bits"]):
+                raise Failure("%s: a create action must have %s (then pow_bits) in that order" % (where, ",".join(CREATE_KEYS)))
+            if "pow_bits" in body.keys and (not is_int(body.get("pow_bits")) or not 1 <= body.get("pow_bits") <= MAX_POW_BITS):
+                raise Failure("%s: pow_bits must be 1 to %d when present" % (where, MAX_POW_BITS))
             if fields.get("at") != self.created_at:
                 raise Failure("%s: the create action's time differs from the rules' created_at" % where)
             self.check_name(where, body.get("name"))
@@ -407,6 +411,8 @@ class Verifier:
                 self.check_name(where, body.get("name"))
             if "paused" in keys and not isinstance(body.get("paused"), bool):
                 raise Failure("%s: paused must be true or false" % where)
+            if "pow_bits" in keys and (not is_int(body.get("pow_bits")) or not 0 <= body.get("pow_bits") <= MAX_POW_BITS):
+                raise Failure("%s: pow_bits must be 0 to %d" % (where, MAX_POW_BITS))
             for key in ("opens_at", "closes_at"):
                 if key in keys and body.get(key) is not None and not is_int(body.get(key)):
                     raise Failure("%s: %s must be an integer or null" % (where, key))
