@@ -89,6 +89,10 @@ public enum PageLanguage: String, Sendable, CaseIterable {
         "pow_working": "Your browser is solving a small puzzle that keeps bots out… {n} tries",
         "pow_needs_js": "This giveaway asks your browser to solve a small puzzle before you enter, to keep bots out. It needs JavaScript and a secure (https) connection.",
         "pow_failed": "The puzzle could not be solved in this browser; please reload and try again.",
+        "error_pow_required": "This giveaway asks your browser to solve a small puzzle first: please turn JavaScript on.",
+        "error_pow_invalid": "The puzzle's answer was not right; please try again.",
+        "error_pow_expired": "The puzzle timed out; please try again.",
+        "error_pow_wrong_user": "The puzzle was solved for another name; please try again.",
     ]
 
     static let korean: [String: String] = [

@@ -135,7 +135,7 @@ struct WaitingRoomController<Context: RequestContext> {
     /// The error in the page's language (the service's own message in English).
     private func message(_ error: FirstComeError, _ language: PageLanguage) -> String {
         if error == .invalidRequest(Self.emptyName) { return language.texts["empty_name"]! }
-        guard language != .en, let text = language.texts["error_" + error.code] else { return error.message }
+        guard let text = language.texts["error_" + error.code] else { return error.message }
         return error.code == "invalid_request" ? "\(text) (\(error.message))" : text
     }
 
