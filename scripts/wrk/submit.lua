@@ -35,4 +35,5 @@ function done(summary, latency, requests)
   local bad = 0
   for _, thread in ipairs(threads) do bad = bad + thread:get("failures") end
   io.write(string.format("LUA non201=%d\n", bad))
+  io.write(string.format("LUA p999_us=%d\n", latency:percentile(99.9)))
 end

@@ -1,5 +1,6 @@
 import Foundation
 import GRDB
+import Logging
 import ServiceLifecycle
 
 /// The SQLite (WAL) implementation of `EntryStore`.
@@ -45,7 +46,8 @@ public struct SQLiteEntryStore: EntryStore {
     public var decisions: ChangeSignal { board.decided }
 
     /// One process owns a SQLite database (`DatabaseLock`): nothing runs beside it.
-    public var services: [any Service] { [] }
+    /// The background WAL checkpoint, so no commit pays for one.
+    public var services: [any Service] { [WALCheckpointer(pool: pool, logger: Logger(label: "firstcome"))] }
 
     public func holdSchedulerLease(for duration: Duration) async throws -> Bool { true }
 
