@@ -24,9 +24,10 @@ extension ConsoleController {
         }
         routes.get("stream") { request, _ in
             try await page(request) { visit in
-                let page = visit.page("/admin")
+                let (language, csrf) = (visit.language, visit.csrf)
                 return stream(until: visit.session.expiresAt) {
                     let now = clock()
+                    let page = ConsolePage(language: language, path: "/admin", query: [], csrf: csrf)
                     let rows = try await store.listEvents().map { event in
                         let row = self.row(event, now: now, page: page)
                         var object = JSONObject()
