@@ -1,6 +1,8 @@
+import AsyncHTTPClient
 import Foundation
 import Hummingbird
 import HummingbirdTesting
+import Synchronization
 import Testing
 
 @testable import FirstCome
@@ -214,6 +216,20 @@ struct ConsoleTests {
             #expect(winner.html.contains(digest))
             let korean = try await client.consoleGet("/admin/events/drop?lang=ko", as: visitor)
             #expect(korean.html.contains("<html lang=\"ko\">") && korean.html.contains("당첨자"))
+        }
+    }
+
+    @Test("with a separate admin listener the console is served there only")
+    func adminListener() async throws {
+        let adminPort = Mutex<Int?>(nil)
+        try await withLiveApp(
+            configure: { $0.adminListener = ("127.0.0.1", 0) },
+            onServerRunning: { port, admin in if admin { adminPort.withLock { $0 = port } } }
+        ) { client, _ in
+            #expect(try await client.execute(uri: "/admin/sign-in", method: .get).status == .notFound)
+            let port = try #require(adminPort.withLock { $0 })
+            let form = try await HTTPClient.shared.execute(HTTPClientRequest(url: "http://127.0.0.1:\(port)/admin/sign-in"), timeout: .seconds(5))
+            #expect(form.status.code == 200)
         }
     }
 }
