@@ -232,4 +232,30 @@ struct ConsoleTests {
             #expect(form.status.code == 200)
         }
     }
+
+    @Test("the live stream sends one JSON sample a second from the event's figures")
+    func stream() async throws {
+        let mainPort = Mutex<Int?>(nil)
+        try await withLiveApp(onServerRunning: { port, _ in mainPort.withLock { $0 = port } }) { client, _ in
+            try await client.json(.post, "/v1/events", body: #"{"id":"drop","name":"Drop","prizes":2}"#, admin: true)
+            try await client.json(.post, "/v1/events/drop/entries", body: #"{"user":"ann"}"#)
+            let visitor = try await ConsoleVisitor.signIn(client)
+            let port = try #require(mainPort.withLock { $0 })
+            var request = HTTPClientRequest(url: "http://127.0.0.1:\(port)/admin/events/drop/stream")
+            request.headers.add(name: "Cookie", value: visitor.cookie)
+            let response = try await HTTPClient.shared.execute(request, timeout: .seconds(10))
+            #expect(response.status.code == 200)
+            #expect(response.headers.first(name: "Content-Type") == "text/event-stream; charset=utf-8")
+            var text = ""
+            for try await chunk in response.body {
+                text += String(buffer: chunk)
+                if text.components(separatedBy: "\n\n").count > 2 { break }
+            }
+            let first = try #require(text.components(separatedBy: "\n\n").first)
+            #expect(first.hasPrefix("data: "))
+            let sample = try #require(try JSONSerialization.jsonObject(with: Data(first.dropFirst(6).utf8)) as? [String: Any])
+            #expect(sample["entries"] as? Int == 1 && sample["prizes"] as? Int == 2 && sample["state"] as? String == "open")
+            #expect(sample["expired"] as? Int == 0 && sample["paused"] as? Bool == false)
+        }
+    }
 }
