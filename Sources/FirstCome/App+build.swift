@@ -226,6 +226,7 @@ public func buildRouter(settings: AppSettings, services: FirstComeServices, part
         WebhookController<AppRequestContext>(store: services.store, clock: Timestamp.now, logger: services.logger).routes(adminEvents)
         StatsController<AppRequestContext>(store: services.store, clock: Timestamp.now).routes(adminEvents)
         router.addRoutes(adminEvents, atPath: "/v1/events")
+        ConsoleController<AppRequestContext>(settings: settings, services: services).mount(on: router)
     }
     return router
 }

@@ -41,13 +41,7 @@ struct EventController<Context: RequestContext> {
         routes.post { request, _ in
             let body = try await JSONBody.decode(CreateEventRequest.self, from: request)
             let now = clock()
-            let event = try await store.createEvent(body.event, now: now)
-            logger.info(
-                "event created",
-                metadata: [
-                    "event": "\(event.id)", "prizes": "\(event.prizes)", "mode": "\(event.mode.rawValue)",
-                    "webhook": "\(body.event.webhook?.url ?? "none")",
-                ])
+            let event = try await EventAdmin(store: store, logger: logger).create(body.event, now: now)
             return EventJSON.response(event, now: now, status: .created)
         }
         routes.patch(":id") { request, context in
@@ -56,8 +50,7 @@ struct EventController<Context: RequestContext> {
             let now = clock()
             var event: Event
             if let patch = body.patch {
-                event = try await store.updateEvent(id: id, patch: patch, now: now)
-                logger.info("event changed", metadata: ["event": "\(id)", "change": "\(patch.patchAction)", "state": "\(event.state(at: now).rawValue)"])
+                event = try await EventAdmin(store: store, logger: logger).update(id: id, patch: patch, now: now)
             } else {
                 event = try await store.event(id: id)
             }

@@ -154,6 +154,11 @@ final class EventBoard: Sendable {
         slots.withLock { $0[eventKey]?.presence.recent(seq) ?? (nil, false) }
     }
 
+    /// How many entries of event `eventKey` expired (presence expiry).
+    func expiredCount(eventKey: Int64) -> Int64 {
+        slots.withLock { Int64($0[eventKey]?.expired.seqs.count ?? 0) }
+    }
+
     /// Presence times that moved on by at least `granularity` ms since they were
     /// last taken (open streams count as seen `now`); forgets decided entries.
     func takePresence(now: Int64, granularity: Int64) -> [(eventKey: Int64, seq: Int64, seenAt: Int64)] {

@@ -1,0 +1,78 @@
+/// Reads the console's event forms into the same validated values the JSON API
+/// builds (`NewEvent`, `EventPatch`), so both refuse the same input with the same
+/// messages. Empty optional fields mean "none" (no limit, no expiry, no time).
+enum ConsoleEventForm {
+    /// The fields of the create form.
+    static let createFields: Set<String> = [
+        "id", "name", "prizes", "mode", "admit_per_tick", "presence_timeout_s", "opens_at", "closes_at",
+    ]
+    /// The fields of the settings form.
+    static let settingsFields: Set<String> = ["name", "mode", "admit_per_tick", "presence_timeout_s", "opens_at", "closes_at"]
+
+    /// A new event from the create form.
+    static func newEvent(_ fields: [String: String]) throws -> NewEvent {
+        guard let prizes = try integer(fields, "prizes") else { throw FirstComeError.invalidRequest("missing field 'prizes'") }
+        return try NewEvent(
+            id: fields["id"]?.trimmingCharacters(in: .whitespaces) ?? "", name: fields["name"] ?? "", prizes: prizes,
+            mode: try mode(fields) ?? .queue, admitPerTick: try integer(fields, "admit_per_tick"),
+            opensAt: try time(fields, "opens_at"), closesAt: try time(fields, "closes_at"),
+            presenceTimeout: try integer(fields, "presence_timeout_s"))
+    }
+
+    /// The change the settings form asks of `event`: only the fields that differ
+    /// from it, so the control log records what changed; `nil` when nothing did.
+    static func patch(_ fields: [String: String], of event: Event) throws -> EventPatch? {
+        let name = fields["name"].flatMap { $0 == event.name ? nil : $0 }
+        let mode = try mode(fields).flatMap { $0 == event.mode ? nil : $0 }
+        func changed(_ key: String, _ current: Int64?, _ read: ([String: String], String) throws -> Int64?) throws -> Int64?? {
+            guard fields[key] != nil else { return nil }
+            let value = try read(fields, key)
+            return value == current ? nil : .some(value)
+        }
+        let admitPerTick = try changed("admit_per_tick", event.admitPerTick, integer)
+        let presenceTimeout = try changed("presence_timeout_s", event.presenceTimeout, integer)
+        let opensAt = try changed("opens_at", event.opensAt, time)
+        let closesAt = try changed("closes_at", event.closesAt, time)
+        guard name != nil || mode != nil || admitPerTick != nil || presenceTimeout != nil || opensAt != nil || closesAt != nil else {
+            return nil
+        }
+        return try EventPatch(
+            mode: mode, admitPerTick: admitPerTick, presenceTimeout: presenceTimeout, name: name, opensAt: opensAt, closesAt: closesAt)
+    }
+
+    /// The one-button controls: open or close intake, pause or resume admissions.
+    static func control(_ action: String?) throws -> EventPatch {
+        switch action {
+        case "open": try EventPatch(intake: .open)
+        case "close": try EventPatch(intake: .closed)
+        case "pause": try EventPatch(paused: true)
+        case "resume": try EventPatch(paused: false)
+        default: throw FirstComeError.invalidRequest("'action' must be open, close, pause or resume")
+        }
+    }
+
+    private static func mode(_ fields: [String: String]) throws -> EventMode? {
+        guard let text = fields["mode"], !text.isEmpty else { return nil }
+        guard let mode = EventMode(rawValue: text) else { throw FirstComeError.invalidRequest("'mode' must be queue or direct") }
+        return mode
+    }
+
+    private static func integer(_ fields: [String: String], _ key: String) throws -> Int64? {
+        guard let text = fields[key]?.trimmingCharacters(in: .whitespaces), !text.isEmpty else { return nil }
+        guard let value = Int64(text) else { throw FirstComeError.invalidRequest("field '\(key)' must be an integer") }
+        return value
+    }
+
+    /// RFC 3339 as the API takes it; a time without a zone (as a browser's
+    /// date-time field sends it) is read as UTC, as the form says.
+    private static func time(_ fields: [String: String], _ key: String) throws -> Int64? {
+        guard let text = fields[key]?.trimmingCharacters(in: .whitespaces), !text.isEmpty else { return nil }
+        let hasZone = text.hasSuffix("Z") || text.hasSuffix("z") || text.dropFirst(10).contains("+") || text.dropFirst(10).contains("-")
+        var candidates = [text]
+        if !hasZone { candidates += [text + "Z", text + ":00Z"] }
+        for candidate in candidates {
+            if let ms = Timestamp.parse(candidate) { return ms }
+        }
+        throw FirstComeError.invalidRequest("'\(key)' must be an RFC 3339 time such as 2026-12-01T09:00:00Z")
+    }
+}

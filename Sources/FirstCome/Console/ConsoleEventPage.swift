@@ -1,0 +1,126 @@
+import Foundation
+import Hummingbird
+
+/// `GET /admin/events/{id}`: one event's figures (live while the page is open),
+/// its controls and settings, the audit commitment once it is final, its
+/// winners a page at a time and the entrant finder.
+extension ConsoleController {
+    func eventRoutes(_ routes: RouteCollection<Context>) {
+        routes.get("events/:id") { request, context in
+            let id = try context.parameters.require("id")
+            return try await page(request) { visit in
+                var page = visit.page("/admin/events/\(id)", query: Self.keptQuery(request))
+                if let done = request.uri.queryParameters.get("done"), Self.doneKeys.contains(done) {
+                    page.context["flash"] = page.text(done == "created" ? "created" : "done_" + done)
+                }
+                return try await eventPage(&page, id: id, request: request)
+            }
+        }
+        routes.post("events/:id/control") { request, context in
+            let id = try context.parameters.require("id")
+            return try await post(request, allowed: ["action"]) { visit in
+                var page = visit.page("/admin/events/\(id)")
+                do {
+                    let patch = try ConsoleEventForm.control(visit.fields["action"])
+                    _ = try await admin.update(id: id, patch: patch, now: clock())
+                    return Self.redirect(page, "/admin/events/\(id)", [("done", visit.fields["action"]!)])
+                } catch let error as FirstComeError where !error.isStorageFault {
+                    return try await eventPage(&page, id: id, request: request, error: error)
+                }
+            }
+        }
+        routes.post("events/:id/settings") { request, context in
+            let id = try context.parameters.require("id")
+            return try await post(request, allowed: ConsoleEventForm.settingsFields) { visit in
+                var page = visit.page("/admin/events/\(id)")
+                do {
+                    let event = try await store.event(id: id)
+                    guard let patch = try ConsoleEventForm.patch(visit.fields, of: event) else {
+                        return Self.redirect(page, "/admin/events/\(id)", [("done", "nothing")])
+                    }
+                    _ = try await admin.update(id: id, patch: patch, now: clock())
+                    return Self.redirect(page, "/admin/events/\(id)", [("done", "settings")])
+                } catch let error as FirstComeError where !error.isStorageFault {
+                    return try await eventPage(&page, id: id, request: request, error: error, settings: visit.fields)
+                }
+            }
+        }
+        winnersRoutes(routes)
+    }
+
+    static var doneKeys: Set<String> { ["created", "open", "close", "pause", "resume", "settings", "nothing"] }
+
+    /// The query items a language switch keeps.
+    static func keptQuery(_ request: Request) -> [(String, String)] {
+        request.uri.queryParameters.map { (String($0.key), String($0.value)) }.filter { ["after", "find"].contains($0.0) }
+    }
+
+    /// The event page; `error` (from a control) is shown at the top, `settings`
+    /// (a refused settings form) fills the form as it was sent.
+    func eventPage(
+        _ page: inout ConsolePage, id: String, request: Request, error: FirstComeError? = nil, settings: [String: String]? = nil
+    ) async throws -> Response {
+        let now = clock()
+        let event: Event
+        do {
+            event = try await store.currentEvent(id: id)
+        } catch FirstComeError.eventNotFound {
+            page.context["problem"] = page.text("not_found")
+            return page.response("event", status: .notFound)
+        }
+        let figures = ConsoleFigures(event: event, store: store, now: now)
+        page.context["title"] = event.name + " · " + page.text("console")
+        page.context["event"] = eventContext(figures, page: page)
+        page.context["settings"] = settingsContext(event, sent: settings, page: page)
+        page.context["sample"] = figures.json
+        if !event.paused { page.context["can_pause"] = true } else { page.context["can_resume"] = true }
+        switch figures.state {
+        case .open, .scheduled: page.context["can_close"] = true
+        case .closed: page.context["can_open"] = true
+        case .soldOut: break
+        }
+        if figures.event.waiting == 0, figures.state == .closed || figures.state == .soldOut,
+            let json = try? await Commitment.json(store: store, id: id, now: now),
+            let commitment = try? JSONSerialization.jsonObject(with: Data(json.utf8)) as? [String: Any]
+        {
+            page.context["commitment"] = commitment
+        }
+        try await winners(&page, event: event, request: request)
+        try await find(&page, event: event, request: request)
+        if let error {
+            page.context["error"] = error.message
+            return page.response("event", status: error.status)
+        }
+        return page.response("event")
+    }
+
+    private func eventContext(_ figures: ConsoleFigures, page: ConsolePage) -> [String: Any] {
+        let event = figures.event
+        return [
+            "id": event.id, "name": event.name, "mode": event.mode.rawValue, "state": figures.state.rawValue,
+            "state_text": page.stateText(figures.state), "paused_text": page.text(event.paused ? "yes" : "no"),
+            "entries": event.entries, "waiting": event.waiting, "serving": event.serving, "awarded": event.awarded,
+            "prizes": event.prizes, "remaining": event.remaining, "expired": figures.expired.map(String.init) ?? "–",
+            "lost": figures.lost.map(String.init) ?? "–",
+            "stream_url": page.url("/admin/events/\(event.id)/stream"),
+            "control_action": page.url("/admin/events/\(event.id)/control"),
+            "settings_action": page.url("/admin/events/\(event.id)/settings"),
+            "csv_url": page.url("/admin/events/\(event.id)/winners.csv"),
+            "find_action": "/admin/events/\(event.id)",
+            "public_url": "/e/\(event.id)",
+        ]
+    }
+
+    /// The settings form: the event's values, or the values just refused.
+    private func settingsContext(_ event: Event, sent: [String: String]?, page: ConsolePage) -> [String: Any] {
+        var values: [String: String] = [
+            "name": event.name, "mode": event.mode.rawValue, "admit_per_tick": event.admitPerTick.map(String.init) ?? "",
+            "presence_timeout_s": event.presenceTimeout.map(String.init) ?? "",
+            "opens_at": event.opensAt.map(Timestamp.format) ?? "", "closes_at": event.closesAt.map(Timestamp.format) ?? "",
+        ]
+        for (key, value) in sent ?? [:] { values[key] = value }
+        var context: [String: Any] = values
+        context["mode_direct"] = values["mode"] == "direct"
+        return context
+    }
+}

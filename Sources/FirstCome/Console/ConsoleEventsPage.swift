@@ -1,0 +1,56 @@
+import Hummingbird
+
+/// `GET /admin`: every event with its figures, and the create form
+/// (`POST /admin/events`, errors shown inline).
+extension ConsoleController {
+    func eventsRoutes(_ routes: RouteCollection<Context>) {
+        routes.get { request, _ in
+            try await page(request) { visit in
+                var page = visit.page("/admin")
+                if request.uri.queryParameters.get("done") == "created" { page.context["flash"] = page.text("created") }
+                return try await eventsPage(&page, form: [:], error: nil)
+            }
+        }
+        routes.post("events") { request, _ in
+            try await post(request, allowed: ConsoleEventForm.createFields) { visit in
+                var page = visit.page("/admin")
+                do {
+                    let event = try await admin.create(try ConsoleEventForm.newEvent(visit.fields), now: clock())
+                    return Self.redirect(page, "/admin/events/\(event.id)", [("done", "created")])
+                } catch let error as FirstComeError where !error.isStorageFault {
+                    return try await eventsPage(&page, form: visit.fields, error: error)
+                }
+            }
+        }
+    }
+
+    /// One row of the events table (also what the list's stream sends).
+    func row(_ event: Event, now: Int64, page: ConsolePage) -> [String: Any] {
+        let state = event.state(at: now)
+        let rate = rates.record(event: event.id, entries: event.entries, at: now)
+        return [
+            "id": event.id, "name": event.name, "url": page.url("/admin/events/\(event.id)"), "state": state.rawValue,
+            "state_text": page.stateText(state), "entries": event.entries, "waiting": event.waiting, "awarded": event.awarded,
+            "prizes": event.prizes, "paused": event.paused, "rate": ArrivalRates.text(rate),
+        ]
+    }
+
+    private func eventsPage(_ page: inout ConsolePage, form: [String: String], error: FirstComeError?) async throws -> Response {
+        let now = clock()
+        let events = try await store.listEvents()
+        page.context["title"] = page.text("events") + " · " + page.text("console")
+        page.context["events"] = events.map { row($0, now: now, page: page) }
+        page.context["has_events"] = !events.isEmpty
+        page.context["create_action"] = page.url("/admin/events")
+        page.context["stream_url"] = page.url("/admin/stream")
+        var values = form
+        if values["prizes"] == nil { values["prizes"] = "1" }
+        page.context["form"] = values
+        page.context["mode_direct"] = form["mode"] == "direct"
+        if let error {
+            page.context["error"] = error.message
+            return page.response("events", status: error.status)
+        }
+        return page.response("events")
+    }
+}
