@@ -64,8 +64,9 @@ struct BackendContractTests {
             try await create(store, prizes: 7, admitPerTick: 3)
             let committer = GroupCommitter(store: store)
             var tokens: [String] = []
-            // Names the chain must hash byte for byte: non-ASCII, quotes, backslashes, emoji.
-            let odd = ["민지", "José", #"a"b\c"#, "🎉 party", "tab\tname"]
+            // Names the chain must hash byte for byte: non-ASCII, quotes, backslashes, emoji,
+            // a line separator (written raw, not escaped).
+            let odd = ["민지", "José", #"a"b\c"#, "🎉 party", "sep\u{2028}name"]
             for index in 0..<20 { tokens.append(try await enter(committer, index < odd.count ? odd[index] : "p\(index)").token) }
             let event = try await drain(store)
             #expect(event.awarded == 7 && event.serving == 20)

@@ -34,7 +34,7 @@ struct BackupTests {
         let live = try await entries(database.path)
         let copy = try await entries(backupPath)
         #expect(!copy.isEmpty && copy.count <= live.count)
-        #expect(copy.map(\.seq) == Array(1...Int64(copy.count)))
+        #expect(copy.map(\.seq) == (0..<Int64(copy.count)).map { $0 + 1 })
         #expect(copy.allSatisfy { live[Int($0.seq) - 1] == $0 })
 
         let restore = try Binary.run(["restore", "--from", backupPath, "--db", restoredPath])
