@@ -80,7 +80,11 @@ struct SecurityTests {
         try await withLiveApp { client, _ in
             try await client.json(.post, "/v1/events", body: create, admin: true)
             let port = try #require(client.port)
-            let configuration = HTTPClient.Configuration(connectionPool: .init(idleTimeout: .seconds(5), concurrentHTTP1ConnectionsPerHostSoftLimit: 64))
+            // A request waits for one of the 64 connections as long as its own timeout
+            // allows (the default 10 s wait is too short on a loaded machine).
+            let configuration = HTTPClient.Configuration(
+                timeout: .init(connect: .seconds(60)),
+                connectionPool: .init(idleTimeout: .seconds(5), concurrentHTTP1ConnectionsPerHostSoftLimit: 64))
             let replies = try await withHTTPClient(configuration) { http in
                 try await withThrowingTaskGroup(of: LoadGenerator.Reply.self) { group in
                     for _ in 0..<1000 {

@@ -4,10 +4,13 @@
 enum ConsoleTexts {
     static func texts(_ language: PageLanguage) -> [String: String] {
         switch language {
-        case .en: english
-        case .ko: korean
+        case .en: allEnglish
+        case .ko: allKorean
         }
     }
+
+    private static let allEnglish = english.merging(ConsoleReportTexts.english) { page, _ in page }
+    private static let allKorean = korean.merging(ConsoleReportTexts.korean) { page, _ in page }
 
     static let english: [String: String] = [
         "console": "Operator console",

@@ -21,11 +21,7 @@ struct StatsController<Context: RequestContext> {
             let live = [.open, .scheduled, .soldOut].contains(event.state(at: now)) || event.waiting > 0
             let samples = try EventStats.series(try await store.timeline(event: id), prizes: event.prizes, step: step, until: live ? now / 1000 : nil)
             if csv {
-                var text = "time,arrivals,decided,won,lost,expired,entries,waiting,prizes_left\n"
-                for sample in samples {
-                    text += "\(Timestamp.format(sample.at)),\(sample.arrivals),\(sample.decided),\(sample.won),\(sample.lost),\(sample.expired),"
-                    text += "\(sample.entries),\(sample.waiting),\(sample.prizesLeft)\n"
-                }
+                let text = Self.csv(samples)
                 return Response(
                     status: .ok,
                     headers: [.contentType: "text/csv; charset=utf-8", .contentDisposition: "attachment; filename=\"\(id)-stats.csv\""],
@@ -51,6 +47,16 @@ struct StatsController<Context: RequestContext> {
             object.raw("admin_actions", "[" + actions.joined(separator: ",") + "]")
             return Response.json(object.json)
         }
+    }
+
+    /// The series as CSV, one line per step after the header.
+    static func csv(_ samples: [EventStats.Sample]) -> String {
+        var text = "time,arrivals,decided,won,lost,expired,entries,waiting,prizes_left\n"
+        for sample in samples {
+            text += "\(Timestamp.format(sample.at)),\(sample.arrivals),\(sample.decided),\(sample.won),\(sample.lost),\(sample.expired),"
+            text += "\(sample.entries),\(sample.waiting),\(sample.prizesLeft)\n"
+        }
+        return text
     }
 
     /// `format=csv` or `Accept: text/csv`.
