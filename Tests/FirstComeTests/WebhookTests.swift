@@ -66,7 +66,7 @@ import Testing
     @Test func deliversSignedInOrderThroughAnOutage() async throws {
         try await WebhookReceiver.with { receiver, url in
             receiver.failNext(2)
-            try await withLiveApp(admission: testAdmission()) { client, _ in
+            try await withLiveApp(admission: testAdmission()) { client, store in
                 let created = try await client.json(
                     .post, "/v1/events", body: #"{"id":"shop","name":"Shop","prizes":3,"webhook":{"url":"\#(url)","secret":"\#(Self.secret)"}}"#,
                     admin: true)
@@ -89,6 +89,8 @@ import Testing
                 #expect(finished.data["entries"] as? Int == 8 && finished.data["awarded"] as? Int == 3)
                 #expect((finished.data["commitment"] as? [String: Any])?["winners"] as? Int == 3)
 
+                // The round records its results right after the receiver answered.
+                #expect(try await eventually { try await store.webhookStatus(event: "shop", recent: 0).delivered == 6 })
                 let metrics = String(buffer: try await client.execute(uri: "/metrics", method: .get).body)
                 #expect(metrics.contains(#"firstcome_webhook_deliveries_total{result="delivered"} 6"#))
                 #expect(metrics.contains(#"firstcome_webhook_deliveries_total{result="failed"} 2"#))
