@@ -1,6 +1,5 @@
 import Foundation
 import GRDB
-import Logging
 import ServiceLifecycle
 
 /// The SQLite (WAL) implementation of `EntryStore`.
@@ -46,8 +45,7 @@ public struct SQLiteEntryStore: EntryStore {
     public var decisions: ChangeSignal { board.decided }
 
     /// One process owns a SQLite database (`DatabaseLock`): nothing runs beside it.
-    /// The background WAL checkpoint, so no commit pays for one.
-    public var services: [any Service] { [WALCheckpointer(pool: pool, logger: Logger(label: "firstcome"))] }
+    public var services: [any Service] { [] }
 
     public func holdSchedulerLease(for duration: Duration) async throws -> Bool { true }
 
