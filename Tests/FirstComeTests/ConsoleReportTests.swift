@@ -35,6 +35,23 @@ import Testing
         }
     }
 
+    @Test func proofOfWorkFromTheForms() async throws {
+        try await withLiveApp { client, store in
+            let visitor = try await ConsoleVisitor.signIn(client)
+            let created = try await client.consolePost("/admin/events", as: visitor, ["id": "pz", "name": "Puzzle", "prizes": "3", "pow_bits": "18"])
+            #expect(created.status == .seeOther)
+            #expect(try await store.event(id: "pz").powBits == 18)
+            let tooHard = try await client.consolePost("/admin/events", as: visitor, ["id": "pz2", "name": "Puzzle", "prizes": "3", "pow_bits": "27"])
+            #expect(tooHard.status == .badRequest && String(buffer: tooHard.body).contains("pow_bits"))
+            let page = try await client.consoleGet("/admin/events/pz", as: visitor)
+            #expect(page.html.contains(#"name="pow_bits" value="18""#))
+            let fields = ["name": "Puzzle", "mode": "queue", "admit_per_tick": "", "presence_timeout_s": "", "opens_at": "", "closes_at": ""]
+            #expect(try await client.consolePost("/admin/events/pz/settings", as: visitor, fields.merging(["pow_bits": ""]) { $1 }).status == .seeOther)
+            #expect(try await store.event(id: "pz").powBits == 0)
+            #expect(try await store.controlLog(event: "pz").last?.record.hasSuffix(#"{"patch":{"pow_bits":0}}}"#) == true)
+        }
+    }
+
     @Test func webhookSectionRedelivers() async throws {
         try await WebhookReceiver.with { receiver, url in
             try await withLiveApp(tick: .milliseconds(20)) { client, store in

@@ -4,19 +4,26 @@
 enum ConsoleEventForm {
     /// The fields of the create form.
     static let createFields: Set<String> = [
-        "id", "name", "prizes", "mode", "admit_per_tick", "presence_timeout_s", "opens_at", "closes_at",
+        "id", "name", "prizes", "mode", "admit_per_tick", "presence_timeout_s", "opens_at", "closes_at", "pow_bits",
     ]
     /// The fields of the settings form.
-    static let settingsFields: Set<String> = ["name", "mode", "admit_per_tick", "presence_timeout_s", "opens_at", "closes_at"]
+    static let settingsFields: Set<String> = [
+        "name", "mode", "admit_per_tick", "presence_timeout_s", "opens_at", "closes_at", "pow_bits",
+    ]
 
     /// A new event from the create form.
     static func newEvent(_ fields: [String: String]) throws -> NewEvent {
         guard let prizes = try integer(fields, "prizes") else { throw FirstComeError.invalidRequest("missing field 'prizes'") }
-        return try NewEvent(
+        var event = try NewEvent(
             id: fields["id"]?.trimmingCharacters(in: .whitespaces) ?? "", name: fields["name"] ?? "", prizes: prizes,
             mode: try mode(fields) ?? .queue, admitPerTick: try integer(fields, "admit_per_tick"),
             opensAt: try time(fields, "opens_at"), closesAt: try time(fields, "closes_at"),
             presenceTimeout: try integer(fields, "presence_timeout_s"))
+        if let bits = try integer(fields, "pow_bits") {
+            try EventRules.checkPowBits(bits)
+            event.powBits = bits
+        }
+        return event
     }
 
     /// The change the settings form asks of `event`: only the fields that differ
@@ -33,11 +40,15 @@ enum ConsoleEventForm {
         let presenceTimeout = try changed("presence_timeout_s", event.presenceTimeout, integer)
         let opensAt = try changed("opens_at", event.opensAt, time)
         let closesAt = try changed("closes_at", event.closesAt, time)
-        guard name != nil || mode != nil || admitPerTick != nil || presenceTimeout != nil || opensAt != nil || closesAt != nil else {
+        // Empty means none (0), like the other optional numbers.
+        let powBits = try changed("pow_bits", event.powBits, { try integer($0, $1) ?? 0 }).flatMap { $0 }
+        guard name != nil || mode != nil || admitPerTick != nil || presenceTimeout != nil || opensAt != nil || closesAt != nil || powBits != nil
+        else {
             return nil
         }
         return try EventPatch(
-            mode: mode, admitPerTick: admitPerTick, presenceTimeout: presenceTimeout, name: name, opensAt: opensAt, closesAt: closesAt)
+            mode: mode, admitPerTick: admitPerTick, presenceTimeout: presenceTimeout, name: name, opensAt: opensAt, closesAt: closesAt,
+            powBits: powBits)
     }
 
     /// The one-button controls: open or close intake, pause or resume admissions.

@@ -152,6 +152,7 @@ extension ConsoleController {
         var values: [String: String] = [
             "name": event.name, "mode": event.mode.rawValue, "admit_per_tick": event.admitPerTick.map(String.init) ?? "",
             "presence_timeout_s": event.presenceTimeout.map(String.init) ?? "",
+            "pow_bits": event.powBits > 0 ? String(event.powBits) : "",
             "opens_at": event.opensAt.map(Timestamp.format) ?? "", "closes_at": event.closesAt.map(Timestamp.format) ?? "",
         ]
         for (key, value) in sent ?? [:] { values[key] = value }

@@ -175,7 +175,7 @@ public struct PostgresEntryStore: EntryStore {
     public func persistPresence() async throws {
         let changes = board.takePresence(now: clock(), granularity: PresenceLog.granularity)
         guard !changes.isEmpty else { return }
-        try await PostgresErrors.translating {
+        _ = try await PostgresErrors.translating {
             try await client.query(
                 """
                 INSERT INTO presence (event_key, seq, seen_at)

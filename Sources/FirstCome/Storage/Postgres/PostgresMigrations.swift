@@ -28,7 +28,7 @@ enum PostgresMigrations {
                         try await connection.query("INSERT INTO firstcome_migrations (name) VALUES (\(migration.name))", logger: logger)
                         try await connection.query("COMMIT", logger: logger)
                     } catch {
-                        try? await connection.query("ROLLBACK", logger: logger)
+                        _ = try? await connection.query("ROLLBACK", logger: logger)
                         throw error
                     }
                     done.append(migration.name)
@@ -36,7 +36,7 @@ enum PostgresMigrations {
                 try await connection.query("SELECT pg_advisory_unlock(\(lockKey))", logger: logger)
                 return done
             } catch {
-                try? await connection.query("SELECT pg_advisory_unlock(\(lockKey))", logger: logger)
+                _ = try? await connection.query("SELECT pg_advisory_unlock(\(lockKey))", logger: logger)
                 throw error
             }
         }
