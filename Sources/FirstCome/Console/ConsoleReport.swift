@@ -26,13 +26,8 @@ extension ConsoleController {
                 page.context["title"] = event.name + " · " + page.text("report")
                 page.context["report"] = reportContext(event, report, page: page)
                 page.context["curves"] = try curves(timeline, event: event, page: page)
-                page.context["actions"] = try await store.controlLog(event: id).compactMap { record -> [String: Any]? in
-                    guard let json = StatsController<Context>.action(record.record),
-                        let object = try? JSONSerialization.jsonObject(with: Data(json.utf8)) as? [String: Any],
-                        let at = object["at"] as? String, let action = object["action"] as? [String: Any], let kind = action.keys.first,
-                        let fields = action[kind], let text = try? JSONSerialization.data(withJSONObject: fields, options: [.sortedKeys])
-                    else { return nil }
-                    return ["at": at.prefix(19).replacingOccurrences(of: "T", with: " "), "kind": page.text("action_" + kind), "fields": String(decoding: text, as: UTF8.self)]
+                page.context["actions"] = try await store.controlLog(event: id).compactMap { AdminAction(record: $0.record) }.map { action in
+                    ["at": ConsolePage.time(action.at), "kind": page.text("action_" + action.kind), "fields": action.fields]
                 }
                 return page.response("report")
             }

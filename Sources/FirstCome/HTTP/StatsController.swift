@@ -37,7 +37,12 @@ struct StatsController<Context: RequestContext> {
             let id = try context.parameters.require("id")
             let event = try await store.event(id: id)
             let report = EventStats.report(try await store.timeline(event: id), prizes: event.prizes, opensAt: event.opensAt)
-            let actions = try await store.controlLog(event: id).compactMap { Self.action($0.record) }
+            let actions = try await store.controlLog(event: id).compactMap { AdminAction(record: $0.record) }.map { action in
+                var item = JSONObject()
+                item.string("at", Timestamp.format(action.at))
+                item.raw("action", action.action)
+                return item.json
+            }
             var object = JSONObject()
             object.string("event", id)
             object.string("name", event.name)
@@ -105,17 +110,5 @@ struct StatsController<Context: RequestContext> {
         waits.integer("max", report.waitMax)
         object.raw("entry_to_decision_ms", waits.json)
         return object.json
-    }
-
-    /// An admin action of the control log as `{"at","action"}`; `nil` for decisions.
-    static func action(_ record: String) -> String? {
-        guard record.hasPrefix("{\"type\":\"action\","),
-            let object = try? JSONSerialization.jsonObject(with: Data(record.utf8)) as? [String: Any],
-            let at = (object["at"] as? NSNumber)?.int64Value, let start = record.range(of: ",\"action\":")
-        else { return nil }
-        var item = JSONObject()
-        item.string("at", Timestamp.format(at))
-        item.raw("action", String(record[start.upperBound..<record.index(before: record.endIndex)]))
-        return item.json
     }
 }
