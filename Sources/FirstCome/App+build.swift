@@ -144,7 +144,7 @@ public func makeServices(
         committer: GroupCommitter(store: store, maxBatch: settings.maxBatch, logger: commitLogger, metrics: metrics),
         scheduler: scheduler,
         webhooks: WebhookDeliverer(
-            store: store, policy: settings.webhookPolicy, admission: admission, leaseDuration: scheduler.leaseDuration,
+            store: store, policy: settings.webhookPolicy, admission: admission, lease: scheduler.lease,
             logger: webhookLogger, metrics: metrics),
         metrics: metrics, admission: admission, templates: try templates ?? PageTemplates.builtIn(), logger: logger)
 }

@@ -18,6 +18,8 @@ public struct AwardScheduler: Service {
     let clock: @Sendable () -> Int64
     let logger: Logger
     let metrics: FirstComeMetrics?
+    /// Whether this process held the lease at its last renewal.
+    public let lease = LeaseStatus()
 
     public init(
         store: any EntryStore, interval: Duration = .seconds(1), chunk: Int64 = 20_000,
@@ -81,7 +83,15 @@ public struct AwardScheduler: Service {
     public func tick() async throws -> [AwardStep] {
         let start = ContinuousClock.now
         defer { metrics?.recordTick(ContinuousClock.now - start) }
-        guard try await store.holdSchedulerLease(for: leaseDuration) else { return [] }
+        let held: Bool
+        do {
+            held = try await store.holdSchedulerLease(for: leaseDuration)
+        } catch {
+            lease.renewed(for: nil)
+            throw error
+        }
+        lease.renewed(for: held ? leaseDuration : nil)
+        guard held else { return [] }
         var quotas: [String: Int64] = [:]
         var order: [String] = []
         for event in try await store.eventsWithWaitingEntries() {

@@ -8,12 +8,13 @@ import ServiceLifecycle
 /// waits until the one before it succeeded or was given up), events side by
 /// side, at least once, retried with exponential backoff until the policy's
 /// horizon. Only the node holding the scheduler lease delivers (always the one
-/// process on SQLite), so several nodes do not send the same row at once.
+/// process on SQLite; the scheduler keeps it and says so in `lease`), so several
+/// nodes do not send the same row at once.
 public struct WebhookDeliverer: Service {
     let store: any EntryStore
     let policy: WebhookPolicy
     let admission: AdmissionIssuer?
-    let leaseDuration: Duration
+    let lease: LeaseStatus
     let clock: @Sendable () -> Int64
     let logger: Logger
     let metrics: FirstComeMetrics?
@@ -29,13 +30,13 @@ public struct WebhookDeliverer: Service {
 
     public init(
         store: any EntryStore, policy: WebhookPolicy = WebhookPolicy(), admission: AdmissionIssuer? = nil,
-        leaseDuration: Duration, clock: @escaping @Sendable () -> Int64 = Timestamp.now,
+        lease: LeaseStatus, clock: @escaping @Sendable () -> Int64 = Timestamp.now,
         logger: Logger = Logger(label: "firstcome.webhooks"), metrics: FirstComeMetrics? = nil, client: HTTPClient = .shared
     ) {
         self.store = store
         self.policy = policy
         self.admission = admission
-        self.leaseDuration = leaseDuration
+        self.lease = lease
         self.clock = clock
         self.logger = logger
         self.metrics = metrics
@@ -48,7 +49,7 @@ public struct WebhookDeliverer: Service {
         while !Task.isShuttingDownGracefully && !Task.isCancelled {
             var sent = false
             do {
-                if try await store.holdSchedulerLease(for: leaseDuration) {
+                if lease.isHeld {
                     if clock.now - milestones >= Self.milestoneInterval {
                         let pending = try await store.noteWebhookMilestones(now: self.clock())
                         metrics?.recordWebhooksPending(pending)
