@@ -14,10 +14,13 @@ struct AuditVerify: AsyncParsableCommand {
         commandName: "verify",
         abstract: "Walk the chain and replay the award rules; exit 0 if all matches, 1 naming the first bad seq.",
         discussion: """
-            Give --db and --event to check a database (safe while a server runs), or --file to check an export without one.
-            With --commitment, the log must also match a commitment published earlier (GET /v1/events/ID/commitment,
-            saved to a file or fetched from its URL): a log whose hashes were all recomputed passes the chain checks but
-            not this one. An export is split into lines on \\n only and each line ends with one; a blank line is an error.
+            Give --db and --event to check a database (safe while a server runs), or --file to check an export without one. \
+            Besides the chains it checks what the rules allow (one entry per user, stored names, decisions in order, \
+            never while paused nor before their entries, canonical lines and records; docs/AUDIT.md).
+
+            With --commitment, the log must also match a commitment published earlier (GET /v1/events/ID/commitment, \
+            saved to a file or fetched from its URL): a log whose hashes were all recomputed passes the chain checks \
+            but not this one. An export is split into lines on \\n only, each line ends with one, and a blank line is an error.
             """)
 
     @OptionGroup var database: DatabaseOption
