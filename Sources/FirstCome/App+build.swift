@@ -184,6 +184,7 @@ public func buildRouter(settings: AppSettings, services: FirstComeServices, part
         let publicEvents = RouteCollection(context: AppRequestContext.self)
         events.publicRoutes(publicEvents)
         CommitmentController<AppRequestContext>(store: services.store, clock: Timestamp.now).routes(publicEvents)
+        DrawController<AppRequestContext>(store: services.store, clock: Timestamp.now).publicRoutes(publicEvents)
         let submissions = RouteCollection(context: AppRequestContext.self)
         if let ipLimit { submissions.add(middleware: ipLimit) }
         entries.submitRoutes(submissions)
@@ -225,6 +226,7 @@ public func buildRouter(settings: AppSettings, services: FirstComeServices, part
         audit.routes(adminEvents)
         WebhookController<AppRequestContext>(store: services.store, clock: Timestamp.now, logger: services.logger).routes(adminEvents)
         StatsController<AppRequestContext>(store: services.store, clock: Timestamp.now).routes(adminEvents)
+        DrawController<AppRequestContext>(store: services.store, clock: Timestamp.now, logger: services.logger).adminRoutes(adminEvents)
         router.addRoutes(adminEvents, atPath: "/v1/events")
         ConsoleController<AppRequestContext>(settings: settings, services: services).mount(on: router)
     }

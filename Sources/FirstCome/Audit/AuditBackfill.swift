@@ -33,7 +33,7 @@ enum AuditBackfill {
                     db, sql: "SELECT count(*) FROM entries WHERE event_key = ? AND seq BETWEEN ? AND ? AND status = 'won'",
                     arguments: [key, first, last]) ?? 0
                 let record = AuditRecords.decision(
-                    firstSeq: first, lastSeq: last, won: won, decidedAt: decision["decided_at"], entryChain: chains[last] ?? [])
+                    first: first, last: last, won: won, decidedAt: decision["decided_at"], entryChain: chains[last] ?? [])
                 control = AuditRecords.link(control, record)
                 position += 1
                 try db.execute(

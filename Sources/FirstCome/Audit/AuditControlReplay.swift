@@ -13,6 +13,25 @@ struct AuditControlReplay {
     /// Whether presence expiry is on; `nil` for logs without a create action (older events).
     private(set) var presence: Bool?
     private var records = 0
+    /// The settings as the actions left them (times, order, draw), applied by
+    /// the same code as the service's (`EventPatch.applied`).
+    private(set) var settings = Event(
+        key: 0, id: "", name: "", prizes: 1, mode: .queue, admitPerTick: nil, opensAt: nil, closesAt: nil, closedAt: nil, entries: 0,
+        serving: 0, awarded: 0, createdAt: 0)
+    /// Whether a draw record was read.
+    var drawn: Bool { settings.draw != nil }
+
+    /// The rules' order and mode, read before any record.
+    mutating func start(order: EventOrder, mode: EventMode) {
+        settings.order = order
+        settings.mode = mode
+    }
+
+    /// A draw record was read (checked by the caller against `settings.drawCutoff`).
+    mutating func drew(_ draw: DrawMade) {
+        records += 1
+        settings.draw = draw
+    }
 
     /// Checks one admin action record (`fields` is its parsed form).
     mutating func action(_ record: String, fields: [String: Any], position: Int64) throws {
@@ -30,7 +49,10 @@ struct AuditControlReplay {
             rebuilt = ControlAction.create(
                 name: name, admitPerTick: Self.integer(values["admit_per_tick"]), opensAt: Self.integer(values["opens_at"]),
                 closesAt: Self.integer(values["closes_at"]), identity: identity, presenceTimeout: presence,
-                powBits: Self.integer(values["pow_bits"]) ?? 0)
+                powBits: Self.integer(values["pow_bits"]) ?? 0, prequeueAt: Self.integer(values["prequeue_at"]))
+            settings.opensAt = Self.integer(values["opens_at"])
+            settings.closesAt = Self.integer(values["closes_at"])
+            settings.prequeueAt = Self.integer(values["prequeue_at"])
             self.name = name
             self.identity = identity != nil
             self.presence = presence != nil
@@ -43,9 +65,15 @@ struct AuditControlReplay {
                     admitPerTick: values["admit_per_tick"].map { Self.integer($0) },
                     presenceTimeout: values["presence_timeout_s"].map { Self.integer($0) }, name: values["name"] as? String,
                     opensAt: values["opens_at"].map { Self.integer($0) }, closesAt: values["closes_at"].map { Self.integer($0) },
-                    paused: values["paused"] as? Bool, powBits: Self.integer(values["pow_bits"]))
+                    paused: values["paused"] as? Bool, powBits: Self.integer(values["pow_bits"]),
+                    prequeueAt: values["prequeue_at"].map { Self.integer($0) })
             } catch {
                 throw fail(position, "patch action with no change the service makes")
+            }
+            do {
+                settings = try patch.applied(to: settings, now: at)
+            } catch {
+                throw fail(position, "a patch the service refuses: \(error)")
             }
             rebuilt = patch.patchAction
             if let name = patch.name { self.name = name }

@@ -27,11 +27,14 @@ public struct AuditExport: Sendable {
             let (_, page) = try await store.auditEntries(event: eventID, after: after, limit: Self.pageSize)
             guard let last = page.last else { break }
             for entry in page where entry.seq <= event.entries {
-                // Decided entries never change: later decisions are past this export's heads.
+                // Decided entries never change: later decisions are past this export's heads
+                // (and a draw made since is past them too: no place then).
+                let place = event.order.draws ? (event.draw == nil ? nil : entry.place) : entry.seq
                 try emit(
                     Self.entryLine(
                         seq: entry.seq, user: entry.user, createdAt: entry.createdAt, payloadDigest: AuditRecords.payloadDigest(entry.payload),
-                        status: (entry.seq <= event.serving ? entry.status : .waiting).rawValue, chain: AuditRecords.hex(entry.chain),
+                        status: ((place ?? .max) <= event.serving ? entry.status : .waiting).rawValue,
+                        place: event.order.draws ? place : nil, chain: AuditRecords.hex(entry.chain),
                         payload: includePayload ? entry.payload : nil))
             }
             after = last.seq
@@ -58,7 +61,8 @@ public struct AuditExport: Sendable {
     }
 
     static func entryLine(
-        seq: Int64, user: String, createdAt: Int64, payloadDigest: String, status: String, chain: String, payload: String?
+        seq: Int64, user: String, createdAt: Int64, payloadDigest: String, status: String, place: Int64? = nil, chain: String,
+        payload: String?
     ) -> String {
         var line = JSONObject()
         line.string("type", "entry")
@@ -67,6 +71,7 @@ public struct AuditExport: Sendable {
         line.integer("created_at", createdAt)
         line.string("payload_sha256", payloadDigest)
         line.string("status", status)
+        if let place { line.integer("place", place) }
         line.string("chain", chain)
         if let payload { line.string("payload", payload) }
         return line.json
@@ -120,17 +125,20 @@ public struct AuditExport: Sendable {
         object.string("decided_at", entry.decidedAt.map(Timestamp.format))
         object.string("payload_sha256", AuditRecords.payloadDigest(entry.payload))
         object.string("receipt", AuditRecords.hex(entry.chain))
-        if entry.status != .waiting {
+        let place = event.order.draws ? entry.place : seq
+        if event.order.draws { object.integer("place", place) }
+        if entry.status != .waiting, let place {
             let settling = try await store.controlLog(event: eventID).map(\.record).first { record in
                 guard record.hasPrefix(#"{"type":"decision""#),
                     let fields = try? JSONSerialization.jsonObject(with: Data(record.utf8)) as? [String: Any],
-                    let first = (fields["first_seq"] as? NSNumber)?.int64Value, let last = (fields["last_seq"] as? NSNumber)?.int64Value
+                    let first = (fields[event.order.draws ? "first_place" : "first_seq"] as? NSNumber)?.int64Value,
+                    let last = (fields[event.order.draws ? "last_place" : "last_seq"] as? NSNumber)?.int64Value
                 else { return false }
-                return (first...last).contains(seq)
+                return (first...last).contains(place)
             }
             object.raw("decision", settling ?? "null")
         }
-        object.integer("waiting_ahead", event.position(ofSeq: seq))
+        object.integer("waiting_ahead", event.position(ofPlace: place))
         return object.json
     }
 }

@@ -17,12 +17,40 @@ import Crypto
 ///
 /// All JSON is compact, keys in the order shown, strings escaped as JSON does.
 public enum AuditRecords {
-    public static func rules(event: String, prizes: Int64, mode: EventMode, createdAt: Int64) -> String {
+    /// The rules; a drawing order adds `"order"` and `"seed_commitment"` (and
+    /// `"beacon"` when one is named) before `created_at`.
+    public static func rules(
+        event: String, prizes: Int64, mode: EventMode, createdAt: Int64, order: EventOrder = .fifo, seedCommitment: String? = nil,
+        beacon: String? = nil
+    ) -> String {
         var object = JSONObject()
         object.string("event", event)
         object.integer("prizes", prizes)
         object.string("mode", mode.rawValue)
+        if order.draws {
+            object.string("order", order.rawValue)
+            object.string("seed_commitment", seedCommitment ?? "")
+            if let beacon { object.string("beacon", beacon) }
+        }
         object.integer("created_at", createdAt)
+        return object.json
+    }
+
+    /// The record of a draw: seqs `1...drawn` (created before `cutoff`) ordered by
+    /// `DrawAlgorithm` from `seed` = SHA-256(secret ‖ entry chain of seq `drawn` ‖ beacon value).
+    public static func draw(
+        cutoff: Int64, drawn: Int64, entryChain: [UInt8], secret: [UInt8], beacon: String?, seed: [UInt8], drawnAt: Int64
+    ) -> String {
+        var object = JSONObject()
+        object.string("type", "draw")
+        object.string("algorithm", DrawAlgorithm.name)
+        object.integer("cutoff", cutoff)
+        object.integer("drawn", drawn)
+        object.string("entry_chain", hex(entryChain))
+        object.string("secret", hex(secret))
+        if let beacon { object.string("beacon", beacon) }
+        object.string("seed", hex(seed))
+        object.integer("drawn_at", drawnAt)
         return object.json
     }
 
@@ -54,13 +82,14 @@ public enum AuditRecords {
         return object.json
     }
 
+    /// A decision over seqs `first...last` (fifo) or, with `places`, over places.
     public static func decision(
-        firstSeq: Int64, lastSeq: Int64, won: Int64, expired: [Int64] = [], decidedAt: Int64, entryChain: [UInt8]
+        first: Int64, last: Int64, won: Int64, expired: [Int64] = [], decidedAt: Int64, entryChain: [UInt8], places: Bool = false
     ) -> String {
         var object = JSONObject()
         object.string("type", "decision")
-        object.integer("first_seq", firstSeq)
-        object.integer("last_seq", lastSeq)
+        object.integer(places ? "first_place" : "first_seq", first)
+        object.integer(places ? "last_place" : "last_seq", last)
         object.integer("won", won)
         if !expired.isEmpty { object.raw("expired", "[" + expired.map(String.init).joined(separator: ",") + "]") }
         object.integer("decided_at", decidedAt)

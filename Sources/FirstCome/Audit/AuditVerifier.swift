@@ -30,25 +30,32 @@ public struct AuditVerifier {
         }
     }
 
-    private var event = ""
-    private var prizes: Int64 = 0
-    private var genesis: [UInt8] = []
-    private var entryHead: [UInt8] = []
-    private var chains: [UInt8] = []
-    private var statuses: [EntryStatus] = []
-    private var users: [String] = []
-    private var seqOfUser: [String: Int64] = [:]
-    private var createdAt: [Int64] = []
-    private var eventName: String?
-    private var control = AuditControlReplay()
+    var event = ""
+    var prizes: Int64 = 0
+    var genesis: [UInt8] = []
+    var entryHead: [UInt8] = []
+    var chains: [UInt8] = []
+    var statuses: [EntryStatus] = []
+    var users: [String] = []
+    var seqOfUser: [String: Int64] = [:]
+    var createdAt: [Int64] = []
+    var eventName: String?
+    var control = AuditControlReplay()
     /// The status the decisions give each decided seq, seq 1 first.
-    private var decidedStatuses: [EntryStatus] = []
-    private var controlHead: [UInt8] = []
-    private var controlPosition: Int64 = 0
-    private var decided: Int64 = 0
-    private var won: Int64 = 0
-    private var lastDecisionTime: Int64 = .min
-    private var finished = false
+    var decidedStatuses: [EntryStatus] = []
+    var controlHead: [UInt8] = []
+    var controlPosition: Int64 = 0
+    var decided: Int64 = 0
+    var won: Int64 = 0
+    var lastDecisionTime: Int64 = .min
+    var finished = false
+    /// The rules' order, commitment and beacon; the places given by the draw once replayed.
+    var order = EventOrder.fifo
+    var seedCommitment = ""
+    var beacon: String?
+    var places: Places?
+    /// The `place` field of each entry line, seq 1 first.
+    var linePlaces: [Int64?] = []
 
     public init() {}
 
@@ -85,7 +92,8 @@ public struct AuditVerifier {
                 let digest = string("payload_sha256"), let status = string("status"), let chain = string("chain")
             else { return nil }
             return AuditExport.entryLine(
-                seq: seq, user: user, createdAt: createdAt, payloadDigest: digest, status: status, chain: chain, payload: string("payload"))
+                seq: seq, user: user, createdAt: createdAt, payloadDigest: digest, status: status, place: integer("place"), chain: chain,
+                payload: string("payload"))
         case "control":
             guard let position = integer("position"), let record = string("record"), let chain = string("chain") else { return nil }
             return AuditExport.controlLine(position: position, record: record, chain: chain)
@@ -111,9 +119,18 @@ public struct AuditVerifier {
         }
         var counts: [EntryStatus: Int64] = [:]
         var winners: [(seq: Int64, user: String)] = []
+        if order.draws && places == nil && control.drawn {
+            throw Failure(message: "the draw was not replayed")
+        }
         for (index, status) in statuses.enumerated() {
             let seq = Int64(index + 1)
-            let expected = index < decidedStatuses.count ? decidedStatuses[index] : .waiting
+            let place = order.draws ? places?.place(ofSeq: seq) : seq
+            if order.draws && linePlaces[index] != place {
+                throw Failure(
+                    seq: seq,
+                    message: place == nil ? "the entry line has a place but no draw gave one" : "the entry line gives place \(linePlaces[index].map(String.init) ?? "none"); the draw gives \(place!)")
+            }
+            let expected = place.flatMap { $0 <= Int64(decidedStatuses.count) ? decidedStatuses[Int($0 - 1)] : nil } ?? .waiting
             guard status == expected else {
                 throw Failure(seq: seq, message: "status is \(status.rawValue) but the award rule gives \(expected.rawValue)")
             }
@@ -134,9 +151,21 @@ public struct AuditVerifier {
             let modeName = fields["mode"] as? String, let mode = EventMode(rawValue: modeName),
             let createdAt = (fields["created_at"] as? NSNumber)?.int64Value
         else { throw Failure(message: "the event line is missing or malformed") }
-        guard AuditRecords.rules(event: id, prizes: prizes, mode: mode, createdAt: createdAt) == rules else {
+        let orderName = fields["order"] as? String ?? EventOrder.fifo.rawValue
+        guard let order = EventOrder(rawValue: orderName), order.draws == (fields["order"] != nil) else {
+            throw Failure(message: "the rules name an unknown order '\(orderName)'")
+        }
+        self.order = order
+        seedCommitment = fields["seed_commitment"] as? String ?? ""
+        beacon = fields["beacon"] as? String
+        guard
+            AuditRecords.rules(
+                event: id, prizes: prizes, mode: mode, createdAt: createdAt, order: order, seedCommitment: seedCommitment, beacon: beacon)
+                == rules
+        else {
             throw Failure(message: "the rules are not in canonical form")
         }
+        control.start(order: order, mode: mode)
         guard (1...EventRules.maxPrizes).contains(prizes) else { throw Failure(message: "the rules give \(prizes) prizes") }
         eventName = object["name"] as? String
         let computed = AuditRecords.genesis(rules: rules)
@@ -173,6 +202,8 @@ public struct AuditVerifier {
         entryHead = link
         chains.append(contentsOf: link)
         statuses.append(status)
+        linePlaces.append((object["place"] as? NSNumber)?.int64Value)
+        if !order.draws && object["place"] != nil { throw Failure(seq: seq, message: "a first-come entry has no place field") }
         users.append(user)
         self.createdAt.append(createdAt)
     }
@@ -195,29 +226,39 @@ public struct AuditVerifier {
         case "action":
             try control.action(record, fields: fields, position: controlPosition)
             return
+        case "draw":
+            try readDraw(record, fields: fields)
+            return
         case "decision":
             break
         default:
             throw Failure(message: "control log position \(controlPosition): unknown record type")
         }
-        guard let first = (fields["first_seq"] as? NSNumber)?.int64Value, let last = (fields["last_seq"] as? NSNumber)?.int64Value,
+        let (firstKey, lastKey) = order.draws ? ("first_place", "last_place") : ("first_seq", "last_seq")
+        if order.draws && places == nil {
+            throw Failure(message: "control log position \(controlPosition): a decision before the draw")
+        }
+        guard let first = (fields[firstKey] as? NSNumber)?.int64Value, let last = (fields[lastKey] as? NSNumber)?.int64Value,
             let wins = (fields["won"] as? NSNumber)?.int64Value, let at = (fields["decided_at"] as? NSNumber)?.int64Value,
             let entryChain = fields["entry_chain"] as? String
         else { throw Failure(message: "control log position \(controlPosition): malformed decision") }
         guard first == decided + 1, last >= first, last <= Int64(statuses.count) else {
             throw Failure(seq: decided + 1, message: "decision \(first)..\(last) does not continue the decisions in seq order")
         }
-        let offset = Int(last - 1) * 32
+        let chainSeq = AwardPlan.chainSeq(last: last, drawn: places?.drawn ?? 0)
+        let offset = Int(chainSeq - 1) * 32
         guard AuditRecords.hex(Array(chains[offset..<offset + 32])) == entryChain else {
             throw Failure(seq: last, message: "the decision was made over a different entry log")
         }
         let expired = try expiredSeqs(fields["expired"], first: first, last: last)
         try control.decision(
             record,
-            rebuilt: AuditRecords.decision(firstSeq: first, lastSeq: last, won: wins, expired: expired, decidedAt: at, entryChain: Array(chains[offset..<offset + 32])),
+            rebuilt: AuditRecords.decision(
+                first: first, last: last, won: wins, expired: expired, decidedAt: at, entryChain: Array(chains[offset..<offset + 32]),
+                places: order.draws),
             expired: !expired.isEmpty, position: controlPosition, first: first)
-        guard at >= createdAt[Int(last - 1)] else {
-            throw Failure(seq: last, message: "decided before the entry was made")
+        guard at >= createdAt[Int(chainSeq - 1)] else {
+            throw Failure(seq: chainSeq, message: "decided before the entry was made")
         }
         // Walk the step: while prizes remain each entry wins unless it expired; then all lose.
         var remaining = prizes - won

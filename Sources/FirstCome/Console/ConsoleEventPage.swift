@@ -86,7 +86,7 @@ extension ConsoleController {
         page.context["sample"] = figures.json
         if !event.paused { page.context["can_pause"] = true } else { page.context["can_resume"] = true }
         switch figures.state {
-        case .open, .scheduled: page.context["can_close"] = true
+        case .open, .scheduled, .prequeue: page.context["can_close"] = true
         case .closed: page.context["can_open"] = true
         case .soldOut: break
         }

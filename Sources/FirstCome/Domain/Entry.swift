@@ -13,8 +13,11 @@ public struct EntryView: Sendable, Equatable {
     public var seq: Int64
     public var token: String
     public var status: EntryStatus
-    public var position: Int64
-    /// Highest decided seq of the event when this view was taken.
+    /// Its place in line: the seq under fifo; `nil` until the draw gives one.
+    public var place: Int64?
+    /// Waiting entries ahead of it by place; `nil` while it has no place.
+    public var position: Int64?
+    /// Highest decided place of the event when this view was taken.
     public var serving: Int64
     public var decidedAt: Int64?
     /// The entry's audit chain link, hex: proof of its place in the log.
@@ -24,9 +27,10 @@ public struct EntryView: Sendable, Equatable {
     public var estimatedWait: Double?
 
     public init(
-        event: String, seq: Int64, token: String, status: EntryStatus, position: Int64, serving: Int64, decidedAt: Int64?,
-        receipt: String = ""
+        event: String, seq: Int64, token: String, status: EntryStatus, position: Int64?, serving: Int64, decidedAt: Int64?,
+        receipt: String = "", place: Int64? = nil
     ) {
+        self.place = place
         self.receipt = receipt
         self.event = event
         self.seq = seq
@@ -49,6 +53,8 @@ public struct AuditEntry: Sendable, Equatable {
     public var payload: String?
     /// The entry's chain link.
     public var chain: [UInt8] = []
+    /// Its place in line when the event has a drawn order (`nil` under fifo or before the draw).
+    public var place: Int64?
 
     public init(seq: Int64, user: String, status: EntryStatus, createdAt: Int64, decidedAt: Int64?, payload: String?) {
         self.seq = seq

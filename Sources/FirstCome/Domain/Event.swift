@@ -9,6 +9,8 @@ public enum EventMode: String, Codable, Sendable, CaseIterable {
 /// The lifecycle state of an event, derived from its times, counters and admin actions.
 public enum EventState: String, Codable, Sendable {
     case scheduled
+    /// Before `opens_at`, from `prequeue_at`: entries are taken and get a random place at opening.
+    case prequeue
     case open
     case soldOut = "sold_out"
     case closed
@@ -43,6 +45,17 @@ public struct Event: Sendable, Equatable {
     public var paused = false
     /// Leading zero bits a submission's proof-of-work must have; 0 = none asked.
     public var powBits: Int64 = 0
+    /// How entries are ordered for the award rule (places); fixed at creation.
+    public var order: EventOrder = .fifo
+    /// When the pre-queue opens (before `opensAt`); `nil` without one.
+    public var prequeueAt: Int64?
+    /// The public randomness the draw waits for (a description named in advance), and its value once posted.
+    public var beacon: String?
+    public var beaconValue: String?
+    /// Hex SHA-256 of the draw's secret, in the rules since creation (drawing orders only).
+    public var seedCommitment: String?
+    /// The draw, once made.
+    public var draw: DrawMade?
     /// Audit chain: its start (from the id and award rules), the link of the
     /// highest seq, and the last link of the control log.
     /// The canonical award rules the genesis was made from.
@@ -86,7 +99,10 @@ public struct Event: Sendable, Equatable {
         if isSoldOut { return .soldOut }
         if closedAt != nil { return .closed }
         if let closesAt, now >= closesAt { return .closed }
-        if let opensAt, now < opensAt { return .scheduled }
+        if let opensAt, now < opensAt {
+            if let prequeueAt, now >= prequeueAt { return .prequeue }
+            return .scheduled
+        }
         return .open
     }
 
@@ -94,22 +110,51 @@ public struct Event: Sendable, Equatable {
     /// recorded (and lost at once), so late entrants get a clear answer and a number.
     public func acceptsEntries(at now: Int64) -> Bool {
         switch state(at: now) {
-        case .open, .soldOut: return true
+        case .open, .soldOut, .prequeue: return true
         case .scheduled, .closed: return false
         }
     }
 
-    /// The public status of the entry with `seq`: the one place this rule is
-    /// written. Prizes go strictly in seq order to entries that did not expire, so
-    /// the winners are exactly the first `awarded` decided seqs that are not
-    /// expired. Given `won` (the entry's stored win flag, as an audit reads it), a
-    /// stored win is shown as stored, so an edited database shows its edit.
-    public func status(ofSeq seq: Int64, expired: ExpiredSeqs = ExpiredSeqs(), won: Bool? = nil) -> EntryStatus {
+    /// Whether entries still wait for the draw that gives their places.
+    public var awaitsDraw: Bool { order.draws && draw == nil }
+
+    /// Entries created before this time take part in the draw: `opens_at` for a
+    /// shuffle, the close (`closes_at`, or an admin's earlier close) for a lottery.
+    public var drawCutoff: Int64? {
+        switch order {
+        case .fifo: return nil
+        case .shuffle: return opensAt
+        case .lottery: return [closesAt, closedAt].compactMap { $0 }.min()
+        }
+    }
+
+    /// Whether the draw can be made at `now`: its cutoff has passed and, with a beacon, its value was posted.
+    public func drawDue(at now: Int64) -> Bool {
+        guard awaitsDraw, let cutoff = drawCutoff, now >= cutoff else { return false }
+        return beacon == nil || beaconValue != nil
+    }
+
+    /// The earliest `created_at` a new entry may carry: entries recorded after the
+    /// draw are never dated before its cutoff, so the drawn ones stay exactly
+    /// those created before it.
+    public func entryTime(_ now: Int64) -> Int64 {
+        guard let draw else { return now }
+        return max(now, draw.cutoff)
+    }
+
+    /// The public status of the entry at `place` (its seq under fifo; `nil`
+    /// before the draw gives it one): the one place this rule is written. Prizes
+    /// go strictly in place order to entries that did not expire, so the winners
+    /// are exactly the first `awarded` decided places that are not expired
+    /// (`expired` holds places). Given `won` (the entry's stored win flag, as an
+    /// audit reads it), a stored win is shown as stored, so an edited database
+    /// shows its edit.
+    public func status(ofPlace place: Int64?, expired: ExpiredSeqs = ExpiredSeqs(), won: Bool? = nil) -> EntryStatus {
         if won == true { return .won }
-        guard seq <= serving else { return .waiting }
-        if expired.contains(seq) { return .expired }
+        guard let place, place <= serving else { return .waiting }
+        if expired.contains(place) { return .expired }
         if won == false { return .lost }
-        return seq - expired.count(below: seq) <= awarded ? .won : .lost
+        return place - expired.count(below: place) <= awarded ? .won : .lost
     }
 
     /// Merges another copy of this event: the fields of the newer version, and
@@ -125,13 +170,31 @@ public struct Event: Sendable, Equatable {
             result.entries = entries
             result.head = head
         }
+        // A draw, once made, stays made.
+        if result.draw == nil { result.draw = other.draw ?? draw }
+        if result.beaconValue == nil { result.beaconValue = other.beaconValue ?? beaconValue }
         result.serving = decisive ? max(serving, other.serving) : serving
         result.awarded = decisive ? max(awarded, other.awarded) : awarded
         return result
     }
 
-    /// Waiting entries ahead of `seq`.
-    public func position(ofSeq seq: Int64) -> Int64 {
-        seq <= serving ? 0 : seq - serving - 1
+    /// Waiting entries ahead of the entry at `place`; `nil` while it has no place.
+    public func position(ofPlace place: Int64?) -> Int64? {
+        guard let place else { return nil }
+        return place <= serving ? 0 : place - serving - 1
+    }
+}
+
+/// A draw as made: entries `1...drawn` (those created before `cutoff`) were
+/// given random places at `drawnAt`.
+public struct DrawMade: Sendable, Equatable {
+    public var cutoff: Int64
+    public var drawn: Int64
+    public var drawnAt: Int64
+
+    public init(cutoff: Int64, drawn: Int64, drawnAt: Int64) {
+        self.cutoff = cutoff
+        self.drawn = drawn
+        self.drawnAt = drawnAt
     }
 }

@@ -17,6 +17,11 @@ public struct NewEvent: Sendable, Equatable {
     /// Leading zero bits of the proof-of-work asked of each submission; 0 = none.
     /// (Checked with `EventRules.checkPowBits` by whoever sets it.)
     public var powBits: Int64 = 0
+    /// The order of the line, its pre-queue and beacon (checked with
+    /// `EventRules.checkOrder` by whoever sets them).
+    public var order: EventOrder = .fifo
+    public var prequeueAt: Int64?
+    public var beacon: String?
 
     /// Validates every field; throws `FirstComeError.invalidRequest` naming the first bad one.
     public init(
@@ -68,21 +73,25 @@ public struct EventPatch: Sendable, Equatable {
     public var presenceTimeout: Int64??
     /// A new proof-of-work difficulty (0 turns it off).
     public var powBits: Int64?
+    /// `.some(nil)` removes the pre-queue; `nil` leaves it as it is.
+    public var prequeueAt: Int64??
 
     public init(
         mode: EventMode? = nil, intake: Intake? = nil, admitPerTick: Int64?? = nil, presenceTimeout: Int64?? = nil,
-        name: String? = nil, opensAt: Int64?? = nil, closesAt: Int64?? = nil, paused: Bool? = nil, powBits: Int64? = nil
+        name: String? = nil, opensAt: Int64?? = nil, closesAt: Int64?? = nil, paused: Bool? = nil, powBits: Int64? = nil,
+        prequeueAt: Int64?? = nil
     ) throws {
         if let powBits { try EventRules.checkPowBits(powBits) }
         if case .some(let limit) = admitPerTick { try EventRules.checkAdmitPerTick(limit) }
         if case .some(let timeout) = presenceTimeout { try EventRules.checkPresenceTimeout(timeout) }
         if let name { try EventRules.checkName(name) }
         guard mode != nil || intake != nil || admitPerTick != nil || presenceTimeout != nil || name != nil || opensAt != nil
-            || closesAt != nil || paused != nil || powBits != nil
+            || closesAt != nil || paused != nil || powBits != nil || prequeueAt != nil
         else {
             throw FirstComeError.invalidRequest(
-                "give at least one of 'mode', 'state', 'admit_per_tick', 'presence_timeout_s', 'name', 'opens_at', 'closes_at', 'paused', 'pow_bits', 'webhook'")
+                "give at least one of 'mode', 'state', 'admit_per_tick', 'presence_timeout_s', 'name', 'opens_at', 'closes_at', 'paused', 'pow_bits', 'prequeue_at', 'webhook'")
         }
+        self.prequeueAt = prequeueAt
         self.powBits = powBits
         self.paused = paused
         self.name = name
@@ -105,6 +114,45 @@ public enum EventRules {
     }
 
     public static let maxPrizes: Int64 = 1_000_000
+    /// Longest beacon description and value, in characters.
+    public static let maxBeaconLength = 200
+    public static let maxBeaconValueLength = 512
+
+    /// The order settings of an event as they stand (at creation or after a
+    /// change before the draw): a drawing order needs queue mode, a shuffle its
+    /// `opens_at`, a lottery its `closes_at`; a pre-queue and a beacon belong to
+    /// drawing orders, the pre-queue before `opens_at`.
+    public static func checkOrder(
+        _ order: EventOrder, mode: EventMode, opensAt: Int64?, closesAt: Int64?, closedAt: Int64? = nil, prequeueAt: Int64?,
+        beacon: String?
+    ) throws {
+        if order.draws && mode != .queue {
+            throw FirstComeError.invalidRequest("order '\(order.rawValue)' needs mode 'queue' (entries wait for the draw)")
+        }
+        if order == .shuffle && opensAt == nil {
+            throw FirstComeError.invalidRequest("order 'shuffle' needs 'opens_at': the pre-queue is shuffled then")
+        }
+        if order == .lottery && closesAt == nil && closedAt == nil {
+            throw FirstComeError.invalidRequest("order 'lottery' needs 'closes_at': the lottery is drawn then")
+        }
+        if let prequeueAt {
+            guard order.draws else { throw FirstComeError.invalidRequest("'prequeue_at' needs 'order' shuffle or lottery") }
+            guard let opensAt, prequeueAt < opensAt else {
+                throw FirstComeError.invalidRequest("'prequeue_at' must be before 'opens_at'")
+            }
+        }
+        if let beacon {
+            guard order.draws else { throw FirstComeError.invalidRequest("'beacon' needs 'order' shuffle or lottery") }
+            try checkBeaconText(beacon, field: "beacon", limit: maxBeaconLength)
+        }
+    }
+
+    /// A beacon description or value: 1 to `limit` characters, no control characters.
+    public static func checkBeaconText(_ text: String, field: String, limit: Int) throws {
+        guard (1...limit).contains(text.count), !text.unicodeScalars.contains(where: { $0.properties.generalCategory == .control }) else {
+            throw FirstComeError.invalidRequest("'\(field)' must be 1 to \(limit) characters without control characters")
+        }
+    }
     /// The hardest proof-of-work an event may ask (about 67 million hashes on average).
     public static let maxPowBits: Int64 = 26
 

@@ -14,6 +14,14 @@ public enum FirstComeError: Error, Equatable, Sendable {
     /// The event still takes entries or has entries waiting.
     case eventNotFinal(String)
     case entryNotFound
+    /// The event's draw is not made yet (its cutoff or beacon value is still to come).
+    case drawPending(String)
+    /// The event is first-come: it has no draw.
+    case noDraw(String)
+    /// A change the event's draw has made final (`what` names it).
+    case drawMade(event: String, what: String)
+    /// A beacon value that cannot be taken now (`why` says why).
+    case beaconRefused(String)
     case payloadTooLarge(String)
     case uriTooLong
     /// Too many requests from one client or for one user; retry after the given seconds.
@@ -61,6 +69,10 @@ extension FirstComeError {
         case .eventSoldOut: "event_sold_out"
         case .eventNotFinal: "event_not_final"
         case .entryNotFound: "entry_not_found"
+        case .drawPending: "draw_pending"
+        case .noDraw: "no_draw"
+        case .drawMade: "draw_made"
+        case .beaconRefused: "beacon_refused"
         case .payloadTooLarge: "payload_too_large"
         case .uriTooLong: "uri_too_long"
         case .rateLimited: "rate_limited"
@@ -92,6 +104,10 @@ extension FirstComeError {
         case .eventSoldOut(let id): "event '\(id)' is sold out; its draw is over"
         case .eventNotFinal(let id): "event '\(id)' is not final yet: it must be closed or sold out with nothing waiting"
         case .entryNotFound: "no entry has this token"
+        case .drawPending(let id): "event '\(id)' has not drawn its order yet"
+        case .noDraw(let id): "event '\(id)' is first-come (order fifo): it has no draw"
+        case .drawMade(let id, let what): "event '\(id)' has made its draw: \(what) can no longer change"
+        case .beaconRefused(let why): why
         case .payloadTooLarge(let why): why
         case .uriTooLong: "the request URI is too long"
         case .rateLimited(let wait): "too many requests; retry in \(Int(wait.rounded(.up))) s"

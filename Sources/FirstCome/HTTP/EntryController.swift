@@ -21,6 +21,7 @@ struct EntryController<Context: RequestContext> {
         object.integer("seq", entry.seq)
         if includeToken { object.string("token", entry.token) }
         object.string("status", entry.status.rawValue)
+        object.integer("place", entry.place)
         object.integer("position", entry.position)
         object.integer("serving", entry.serving)
         if let decidedAt = entry.decidedAt { object.string("decided_at", Timestamp.format(decidedAt)) }

@@ -20,6 +20,11 @@ enum EventJSON {
         object.integer("pow_bits", event.powBits)
         object.string("opens_at", event.opensAt.map(Timestamp.format))
         object.string("closes_at", event.closesAt.map(Timestamp.format))
+        object.string("order", event.order.rawValue)
+        object.string("prequeue_at", event.prequeueAt.map(Timestamp.format))
+        object.string("seed_commitment", event.seedCommitment)
+        object.string("beacon", event.beacon)
+        object.string("drawn_at", event.draw.map { Timestamp.format($0.drawnAt) })
         object.string("created_at", Timestamp.format(event.createdAt))
         if let rule = event.identity {
             var identity = JSONObject()
@@ -49,7 +54,8 @@ struct CreateEventRequest: Decodable {
         case closesAt = "closes_at"
         case presenceTimeout = "presence_timeout_s"
         case powBits = "pow_bits"
-        case identity, webhook
+        case prequeueAt = "prequeue_at"
+        case identity, webhook, order, beacon
     }
 
     /// `"identity": {"algorithm", "key", "issuer"?, "audience"?}`
@@ -90,6 +96,14 @@ struct CreateEventRequest: Decodable {
             try EventRules.checkPowBits(bits)
             event.powBits = bits
         }
+        if let name = try container.decodeIfPresent(String.self, forKey: .order) {
+            guard let order = EventOrder(rawValue: name) else { throw FirstComeError.invalidRequest("'order' must be \"fifo\", \"shuffle\" or \"lottery\"") }
+            event.order = order
+        }
+        event.prequeueAt = try container.decodeTimestamp(forKey: .prequeueAt)
+        event.beacon = try container.decodeIfPresent(String.self, forKey: .beacon)
+        try EventRules.checkOrder(
+            event.order, mode: event.mode, opensAt: event.opensAt, closesAt: event.closesAt, prequeueAt: event.prequeueAt, beacon: event.beacon)
         self.event = event
     }
 }
@@ -121,11 +135,18 @@ struct PatchEventRequest: Decodable {
         case presenceTimeout = "presence_timeout_s"
         case opensAt = "opens_at"
         case closesAt = "closes_at"
+        case prequeueAt = "prequeue_at"
     }
 
     init(from decoder: any Decoder) throws {
+        let given = try decoder.container(keyedBy: AnyCodingKey.self)
+        for fixed in ["order", "beacon"] where given.contains(AnyCodingKey(stringValue: fixed)) {
+            throw FirstComeError.invalidRequest("'\(fixed)' is part of the event's audited rules: it is set when the event is created and never changes")
+        }
         try decoder.rejectUnknownKeys(allowed: Set(CodingKeys.allCases.map(\.rawValue)))
         let container = try decoder.container(keyedBy: CodingKeys.self)
+        var prequeueAt: Int64?? = nil
+        if container.contains(.prequeueAt) { prequeueAt = .some(try container.decodeTimestamp(forKey: .prequeueAt)) }
         var admitPerTick: Int64?? = nil
         if container.contains(.admitPerTick) {
             admitPerTick = .some(try container.decodeIfPresent(Int64.self, forKey: .admitPerTick))
@@ -154,6 +175,6 @@ struct PatchEventRequest: Decodable {
             mode: container.decodeIfPresent(EventMode.self, forKey: .mode), intake: intake, admitPerTick: admitPerTick,
             presenceTimeout: presenceTimeout, name: container.decodeIfPresent(String.self, forKey: .name), opensAt: opensAt,
             closesAt: closesAt, paused: container.decodeIfPresent(Bool.self, forKey: .paused),
-            powBits: container.decodeIfPresent(Int64.self, forKey: .powBits))
+            powBits: container.decodeIfPresent(Int64.self, forKey: .powBits), prequeueAt: prequeueAt)
     }
 }

@@ -48,7 +48,7 @@ struct WaitingPage {
         context["title"] = "\(event.name) · \(texts["waiting_room"]!)"
         context["event"] = [
             "id": event.id, "name": event.name,
-            "prizes_text": event.prizes == 1 ? texts["prize_one"]! : fill("prizes", ["n": String(event.prizes)]),
+            "prizes_text": prizesText(event),
             "remaining_text": fill("remaining", ["n": String(event.remaining)]),
             "event_url": "/v1/events/\(event.id)",
         ]
@@ -62,6 +62,12 @@ struct WaitingPage {
     /// The entry form, or the reason there is none, for `event` at `now`.
     mutating func showForm(event: Event, now: Int64, action: String, user: String = "", error: String? = nil, identityToken: String?) {
         switch event.state(at: now) {
+        case .prequeue:
+            // The form stays; the notice says what the pre-queue means, with the visitor's local time and a countdown.
+            let opensAt = event.opensAt ?? now
+            context["notice"] = fill("prequeue_open", ["time": Self.time(opensAt) + " UTC"])
+            context["notice_format"] = texts["prequeue_open"]!
+            context["opens_at_ms"] = opensAt
         case .scheduled:
             // UTC on the server; the page's script shows the visitor's local time and a countdown.
             let opensAt = event.opensAt ?? now
@@ -96,16 +102,25 @@ struct WaitingPage {
     ) {
         var values: [String: Any] = [
             "seq": entry.seq, "status": entry.status.rawValue,
-            "number_text": fill("number", ["seq": String(entry.seq)]),
+            "number_text": numberText(entry, event: event), "line_place": entry.place ?? entry.seq,
             "waiting": entry.status == .waiting, "won": entry.status == .won,
             "lost": entry.status == .lost, "expired": entry.status == .expired,
             "receipt": entry.receipt, "stream_url": streamURL, "poll_url": pollURL,
         ]
         title("title_" + entry.status.rawValue, seq: entry.seq, event: event)
         values["back_url"] = Self.url("/e/\(event.id)", query: [], lang: language.rawValue)
-        if entry.status == .waiting {
-            values["ahead_text"] = entry.position > 0 ? fill("ahead", ["n": String(entry.position)]) : texts["ahead_none"]!
-            values["served"] = min(entry.serving, entry.seq)
+        if event.order.draws { values["drawn_order"] = true }
+        if entry.status == .waiting, entry.place == nil {
+            // Waiting for the draw: when it comes, in the visitor's local time.
+            let cutoff = event.drawCutoff ?? event.createdAt
+            let key = event.order == .shuffle ? "in_prequeue" : "in_lottery"
+            values["undrawn"] = ["text": fill(key, ["time": Self.time(cutoff) + " UTC"]), "format": texts[key]!, "cutoff_ms": cutoff]
+            context["refresh"] = true
+            context["refresh_s"] = refresh
+            context["live_script"] = true
+        } else if entry.status == .waiting, let position = entry.position, let place = entry.place {
+            values["ahead_text"] = position > 0 ? fill("ahead", ["n": String(position)]) : texts["ahead_none"]!
+            values["served"] = min(entry.serving, place)
             values["wait_text"] = waitText(entry.estimatedWait)
             values["presence"] = event.presenceTimeout != nil
             context["refresh"] = true
@@ -119,6 +134,22 @@ struct WaitingPage {
             if let admissionLink { values["admission_link"] = admissionLink }
         }
         context["entry"] = values
+    }
+
+    /// "N prizes, first come first served", or what the event's draw means.
+    func prizesText(_ event: Event) -> String {
+        switch event.order {
+        case .fifo: return event.prizes == 1 ? texts["prize_one"]! : fill("prizes", ["n": String(event.prizes)])
+        case .shuffle: return fill("prizes_shuffle", ["n": String(event.prizes)])
+        case .lottery: return fill("prizes_lottery", ["n": String(event.prizes)])
+        }
+    }
+
+    /// "You are number 42" under fifo; an entry number, then its drawn place, otherwise.
+    func numberText(_ entry: EntryView, event: Event) -> String {
+        guard event.order.draws else { return fill("number", ["seq": String(entry.seq)]) }
+        if let place = entry.place { return fill("place", ["place": String(place)]) }
+        return fill("entry_number", ["seq": String(entry.seq)])
     }
 
     /// The estimated wait without false precision: under a minute, else minutes or hours.

@@ -1,7 +1,7 @@
 import Logging
 import ServiceLifecycle
 
-/// Decides waiting entries every tick, event by event, in seq order.
+/// Makes due draws and decides waiting entries every tick, event by event, in place order.
 ///
 /// Only the node holding the scheduler lease decides (always the one process on
 /// SQLite); each tick renews it for `leaseTicks` ticks (at least
@@ -92,6 +92,12 @@ public struct AwardScheduler: Service {
         }
         lease.renewed(for: held ? leaseDuration : nil)
         guard held else { return [] }
+        do {
+            for id in try await store.makeDueDraws(now: clock()) { logger.info("draw made", metadata: ["event": "\(id)"]) }
+        } catch {
+            // A failed draw is tried again next tick; deciding other events goes on.
+            logger.error("draw failed", metadata: ["error": "\(error)"])
+        }
         var quotas: [String: Int64] = [:]
         var order: [String] = []
         for event in try await store.eventsWithWaitingEntries() {

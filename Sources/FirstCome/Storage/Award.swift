@@ -31,32 +31,51 @@ enum Award {
             db.cachedStatement(sql: "SELECT created_at FROM entries WHERE event_key = ? AND seq = ?"), arguments: [event.key, event.entries])
         let now = max(now, previous ?? now, newest ?? now)
         let check = event.remaining > 0 ? presence : nil
-        let seen = check == nil ? [] : try lastSeen(db, eventKey: event.key, seqs: window)
+        let drawn = event.draw?.drawn ?? 0
+        let seen = check == nil ? [] : try lastSeen(db, eventKey: event.key, places: window, drawn: drawn)
         let plan = AwardPlan.plan(event, window: window, now: now, presence: check, lastSeen: seen)
         // Triggers count each win into events.awarded, which the schema caps at prizes.
-        let win = try db.cachedStatement(
+        let winSeqs = try db.cachedStatement(
             sql: "UPDATE entries SET status = 'won', decided_at = ? WHERE event_key = ? AND seq BETWEEN ? AND ?")
-        for run in plan.wins { try win.execute(arguments: [now, event.key, run.lowerBound, run.upperBound]) }
-        let expire = try db.cachedStatement(sql: "INSERT INTO expirations (event_key, seq, expired_at) VALUES (?, ?, ?)")
-        for seq in plan.expired { try expire.execute(arguments: [event.key, seq, now]) }
+        let winPlaces = try db.cachedStatement(
+            sql: "UPDATE entries SET status = 'won', decided_at = ? WHERE event_key = ? AND place BETWEEN ? AND ?")
+        for run in plan.wins {
+            for (part, byPlace) in PlaceRanges.split(run, drawn: drawn) {
+                try (byPlace ? winPlaces : winSeqs).execute(arguments: [now, event.key, part.lowerBound, part.upperBound])
+            }
+        }
+        let expire = try db.cachedStatement(
+            sql: """
+                INSERT INTO expirations (event_key, seq, expired_at)
+                SELECT event_key, seq, ? FROM entries WHERE event_key = ? AND (place = ? OR (place IS NULL AND seq = ?))
+                """)
+        for place in plan.expired { try expire.execute(arguments: [now, event.key, place, place > drawn ? place : 0]) }
         try db.cachedStatement(sql: "INSERT INTO decisions (event_key, last_seq, first_seq, decided_at) VALUES (?, ?, ?, ?)")
             .execute(arguments: [event.key, plan.last, plan.first, now])
         try db.cachedStatement(sql: "UPDATE events SET serving = ? WHERE key = ?").execute(arguments: [plan.last, event.key])
-        let entryChain = plan.last == event.entries ? event.head : try chain(db, eventKey: event.key, seq: plan.last)
+        let chainSeq = AwardPlan.chainSeq(last: plan.last, drawn: drawn)
+        let entryChain = chainSeq == event.entries ? event.head : try chain(db, eventKey: event.key, seq: chainSeq)
         event = plan.applied(to: event)
-        try ControlLog.append(db, event: &event, record: plan.record(decidedAt: now, entryChain: entryChain))
+        try ControlLog.append(db, event: &event, record: plan.record(decidedAt: now, entryChain: entryChain, places: event.order.draws))
         return Outcome(decided: plan.first...plan.last, won: plan.won, expired: plan.expired, decidedAt: now)
     }
 
-    /// The stored last-seen time of each seq: its submission, or a later presence
-    /// record written by `PresenceLog`.
-    static func lastSeen(_ db: Database, eventKey: Int64, seqs: ClosedRange<Int64>) throws -> [(seq: Int64, seenAt: Int64)] {
-        let statement = try db.cachedStatement(
-            sql: """
-                SELECT e.seq, max(e.created_at, coalesce(p.seen_at, 0)) FROM entries e
-                  LEFT JOIN presence p ON p.event_key = e.event_key AND p.seq = e.seq
-                 WHERE e.event_key = ? AND e.seq BETWEEN ? AND ? ORDER BY e.seq
-                """)
-        return try Row.fetchAll(statement, arguments: [eventKey, seqs.lowerBound, seqs.upperBound]).map { ($0[0], $0[1]) }
+    /// The stored last-seen time of the entry at each place of `places`: its
+    /// submission, or a later presence record written by `PresenceLog`.
+    static func lastSeen(_ db: Database, eventKey: Int64, places: ClosedRange<Int64>, drawn: Int64) throws -> [AwardPlan.Seen] {
+        var seen: [AwardPlan.Seen] = []
+        for (part, byPlace) in PlaceRanges.split(places, drawn: drawn) {
+            let column = byPlace ? "e.place" : "e.seq"
+            let statement = try db.cachedStatement(
+                sql: """
+                    SELECT \(column), e.seq, max(e.created_at, coalesce(p.seen_at, 0)) FROM entries e
+                      LEFT JOIN presence p ON p.event_key = e.event_key AND p.seq = e.seq
+                     WHERE e.event_key = ? AND \(column) BETWEEN ? AND ? ORDER BY \(column)
+                    """)
+            seen += try Row.fetchAll(statement, arguments: [eventKey, part.lowerBound, part.upperBound]).map {
+                AwardPlan.Seen(place: $0[0], seq: $0[1], seenAt: $0[2])
+            }
+        }
+        return seen
     }
 }

@@ -57,8 +57,13 @@ public protocol EntryStore: Sendable {
     func listEvents() async throws -> [Event]
     /// Events that have entries waiting for a decision.
     func eventsWithWaitingEntries() async throws -> [Event]
-    /// Decides up to `limit` waiting entries of one event in seq order (one transaction).
+    /// Decides up to `limit` waiting entries of one event in place order (one transaction).
     func award(event: String, limit: Int64, now: Int64) async throws -> AwardStep
+    /// Makes every draw due at `now` (`Event.drawDue`), each in the transaction
+    /// that holds its event; returns the ids of the events drawn.
+    func makeDueDraws(now: Int64) async throws -> [String]
+    /// Records the beacon value an event's draw waits for (`Event.withBeacon`).
+    func postBeacon(event: String, value: String, now: Int64) async throws -> Event
 
     /// Sets (or with `nil` removes) an event's webhook; throws `.eventNotFound`.
     func setWebhook(event: String, target: WebhookTarget?, now: Int64) async throws

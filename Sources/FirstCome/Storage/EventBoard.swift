@@ -20,6 +20,15 @@ final class EventBoard: Sendable {
         var expired = ExpiredSeqs()
         /// Presence of waiting entrants (events with presence expiry only).
         var presence = PresenceTracker()
+        /// Each entry's place in line (seqs under fifo; drawn ones after a draw).
+        var places: Places
+
+        init(event: Event, receipts: Receipts = Receipts(), expired: ExpiredSeqs = ExpiredSeqs(), places: Places? = nil) {
+            self.event = event
+            self.receipts = receipts
+            self.expired = expired
+            self.places = places ?? Places(order: event.order)
+        }
     }
 
     private let slots = Mutex<[Int64: Slot]>([:])
@@ -29,12 +38,13 @@ final class EventBoard: Sendable {
 
     init(
         events: [Event], decisions: [(eventKey: Int64, decision: Decision)] = [], receipts: [Int64: [UInt8]] = [:],
-        expired: [Int64: ExpiredSeqs] = [:]
+        expired: [Int64: ExpiredSeqs] = [:], places: [Int64: Places] = [:]
     ) {
         var table: [Int64: Slot] = [:]
         for event in events {
             table[event.key] = Slot(
-                event: event, receipts: Receipts(contiguous: receipts[event.key] ?? []), expired: expired[event.key] ?? ExpiredSeqs())
+                event: event, receipts: Receipts(contiguous: receipts[event.key] ?? []), expired: expired[event.key] ?? ExpiredSeqs(),
+                places: places[event.key])
         }
         for (key, decision) in decisions { table[key]?.decisions.add(decision) }
         slots.withLock { $0 = table }
@@ -53,19 +63,20 @@ final class EventBoard: Sendable {
     }
 
     /// What the board holds of an event, for catching up with the database.
-    func known(eventKey: Int64) -> (version: Int64, decidedTo: Int64, expiredTo: Int64, receiptsTo: Int64)? {
+    func known(eventKey: Int64) -> (version: Int64, decidedTo: Int64, expiredTo: Int64, receiptsTo: Int64, placesKnown: Bool)? {
         slots.withLock { table in
-            table[eventKey].map { ($0.event.version, $0.decisions.lastSeq, $0.expired.last, $0.receipts.known) }
+            table[eventKey].map { ($0.event.version, $0.decisions.lastSeq, $0.expired.last, $0.receipts.known, $0.places.known) }
         }
     }
 
     /// Merges a committed copy of `event` and what that commit (or a read of the
     /// database) says about decisions, receipts (`receipts` holds the links of
-    /// `receiptsFrom`, `receiptsFrom + 1`, …) and expired seqs. Only a `decisive`
-    /// copy moves the decided counters on (see `Event.merged`).
+    /// `receiptsFrom`, `receiptsFrom + 1`, …), expired places and, with a draw,
+    /// the places it gave. Only a `decisive` copy moves the decided counters on
+    /// (see `Event.merged`).
     func update(
         _ event: Event, decisive: Bool = true, decisions: [Decision] = [], receipts: [UInt8] = [], receiptsFrom: Int64 = 0,
-        expired: [Int64] = []
+        expired: [Int64] = [], places: Places? = nil
     ) {
         keys.withLock { $0[event.id] = event.key }
         let newDecision = slots.withLock { table -> Bool in
@@ -79,6 +90,12 @@ final class EventBoard: Sendable {
             for decision in decisions where table[event.key]!.decisions.add(decision) { added = true }
             if !receipts.isEmpty { table[event.key]!.receipts.fill(from: receiptsFrom, receipts) }
             if !expired.isEmpty { table[event.key]!.expired.merge(expired) }
+            // Places are known once, from the draw: never taken back. Live streams
+            // wake for it as for a decision (each entry learns its place).
+            if let places, places.known, !table[event.key]!.places.known {
+                table[event.key]!.places = places
+                added = true
+            }
             return added
         }
         if newDecision { decided.notify() }
@@ -118,15 +135,16 @@ final class EventBoard: Sendable {
     private static func view(of slot: Slot?, seq: Int64, token: String) -> EntryView? {
         guard let slot, seq >= 1, seq <= slot.event.entries else { return nil }
         let event = slot.event
-        let status = event.status(ofSeq: seq, expired: slot.expired)
+        let place = slot.places.place(ofSeq: seq)
+        let status = event.status(ofPlace: place, expired: slot.expired)
         var view = EntryView(
-            event: event.id, seq: seq, token: token, status: status, position: event.position(ofSeq: seq),
-            serving: event.serving, decidedAt: status == .waiting ? nil : slot.decisions.decidedAt(seq),
-            receipt: slot.receipts.hex(of: seq))
+            event: event.id, seq: seq, token: token, status: status, position: event.position(ofPlace: place),
+            serving: event.serving, decidedAt: status == .waiting ? nil : place.flatMap { slot.decisions.decidedAt($0) },
+            receipt: slot.receipts.hex(of: seq), place: place)
         if status != .waiting {
             view.estimatedWait = 0
-        } else if let rate = slot.decisions.rate, rate > 0 {
-            view.estimatedWait = (Double(view.position + 1) / rate).rounded(.up)
+        } else if let position = view.position, let rate = slot.decisions.rate, rate > 0 {
+            view.estimatedWait = (Double(position + 1) / rate).rounded(.up)
         }
         return view
     }
@@ -166,7 +184,9 @@ final class EventBoard: Sendable {
             var changes: [(eventKey: Int64, seq: Int64, seenAt: Int64)] = []
             for key in Array(table.keys) where !table[key]!.presence.isEmpty {
                 let serving = table[key]!.event.serving
-                for change in table[key]!.presence.take(now: now, granularity: granularity, serving: serving) {
+                let places = table[key]!.places
+                let decided: (Int64) -> Bool = { seq in places.place(ofSeq: seq).map { $0 <= serving } ?? false }
+                for change in table[key]!.presence.take(now: now, granularity: granularity, decided: decided) {
                     changes.append((key, change.seq, change.seenAt))
                 }
             }

@@ -6,7 +6,7 @@ enum EventRow {
     static let columns =
         "key, id, name, prizes, mode, admit_per_tick, opens_at, closes_at, closed_at, entries, serving, awarded, created_at, "
         + "identity_algorithm, identity_key, identity_issuer, identity_audience, genesis, head, control_head, rules, "
-        + "presence_timeout_s, paused, pow_bits"
+        + "presence_timeout_s, paused, pow_bits, draw_order, prequeue_at, beacon, beacon_value, draw_cutoff, drawn, drawn_at, draw_secret"
 
     static func decode(_ row: Row) -> Event {
         var event = Event(
@@ -23,6 +23,14 @@ enum EventRow {
         event.presenceTimeout = row[21]
         event.paused = row[22]
         event.powBits = row[23]
+        event.order = EventOrder(rawValue: row[24]) ?? .fifo
+        event.prequeueAt = row[25]
+        event.beacon = row[26]
+        event.beaconValue = row[27]
+        if let cutoff: Int64 = row[28], let drawn: Int64 = row[29], let drawnAt: Int64 = row[30] {
+            event.draw = DrawMade(cutoff: cutoff, drawn: drawn, drawnAt: drawnAt)
+        }
+        if let secret: Data = row[31] { event.seedCommitment = AuditRecords.hex(DrawAlgorithm.commitment(secret: [UInt8](secret))) }
         return event
     }
 
@@ -47,9 +55,21 @@ enum EventRow {
         return event
     }
 
-    /// The expired seqs of an event, ascending.
+    /// The places of an event's expired entries, ascending.
     static func expired(_ db: Database, eventKey: Int64) throws -> ExpiredSeqs {
         ExpiredSeqs(try Int64.fetchAll(
-            db.cachedStatement(sql: "SELECT seq FROM expirations WHERE event_key = ? ORDER BY seq"), arguments: [eventKey]))
+            db.cachedStatement(sql: """
+                SELECT coalesce(e.place, x.seq) FROM expirations x JOIN entries e ON e.event_key = x.event_key AND e.seq = x.seq
+                 WHERE x.event_key = ? ORDER BY 1
+                """), arguments: [eventKey]))
+    }
+
+    /// The places of an event's drawn entries (an event without a draw: fifo's, or none yet).
+    static func places(_ db: Database, event: Event) throws -> Places {
+        guard let draw = event.draw else { return Places(order: event.order) }
+        let rows = try Row.fetchAll(
+            db.cachedStatement(sql: "SELECT seq, place FROM entries WHERE event_key = ? AND seq <= ? AND place IS NOT NULL"),
+            arguments: [event.key, draw.drawn])
+        return Places(drawn: draw.drawn, pairs: rows.map { (seq: $0[0], place: $0[1]) })
     }
 }

@@ -31,10 +31,10 @@ struct PresenceTracker: Sendable {
 
     /// Last-seen times that moved on by at least `granularity` ms since they were
     /// last taken (open streams count as seen `now`); forgets decided entries.
-    mutating func take(now: Int64, granularity: Int64, serving: Int64) -> [(seq: Int64, seenAt: Int64)] {
+    mutating func take(now: Int64, granularity: Int64, decided: (Int64) -> Bool) -> [(seq: Int64, seenAt: Int64)] {
         var changes: [(seq: Int64, seenAt: Int64)] = []
         for (seq, var entry) in seen {
-            if seq <= serving && entry.streams <= 0 {
+            if decided(seq) && entry.streams <= 0 {
                 seen[seq] = nil
                 continue
             }

@@ -23,7 +23,7 @@ public struct SQLiteEntryStore: EntryStore {
         self.pool = pool
         self.clock = clock
         presenceGraceEnds = clock() + max(0, presenceGrace)
-        let (key, events, decisions, receipts, expired) = try pool.read { db in
+        let (key, events, decisions, receipts, expired, places) = try pool.read { db in
             let key = try Data.fetchOne(db, sql: "SELECT value FROM secrets WHERE name = 'token_key'").map { [UInt8]($0) } ?? []
             let events = try Row.fetchAll(db, sql: "SELECT \(EventRow.columns) FROM events").map(EventRow.decode)
             let decisions = try Row.fetchAll(db, sql: "SELECT event_key, last_seq, decided_at FROM decisions ORDER BY event_key, last_seq")
@@ -35,11 +35,15 @@ public struct SQLiteEntryStore: EntryStore {
                 receipts[row[0], default: []].append(contentsOf: chain)
             }
             var expired: [Int64: ExpiredSeqs] = [:]
-            for event in events { expired[event.key] = try EventRow.expired(db, eventKey: event.key) }
-            return (key, events, decisions, receipts, expired)
+            var places: [Int64: Places] = [:]
+            for event in events {
+                expired[event.key] = try EventRow.expired(db, eventKey: event.key)
+                places[event.key] = try EventRow.places(db, event: event)
+            }
+            return (key, events, decisions, receipts, expired, places)
         }
         tokens = EntrantTokens(key: key)
-        board = EventBoard(events: events, decisions: decisions, receipts: receipts, expired: expired)
+        board = EventBoard(events: events, decisions: decisions, receipts: receipts, expired: expired, places: places)
     }
 
     public var decisions: ChangeSignal { board.decided }
@@ -58,19 +62,22 @@ public struct SQLiteEntryStore: EntryStore {
         let event = try await StorageErrors.translating {
             try await pool.write { db in
                 if try EventRow.fetch(db, id: new.id) != nil { throw FirstComeError.eventExists(new.id) }
-                let rules = AuditRecords.rules(event: new.id, prizes: new.prizes, mode: new.mode, createdAt: now)
+                let secret = new.drawSecret()
+                let rules = new.rules(createdAt: now, secret: secret)
                 let genesis = Data(AuditRecords.genesis(rules: rules))
                 try db.execute(
                     sql: """
                         INSERT INTO events (id, name, prizes, mode, admit_per_tick, opens_at, closes_at, created_at,
                                             identity_algorithm, identity_key, identity_issuer, identity_audience,
-                                            rules, genesis, head, control_head, presence_timeout_s, pow_bits)
-                        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                                            rules, genesis, head, control_head, presence_timeout_s, pow_bits,
+                                            draw_order, prequeue_at, beacon, draw_secret)
+                        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                         """,
                     arguments: [
                         new.id, new.name, new.prizes, new.mode.rawValue, new.admitPerTick, new.opensAt, new.closesAt, now,
                         new.identity?.algorithm.rawValue, new.identity?.key, new.identity?.issuer, new.identity?.audience,
                         rules, genesis, genesis, genesis, new.presenceTimeout, new.powBits,
+                        new.order.rawValue, new.prequeueAt, new.beacon, secret.map { Data($0) },
                     ])
                 var event = try EventRow.fetchRequired(db, id: new.id)
                 if let webhook = new.webhook {
@@ -106,11 +113,11 @@ public struct SQLiteEntryStore: EntryStore {
                 try db.execute(
                     sql: """
                         UPDATE events SET mode = ?, admit_per_tick = ?, opens_at = ?, closes_at = ?, closed_at = ?,
-                                          presence_timeout_s = ?, name = ?, paused = ?, pow_bits = ? WHERE key = ?
+                                          presence_timeout_s = ?, name = ?, paused = ?, pow_bits = ?, prequeue_at = ? WHERE key = ?
                         """,
                     arguments: [
                         event.mode.rawValue, event.admitPerTick, event.opensAt, event.closesAt, event.closedAt,
-                        event.presenceTimeout, event.name, event.paused, event.powBits, event.key,
+                        event.presenceTimeout, event.name, event.paused, event.powBits, event.prequeueAt, event.key,
                     ])
                 try ControlLog.append(db, event: &event, record: AuditRecords.action(at: now, action: patch.patchAction))
                 event.version = stamps.next()
@@ -203,24 +210,25 @@ public struct SQLiteEntryStore: EntryStore {
                 let expired = try EventRow.expired(db, eventKey: event.key)
                 let rows = try Row.fetchAll(
                     db.cachedStatement(sql: """
-                        SELECT seq, user, created_at, payload, chain, status = 'won' FROM entries WHERE event_key = ? AND seq > ? ORDER BY seq LIMIT ?
+                        SELECT seq, user, created_at, payload, chain, status = 'won', place FROM entries
+                         WHERE event_key = ? AND seq > ? ORDER BY seq LIMIT ?
                         """), arguments: [event.key, after, limit])
+                // Places of drawn entries are spread over the decisions: read them all.
+                let from = event.order.draws ? 0 : after
                 var times = DecisionTimes()
                 for row in try Row.fetchAll(
                     db.cachedStatement(sql: """
                         SELECT last_seq, decided_at FROM decisions WHERE event_key = ? AND last_seq > ? ORDER BY last_seq LIMIT ?
-                        """), arguments: [event.key, after, limit])
+                        """), arguments: [event.key, from, event.order.draws ? Int.max : limit])
                 {
                     times.add(.init(lastSeq: row[0], decidedAt: row[1]))
                 }
                 let entries = rows.map { row -> AuditEntry in
                     let seq: Int64 = row[0]
-                    let status = event.status(ofSeq: seq, expired: expired, won: row[5])
-                    var entry = AuditEntry(
-                        seq: seq, user: row[1], status: status, createdAt: row[2],
-                        decidedAt: status == .waiting ? nil : times.decidedAt(seq), payload: row[3])
-                    entry.chain = EventRow.bytes(row[4])
-                    return entry
+                    let place = AuditEntry.place(stored: row[6], seq: seq, event: event)
+                    return AuditEntry(
+                        seq: seq, user: row[1], createdAt: row[2], payload: row[3], chain: EventRow.bytes(row[4]), won: row[5], place: place,
+                        event: event, expired: expired, times: times)
                 }
                 return (event, entries)
             }

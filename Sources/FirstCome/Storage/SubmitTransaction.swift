@@ -60,10 +60,11 @@ struct SubmitTransaction {
                 continue
             }
             event.entries += 1
+            let createdAt = event.entryTime(now)
             let record = AuditRecords.entry(
-                seq: event.entries, user: submission.user, createdAt: now, payloadDigest: AuditRecords.payloadDigest(submission.payload))
+                seq: event.entries, user: submission.user, createdAt: createdAt, payloadDigest: AuditRecords.payloadDigest(submission.payload))
             event.head = AuditRecords.link(event.head, record)
-            try insert.execute(arguments: [key, event.entries, submission.user, submission.payload, now, Data(event.head)])
+            try insert.execute(arguments: [key, event.entries, submission.user, submission.payload, createdAt, Data(event.head)])
             outcome.chains[key, default: []].append(contentsOf: event.head)
             if !touched.contains(key) { touched.append(key) }
             outcome.events[key] = event

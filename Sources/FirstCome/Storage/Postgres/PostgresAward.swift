@@ -58,22 +58,26 @@ extension PostgresEntryStore {
                     now = max(now, last)
                 }
                 let check = event.remaining > 0 ? board.presenceCheck(for: event, now: now, graceEnds: presenceGraceEnds) : nil
-                let seen = check == nil ? [] : try await lastSeen(connection, eventKey: event.key, seqs: window)
+                let drawn = event.draw?.drawn ?? 0
+                let seen = check == nil ? [] : try await lastSeen(connection, eventKey: event.key, places: window, drawn: drawn)
                 let plan = AwardPlan.plan(event, window: window, now: now, presence: check, lastSeen: seen)
                 // Order matters to the triggers: entries and expirations change
-                // while their seqs are still above `serving`.
+                // while their places are still above `serving`.
                 for run in plan.wins {
-                    try await connection.query(
-                        """
-                        UPDATE entries SET status = 'won', decided_at = \(now)
-                         WHERE event_key = \(event.key) AND seq BETWEEN \(run.lowerBound) AND \(run.upperBound)
-                        """, logger: logger)
+                    for (part, byPlace) in PlaceRanges.split(run, drawn: drawn) {
+                        try await connection.query(
+                            """
+                            UPDATE entries SET status = 'won', decided_at = \(now)
+                             WHERE event_key = \(event.key) AND \(unescaped: byPlace ? "place" : "seq") BETWEEN \(part.lowerBound) AND \(part.upperBound)
+                            """, logger: logger)
+                    }
                 }
                 if !plan.expired.isEmpty {
                     try await connection.query(
                         """
                         INSERT INTO expirations (event_key, seq, expired_at)
-                        SELECT \(event.key), s, \(now) FROM unnest(\(plan.expired)::bigint[]) s
+                        SELECT \(event.key), e.seq, \(now) FROM unnest(\(plan.expired)::bigint[]) s
+                          JOIN entries e ON e.event_key = \(event.key) AND (e.place = s OR (e.place IS NULL AND e.seq = s AND s > \(drawn)))
                         """, logger: logger)
                 }
                 try await connection.query(
@@ -81,10 +85,11 @@ extension PostgresEntryStore {
                     INSERT INTO decisions (event_key, last_seq, first_seq, decided_at) VALUES (\(event.key), \(plan.last), \(plan.first), \(now))
                     """, logger: logger)
                 try await connection.query("UPDATE events SET serving = \(plan.last) WHERE key = \(event.key)", logger: logger)
-                let entryChain = plan.last == event.entries ? event.head : try await chain(connection, eventKey: event.key, seq: plan.last)
+                let chainSeq = AwardPlan.chainSeq(last: plan.last, drawn: drawn)
+                let entryChain = chainSeq == event.entries ? event.head : try await chain(connection, eventKey: event.key, seq: chainSeq)
                 var decided = plan.applied(to: event)
                 try await PostgresControlLog.append(
-                    connection, event: &decided, record: plan.record(decidedAt: now, entryChain: entryChain), logger: logger)
+                    connection, event: &decided, record: plan.record(decidedAt: now, entryChain: entryChain, places: event.order.draws), logger: logger)
                 return (try await PostgresEventRow.fetch(connection, key: event.key, logger: logger), (plan, now))
             }
         }
@@ -99,19 +104,27 @@ extension PostgresEntryStore {
         return AwardStep(event: id, decided: plan.first...plan.last, won: plan.won, expired: plan.expired, stillWaiting: event.waiting)
     }
 
-    private func lastSeen(_ connection: PostgresConnection, eventKey: Int64, seqs: ClosedRange<Int64>) async throws -> [(seq: Int64, seenAt: Int64)] {
-        let rows = try await connection.query(
-            """
-            SELECT e.seq, greatest(e.created_at, coalesce(p.seen_at, 0)) FROM entries e
-              LEFT JOIN presence p ON p.event_key = e.event_key AND p.seq = e.seq
-             WHERE e.event_key = \(eventKey) AND e.seq BETWEEN \(seqs.lowerBound) AND \(seqs.upperBound) ORDER BY e.seq
-            """, logger: logger)
-        var seen: [(seq: Int64, seenAt: Int64)] = []
-        for try await (seq, at) in rows.decode((Int64, Int64).self) { seen.append((seq, at)) }
+    private func lastSeen(
+        _ connection: PostgresConnection, eventKey: Int64, places: ClosedRange<Int64>, drawn: Int64
+    ) async throws -> [AwardPlan.Seen] {
+        var seen: [AwardPlan.Seen] = []
+        for (part, byPlace) in PlaceRanges.split(places, drawn: drawn) {
+            let column = byPlace ? "e.place" : "e.seq"
+            let rows = try await connection.query(
+                """
+                SELECT \(unescaped: column), e.seq, greatest(e.created_at, coalesce(p.seen_at, 0)) FROM entries e
+                  LEFT JOIN presence p ON p.event_key = e.event_key AND p.seq = e.seq
+                 WHERE e.event_key = \(eventKey) AND \(unescaped: column) BETWEEN \(part.lowerBound) AND \(part.upperBound)
+                 ORDER BY \(unescaped: column)
+                """, logger: logger)
+            for try await (place, seq, at) in rows.decode((Int64, Int64, Int64).self) {
+                seen.append(AwardPlan.Seen(place: place, seq: seq, seenAt: at))
+            }
+        }
         return seen
     }
 
-    private func chain(_ connection: PostgresConnection, eventKey: Int64, seq: Int64) async throws -> [UInt8] {
+    func chain(_ connection: PostgresConnection, eventKey: Int64, seq: Int64) async throws -> [UInt8] {
         var link: [UInt8] = []
         for try await value in try await connection.query(
             "SELECT chain FROM entries WHERE event_key = \(eventKey) AND seq = \(seq)", logger: logger

@@ -30,11 +30,19 @@ extension PostgresEntryStore {
                         ).decode((Int64, Int64).self) {
                             decisions.append(.init(lastSeq: last, decidedAt: at))
                         }
-                        for try await seq in try await connection.query(
-                            "SELECT seq FROM expirations WHERE event_key = \(event.key) AND seq > \(decidedTo) ORDER BY seq", logger: logger
+                        for try await place in try await connection.query(
+                            """
+                            SELECT coalesce(e.place, x.seq) FROM expirations x JOIN entries e ON e.event_key = x.event_key AND e.seq = x.seq
+                             WHERE x.event_key = \(event.key) AND coalesce(e.place, x.seq) > \(decidedTo) ORDER BY 1
+                            """, logger: logger
                         ).decode(Int64.self) {
-                            expired.append(seq)
+                            expired.append(place)
                         }
+                    }
+                    // A draw another node made: its places, once.
+                    var places: Places?
+                    if event.draw != nil, known?.placesKnown != true {
+                        places = try await PostgresEventRow.places(connection, event: event, logger: logger)
                     }
                     let receiptsTo = known?.receiptsTo ?? 0
                     var receipts: [UInt8] = []
@@ -48,7 +56,8 @@ extension PostgresEntryStore {
                         }
                         if event.entries - receiptsTo > Self.receiptPage { more = true }
                     }
-                    board.update(event, decisions: decisions, receipts: receipts, receiptsFrom: receiptsTo + 1, expired: expired)
+                    board.update(
+                        event, decisions: decisions, receipts: receipts, receiptsFrom: receiptsTo + 1, expired: expired, places: places)
                 }
                 return more
             }

@@ -81,17 +81,20 @@ public struct PostgresEntryStore: EntryStore {
                     if try await PostgresEventRow.fetch(connection, id: new.id, logger: logger) != nil {
                         throw FirstComeError.eventExists(new.id)
                     }
-                    let rules = AuditRecords.rules(event: new.id, prizes: new.prizes, mode: new.mode, createdAt: now)
+                    let secret = new.drawSecret()
+                    let rules = new.rules(createdAt: now, secret: secret)
                     let genesis = ByteBuffer(bytes: AuditRecords.genesis(rules: rules))
                     try await connection.query(
                         """
                         INSERT INTO events (id, name, prizes, mode, admit_per_tick, opens_at, closes_at, created_at,
                                             identity_algorithm, identity_key, identity_issuer, identity_audience,
-                                            rules, genesis, head, control_head, presence_timeout_s, pow_bits)
+                                            rules, genesis, head, control_head, presence_timeout_s, pow_bits,
+                                            draw_order, prequeue_at, beacon, draw_secret)
                         VALUES (\(new.id), \(new.name), \(new.prizes), \(new.mode.rawValue), \(new.admitPerTick), \(new.opensAt),
                                 \(new.closesAt), \(now), \(new.identity?.algorithm.rawValue), \(new.identity?.key),
                                 \(new.identity?.issuer), \(new.identity?.audience), \(rules), \(genesis), \(genesis), \(genesis),
-                                \(new.presenceTimeout), \(Int32(new.powBits)))
+                                \(new.presenceTimeout), \(Int32(new.powBits)), \(new.order.rawValue), \(new.prequeueAt), \(new.beacon),
+                                \(secret.map { ByteBuffer(bytes: $0) }))
                         """, logger: logger)
                     var event = try await PostgresEventRow.fetchRequired(connection, id: new.id, logger: logger)
                     guard event.key <= EntrantTokens.maxEventKey else {
@@ -139,7 +142,8 @@ public struct PostgresEntryStore: EntryStore {
                     UPDATE events SET mode = \(event.mode.rawValue), admit_per_tick = \(event.admitPerTick), opens_at = \(event.opensAt),
                                       closes_at = \(event.closesAt), closed_at = \(event.closedAt),
                                       presence_timeout_s = \(event.presenceTimeout), name = \(event.name),
-                                      paused = \(event.paused), pow_bits = \(Int32(event.powBits)) WHERE key = \(event.key)
+                                      paused = \(event.paused), pow_bits = \(Int32(event.powBits)),
+                                      prequeue_at = \(event.prequeueAt) WHERE key = \(event.key)
                     """, logger: logger)
                 try await PostgresControlLog.append(
                     connection, event: &event, record: AuditRecords.action(at: now, action: patch.patchAction), logger: logger)

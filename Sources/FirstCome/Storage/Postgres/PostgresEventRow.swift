@@ -7,7 +7,8 @@ enum PostgresEventRow {
     static let columns =
         "key, id, name, prizes, mode, admit_per_tick, opens_at, closes_at, closed_at, entries, serving, awarded, created_at, "
         + "identity_algorithm, identity_key, identity_issuer, identity_audience, genesis, head, control_head, rules, "
-        + "presence_timeout_s, version, paused, pow_bits"
+        + "presence_timeout_s, version, paused, pow_bits, draw_order, prequeue_at, beacon, beacon_value, draw_cutoff, drawn, drawn_at, "
+        + "draw_secret"
 
     static func decode(_ row: PostgresRow) throws -> Event {
         let cells = row.makeRandomAccess()
@@ -33,7 +34,45 @@ enum PostgresEventRow {
         event.version = try cells[22].decode(Int64.self)
         event.paused = try cells[23].decode(Bool.self)
         event.powBits = Int64(try cells[24].decode(Int32.self))
+        event.order = EventOrder(rawValue: try cells[25].decode(String.self)) ?? .fifo
+        event.prequeueAt = try cells[26].decode(Int64?.self)
+        event.beacon = try cells[27].decode(String?.self)
+        event.beaconValue = try cells[28].decode(String?.self)
+        if let cutoff = try cells[29].decode(Int64?.self), let drawn = try cells[30].decode(Int64?.self),
+            let drawnAt = try cells[31].decode(Int64?.self)
+        {
+            event.draw = DrawMade(cutoff: cutoff, drawn: drawn, drawnAt: drawnAt)
+        }
+        if let secret = try cells[32].decode(ByteBuffer?.self) {
+            event.seedCommitment = AuditRecords.hex(DrawAlgorithm.commitment(secret: bytes(secret)))
+        }
         return event
+    }
+
+    /// The places of an event's expired entries, ascending.
+    static func expired(_ connection: PostgresConnection, event: Event, logger: Logger) async throws -> ExpiredSeqs {
+        var places: [Int64] = []
+        for try await place in try await connection.query(
+            """
+            SELECT coalesce(e.place, x.seq) FROM expirations x JOIN entries e ON e.event_key = x.event_key AND e.seq = x.seq
+             WHERE x.event_key = \(event.key) ORDER BY 1
+            """, logger: logger
+        ).decode(Int64.self) {
+            places.append(place)
+        }
+        return ExpiredSeqs(places)
+    }
+
+    /// The places of an event's drawn entries (an event without a draw: fifo's, or none yet).
+    static func places(_ connection: PostgresConnection, event: Event, logger: Logger) async throws -> Places {
+        guard let draw = event.draw else { return Places(order: event.order) }
+        var pairs: [(seq: Int64, place: Int64)] = []
+        for try await (seq, place) in try await connection.query(
+            "SELECT seq, place FROM entries WHERE event_key = \(event.key) AND seq <= \(draw.drawn) AND place IS NOT NULL", logger: logger
+        ).decode((Int64, Int64).self) {
+            pairs.append((seq, place))
+        }
+        return Places(drawn: draw.drawn, pairs: pairs)
     }
 
     static func bytes(_ buffer: ByteBuffer) -> [UInt8] {

@@ -39,35 +39,30 @@ extension PostgresEntryStore {
             try await client.withTransaction(logger: logger) { connection in
                 try await connection.query("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ", logger: logger)
                 let event = try await PostgresEventRow.fetchRequired(connection, id: id, logger: logger)
-                var expired: [Int64] = []
-                for try await seq in try await connection.query(
-                    "SELECT seq FROM expirations WHERE event_key = \(event.key) AND seq <= \(after + Int64(limit)) ORDER BY seq", logger: logger
-                ).decode(Int64.self) {
-                    expired.append(seq)
-                }
-                let expiredSeqs = ExpiredSeqs(expired)
+                let expiredSeqs = try await PostgresEventRow.expired(connection, event: event, logger: logger)
+                // Places of drawn entries are spread over the decisions: read them all.
+                let from = event.order.draws ? 0 : after
+                let count = event.order.draws ? Int64.max : Int64(limit)
                 var times = DecisionTimes()
                 for try await (last, at) in try await connection.query(
                     """
-                    SELECT last_seq, decided_at FROM decisions WHERE event_key = \(event.key) AND last_seq > \(after)
-                     ORDER BY last_seq LIMIT \(Int64(limit))
+                    SELECT last_seq, decided_at FROM decisions WHERE event_key = \(event.key) AND last_seq > \(from)
+                     ORDER BY last_seq LIMIT \(count)
                     """, logger: logger
                 ).decode((Int64, Int64).self) {
                     times.add(.init(lastSeq: last, decidedAt: at))
                 }
                 var entries: [AuditEntry] = []
-                for try await (seq, user, createdAt, payload, chain, won) in try await connection.query(
+                for try await (seq, user, createdAt, payload, chain, won, stored) in try await connection.query(
                     """
-                    SELECT seq, "user", created_at, payload, chain, status = 'won' FROM entries
+                    SELECT seq, "user", created_at, payload, chain, status = 'won', place FROM entries
                      WHERE event_key = \(event.key) AND seq > \(after) ORDER BY seq LIMIT \(Int64(limit))
                     """, logger: logger
-                ).decode((Int64, String, Int64, String?, ByteBuffer, Bool).self) {
-                    let status = event.status(ofSeq: seq, expired: expiredSeqs, won: won)
-                    var entry = AuditEntry(
-                        seq: seq, user: user, status: status, createdAt: createdAt,
-                        decidedAt: status == .waiting ? nil : times.decidedAt(seq), payload: payload)
-                    entry.chain = PostgresEventRow.bytes(chain)
-                    entries.append(entry)
+                ).decode((Int64, String, Int64, String?, ByteBuffer, Bool, Int64?).self) {
+                    entries.append(
+                        AuditEntry(
+                            seq: seq, user: user, createdAt: createdAt, payload: payload, chain: PostgresEventRow.bytes(chain), won: won,
+                            place: AuditEntry.place(stored: stored, seq: seq, event: event), event: event, expired: expiredSeqs, times: times))
                 }
                 return (event, entries)
             }

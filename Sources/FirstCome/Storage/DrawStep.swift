@@ -1,0 +1,33 @@
+import Foundation
+import GRDB
+
+/// Makes an event's draw inside a SQLite write transaction: the entries created
+/// before the cutoff get their places, and the draw record joins the control log.
+enum DrawStep {
+    /// Draws `event` if its draw is due at `now`; returns the seqs in place order
+    /// (empty when nothing was drawn, or nobody entered before the cutoff).
+    static func make(_ db: Database, event: inout Event, now: Int64) throws -> [Int64]? {
+        guard event.drawDue(at: now), let cutoff = event.drawCutoff else { return nil }
+        guard let secret = try Data.fetchOne(db.cachedStatement(sql: "SELECT draw_secret FROM events WHERE key = ?"), arguments: [event.key])
+        else { throw FirstComeError.internalError }
+        let drawn = try Int64.fetchOne(
+            db.cachedStatement(sql: "SELECT coalesce(max(seq), 0) FROM entries WHERE event_key = ? AND created_at < ?"),
+            arguments: [event.key, cutoff]) ?? 0
+        let entryChain = drawn == 0 ? event.genesis : try Award.chain(db, eventKey: event.key, seq: drawn)
+        let lastCreated = try Int64.fetchOne(
+            db.cachedStatement(sql: "SELECT created_at FROM entries WHERE event_key = ? AND seq = ?"), arguments: [event.key, drawn])
+        let drawnAt = max(now, lastCreated ?? now)
+        let seed = DrawAlgorithm.seed(secret: [UInt8](secret), entryChain: entryChain, beacon: event.beacon == nil ? nil : event.beaconValue)
+        let order = DrawAlgorithm.order(seed: seed, count: drawn)
+        let place = try db.cachedStatement(sql: "UPDATE entries SET place = ? WHERE event_key = ? AND seq = ?")
+        for (index, seq) in order.enumerated() { try place.execute(arguments: [index + 1, event.key, seq]) }
+        try db.cachedStatement(sql: "UPDATE events SET draw_cutoff = ?, drawn = ?, drawn_at = ? WHERE key = ?")
+            .execute(arguments: [cutoff, drawn, drawnAt, event.key])
+        event.draw = DrawMade(cutoff: cutoff, drawn: drawn, drawnAt: drawnAt)
+        let record = AuditRecords.draw(
+            cutoff: cutoff, drawn: drawn, entryChain: entryChain, secret: [UInt8](secret), beacon: event.beacon == nil ? nil : event.beaconValue,
+            seed: seed, drawnAt: drawnAt)
+        try ControlLog.append(db, event: &event, record: record)
+        return order
+    }
+}
