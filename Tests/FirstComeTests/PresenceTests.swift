@@ -157,9 +157,9 @@ struct PresenceTests {
         var event = Event(
             key: 1, id: "e", name: "E", prizes: 3, mode: .queue, admitPerTick: nil, opensAt: nil, closesAt: nil, closedAt: nil,
             entries: 12, serving: 10, awarded: 3, createdAt: 0)
-        let statuses = (1...12).map { event.status(ofSeq: Int64($0), expired: seqs) }
+        let statuses = (1...12).map { event.status(ofPlace: Int64($0), expired: seqs) }
         #expect(statuses == [.won, .won, .expired, .won, .lost, .lost, .expired, .lost, .expired, .lost, .waiting, .waiting])
         event.serving = 0
-        #expect(event.status(ofSeq: 3, expired: seqs) == .waiting)
+        #expect(event.status(ofPlace: 3, expired: seqs) == .waiting)
     }
 }

@@ -1,0 +1,119 @@
+import Foundation
+import Testing
+
+@testable import FirstCome
+
+/// Shuffle and lottery draws through the store, on every backend, with the
+/// store's clock given explicitly (times are arguments), so each step happens
+/// exactly where the test puts it.
+@Suite("Draws on every backend")
+struct DrawStoreTests {
+    let t0: Int64 = 1_800_000_000_000
+
+    func enter(_ store: any EntryStore, _ users: [String], event: String, at now: Int64) async throws -> [EntryView] {
+        try await store.submit(users.map { Submission(event: event, user: $0, payload: nil) }, now: now).map { result in
+            switch result {
+            case .created(let view), .existing(let view): return view
+            case .rejected(let error): throw error
+            }
+        }
+    }
+
+    func verify(_ store: any EntryStore, _ event: String) async throws -> AuditVerifier.Report {
+        var verifier = AuditVerifier()
+        try await AuditExport(store: store).write(eventID: event, includePayload: false) { try verifier.consume($0) }
+        return try verifier.finish()
+    }
+
+    func drain(_ store: any EntryStore, _ event: String, at now: Int64) async throws {
+        #expect(try await store.holdSchedulerLease(for: .seconds(60)))
+        for _ in 0..<100 {
+            _ = try await store.award(event: event, limit: 1000, now: now)
+            if try await store.event(id: event).waiting == 0 { return }
+        }
+        Issue.record("event did not drain")
+    }
+
+    @Test("a shuffle: the pre-queue waits unplaced, is drawn at opening, later entries queue behind, winners are the first places",
+          arguments: Backend.allCases)
+    func shuffle(backend: Backend) async throws {
+        try await withBackend(backend) { store, _ in
+            var new = try NewEvent(id: "s", name: "Shuffle", prizes: 5, opensAt: t0 + 100_000)
+            new.order = .shuffle
+            new.prequeueAt = t0 + 10_000
+            let created = try await store.createEvent(new, now: t0)
+            #expect(created.rules.contains(#""order":"shuffle","seed_commitment":""#))
+            // Before the pre-queue: refused; in it: taken, without a place.
+            let early = try await store.submit([Submission(event: "s", user: "early", payload: nil)], now: t0 + 5_000)
+            #expect(early == [.rejected(.eventNotOpen(event: "s", state: .scheduled))])
+            let queued = try await enter(store, (1...30).map { "p\($0)" }, event: "s", at: t0 + 20_000)
+            #expect(queued.allSatisfy { $0.place == nil && $0.position == nil && $0.status == .waiting })
+            // Nothing is decided and nothing drawn before opening.
+            #expect(try await store.makeDueDraws(now: t0 + 99_999).isEmpty)
+            #expect(try await store.award(event: "s", limit: 100, now: t0 + 99_999).decided == nil)
+            // Two arrive at opening, before the draw: they queue behind the pre-queue.
+            let late = try await enter(store, ["late1", "late2"], event: "s", at: t0 + 100_500)
+            #expect(try await store.makeDueDraws(now: t0 + 101_000) == ["s"])
+            #expect(try await store.makeDueDraws(now: t0 + 102_000).isEmpty, "a draw happens once")
+            let event = try await store.event(id: "s")
+            #expect(event.draw == DrawMade(cutoff: t0 + 100_000, drawn: 30, drawnAt: t0 + 101_000))
+            var places: [Int64: Int64] = [:]
+            for view in queued + late { places[view.seq] = try await store.entry(token: view.token).place }
+            #expect(Set((1...30).compactMap { places[Int64($0)] }) == Set(1...30), "the pre-queue's places are a permutation")
+            #expect(places[31] == 31 && places[32] == 32)
+            #expect((1...30).contains { places[Int64($0)] != Int64($0) }, "the order changed")
+            // An entry made after the draw by a node whose clock lags is still dated no earlier than the cutoff.
+            let lagging = try await enter(store, ["lagging"], event: "s", at: t0 + 99_000)
+            let (_, rows) = try await store.auditEntries(event: "s", after: 32, limit: 10)
+            #expect((rows.first?.createdAt ?? 0) >= t0 + 100_000 && lagging.first?.place == 33)
+            try await drain(store, "s", at: t0 + 103_000)
+            let winners = try await store.winners(event: "s", after: 0, limit: 100)
+            let winningPlaces = Set(winners.map { places[$0.seq] ?? 0 })
+            #expect(winningPlaces == Set(1...5), "the first five places win, whatever their seqs")
+            let report = try await verify(store, "s")
+            #expect(report.entries == 33 && report.winners == 5)
+            // The draw is final.
+            await #expect(throws: FirstComeError.drawMade(event: "s", what: "'prequeue_at'")) {
+                _ = try await store.updateEvent(id: "s", patch: try EventPatch(prequeueAt: .some(t0)), now: t0 + 104_000)
+            }
+        }
+    }
+
+    @Test("a lottery with a beacon: the value is refused before the close, the draw waits for it, then verifies",
+          arguments: Backend.allCases)
+    func lotteryWithBeacon(backend: Backend) async throws {
+        try await withBackend(backend) { store, _ in
+            var new = try NewEvent(id: "l", name: "Lottery", prizes: 3, closesAt: t0 + 60_000)
+            new.order = .lottery
+            new.beacon = "drand quicknet round 1000"
+            _ = try await store.createEvent(new, now: t0)
+            _ = try await enter(store, (1...12).map { "u\($0)" }, event: "l", at: t0 + 1_000)
+            await #expect(throws: FirstComeError.self) { _ = try await store.postBeacon(event: "l", value: "v", now: t0 + 59_000) }
+            #expect(try await store.makeDueDraws(now: t0 + 61_000).isEmpty, "the draw waits for the beacon")
+            _ = try await store.postBeacon(event: "l", value: "8c1f0e", now: t0 + 62_000)
+            await #expect(throws: FirstComeError.self) { _ = try await store.postBeacon(event: "l", value: "other", now: t0 + 62_500) }
+            #expect(try await store.makeDueDraws(now: t0 + 63_000) == ["l"])
+            try await drain(store, "l", at: t0 + 64_000)
+            let report = try await verify(store, "l")
+            #expect(report.winners == 3 && report.lost == 9)
+            let log = try await store.controlLog(event: "l").map(\.record)
+            let draw = try #require(log.first { $0.hasPrefix(#"{"type":"draw""#) })
+            #expect(draw.contains(#""beacon":"8c1f0e""#) && draw.contains(#""cutoff":\#(t0 + 60_000)"#))
+        }
+    }
+
+    @Test("a lottery closed early by an admin is drawn at that close")
+    func lotteryClosedEarly() async throws {
+        try await withBackend(.sqlite) { store, _ in
+            var new = try NewEvent(id: "c", name: "Early", prizes: 2, closesAt: t0 + 600_000)
+            new.order = .lottery
+            _ = try await store.createEvent(new, now: t0)
+            _ = try await enter(store, ["a", "b", "c", "d"], event: "c", at: t0 + 1_000)
+            _ = try await store.updateEvent(id: "c", patch: try EventPatch(intake: .closed), now: t0 + 2_000)
+            #expect(try await store.makeDueDraws(now: t0 + 3_000) == ["c"])
+            #expect(try await store.event(id: "c").draw?.cutoff == t0 + 2_000)
+            try await drain(store, "c", at: t0 + 4_000)
+            #expect(try await verify(store, "c").winners == 2)
+        }
+    }
+}
