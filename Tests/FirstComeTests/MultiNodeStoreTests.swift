@@ -69,6 +69,46 @@ struct MultiNodeStoreTests {
         }
     }
 
+    @Test("a draw made on one node reaches the other's board: places, positions and results agree")
+    func drawOnOtherNode() async throws {
+        try await TemporaryPostgres.with { database in
+            let location = try database.location
+            let a = try await openTestNode(location)
+            let b = try await openTestNode(location)
+            var new = try NewEvent(id: "e", name: "E", prizes: 4, closesAt: now + 10_000)
+            new.order = .lottery
+            _ = try await a.store.createEvent(new, now: now)
+            let results = try await b.store.submit((0..<20).map { Submission(event: "e", user: "u\($0)", payload: nil) }, now: now + 1_000)
+            let tokens = results.compactMap { result -> String? in
+                if case .created(let view) = result { return view.token }
+                return nil
+            }
+            #expect(tokens.count == 20)
+            #expect(try await a.store.makeDueDraws(now: now + 11_000) == ["e"])
+            #expect(try await eventually {
+                for token in tokens where try await b.store.entry(token: token).place == nil { return false }
+                return true
+            })
+            for token in tokens {
+                let onA = try await a.store.entry(token: token), onB = try await b.store.entry(token: token)
+                #expect(onA.place == onB.place && onA.position == onB.position)
+            }
+            #expect(try await a.store.holdSchedulerLease(for: .seconds(60)))
+            _ = try await a.store.award(event: "e", limit: 100, now: now + 12_000)
+            #expect(try await eventually {
+                var won = 0
+                for token in tokens {
+                    let view = try await b.store.entry(token: token)
+                    if view.status == .waiting { return false }
+                    if view.status == .won { won += 1; if view.place! > 4 { return false } }
+                }
+                return won == 4
+            })
+            await a.close()
+            await b.close()
+        }
+    }
+
     @Test("an entry made on one node is answered on another before its catch-up, never 404")
     func freshTokenOnOtherNode() async throws {
         try await TemporaryPostgres.with { database in
