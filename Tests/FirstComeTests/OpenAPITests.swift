@@ -56,20 +56,32 @@ struct OpenAPITests {
     @Test("every documented operation is routed, and its replies are documented and carry the required fields")
     func operations() async throws {
         let operations = try operationsInSpec()
-        #expect(operations.count == 19)
+        #expect(operations.count == 21)
         try await withLiveApp(tick: .milliseconds(20), admission: testAdmission()) { client, _ in
             try await client.json(.post, "/v1/events", body: #"{"id":"doc","name":"Doc","prizes":1}"#, admin: true)
             let entry = try await client.json(.post, "/v1/events/doc/entries", body: #"{"user":"u"}"#)
             let token = try #require(entry.json["token"] as? String)
             // Sold out and drained, so the commitment is final whatever the order below.
             #expect(try await eventually { (try await client.json(.get, "/v1/events/doc")).json["waiting"] as? Int == 0 })
+            // A drawn lottery for GET draw, and one whose draw waits for its beacon for POST beacon.
+            let closes = Timestamp.format(Timestamp.now() + 1_500)
+            try await client.json(
+                .post, "/v1/events", body: #"{"id":"drawn","name":"Drawn","prizes":1,"order":"lottery","closes_at":"\#(closes)"}"#, admin: true)
+            try await client.json(
+                .post, "/v1/events",
+                body: #"{"id":"beacon","name":"Beacon","prizes":1,"order":"lottery","closes_at":"\#(closes)","beacon":"round 1"}"#, admin: true)
+            try await client.json(.post, "/v1/events/drawn/entries", body: #"{"user":"u"}"#)
+            #expect(try await eventually { (try await client.json(.get, "/v1/events/drawn/draw")).status == .ok })
             let bodies: [String: String] = [
                 "post /v1/events": #"{"id":"doc2","name":"Doc","prizes":1}"#,
                 "patch /v1/events/{id}": #"{"admit_per_tick":3}"#,
                 "post /v1/events/{id}/entries": #"{"user":"v"}"#,
+                "post /v1/events/{id}/beacon": #"{"value":"1f2e"}"#,
             ]
+            let events = ["/v1/events/{id}/draw": "drawn", "/v1/events/{id}/beacon": "beacon"]
             for operation in operations {
-                let uri = operation.path.replacingOccurrences(of: "{id}", with: "doc").replacingOccurrences(of: "{token}", with: token)
+                let uri = operation.path.replacingOccurrences(of: "{id}", with: events[operation.path] ?? "doc")
+                    .replacingOccurrences(of: "{token}", with: token)
                     + (operation.path.hasSuffix("/challenge") ? "?user=v" : "")
                 let name = "\(operation.method) \(operation.path)"
                 let reply = try await client.json(
