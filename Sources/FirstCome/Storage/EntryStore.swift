@@ -55,7 +55,7 @@ public protocol EntryStore: Sendable {
     func auditEntries(event: String, after: Int64, limit: Int) async throws -> (Event, [AuditEntry])
     /// Every event, in creation order.
     func listEvents() async throws -> [Event]
-    /// Events that have entries waiting for a decision.
+    /// Events that have entries waiting for a decision (and, for a drawing order, their draw made).
     func eventsWithWaitingEntries() async throws -> [Event]
     /// Decides up to `limit` waiting entries of one event in place order (one transaction).
     func award(event: String, limit: Int64, now: Int64) async throws -> AwardStep
