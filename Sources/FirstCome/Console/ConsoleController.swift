@@ -43,6 +43,7 @@ struct ConsoleController<Context: RemoteAddressRequestContext>: Sendable {
         signInRoutes(routes)
         eventsRoutes(routes)
         eventRoutes(routes)
+        drawRoutes(routes)
         streamRoutes(routes)
         router.addRoutes(routes, atPath: "/admin")
     }

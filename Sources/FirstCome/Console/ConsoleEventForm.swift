@@ -4,7 +4,8 @@
 enum ConsoleEventForm {
     /// The fields of the create form.
     static let createFields: Set<String> = [
-        "id", "name", "prizes", "mode", "admit_per_tick", "presence_timeout_s", "opens_at", "closes_at", "pow_bits",
+        "id", "name", "prizes", "mode", "admit_per_tick", "presence_timeout_s", "opens_at", "closes_at", "pow_bits", "order",
+        "prequeue_at", "beacon",
     ]
     /// The fields of the settings form.
     static let settingsFields: Set<String> = [
@@ -23,6 +24,14 @@ enum ConsoleEventForm {
             try EventRules.checkPowBits(bits)
             event.powBits = bits
         }
+        if let text = fields["order"], !text.isEmpty {
+            guard let order = EventOrder(rawValue: text) else { throw FirstComeError.invalidRequest("'order' must be fifo, shuffle or lottery") }
+            event.order = order
+        }
+        event.prequeueAt = try time(fields, "prequeue_at")
+        if let beacon = fields["beacon"]?.trimmingCharacters(in: .whitespaces), !beacon.isEmpty { event.beacon = beacon }
+        try EventRules.checkOrder(
+            event.order, mode: event.mode, opensAt: event.opensAt, closesAt: event.closesAt, prequeueAt: event.prequeueAt, beacon: event.beacon)
         return event
     }
 

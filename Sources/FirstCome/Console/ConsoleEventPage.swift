@@ -59,7 +59,7 @@ extension ConsoleController {
         reportRoutes(routes)
     }
 
-    static var doneKeys: Set<String> { ["created", "open", "close", "pause", "resume", "settings", "nothing", "redeliver"] }
+    static var doneKeys: Set<String> { ["created", "open", "close", "pause", "resume", "settings", "nothing", "redeliver", "beacon"] }
 
     /// The query items a language switch keeps.
     static func keptQuery(_ request: Request) -> [(String, String)] {
@@ -97,6 +97,7 @@ extension ConsoleController {
             page.context["commitment"] = commitment
         }
         page.context["webhook"] = try await webhookContext(id: id, page: page)
+        if let draw = drawContext(event, page: page, now: now) { page.context["draw"] = draw }
         try await winners(&page, event: event, request: request)
         try await find(&page, event: event, request: request)
         if let error {

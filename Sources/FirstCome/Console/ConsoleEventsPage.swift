@@ -47,6 +47,8 @@ extension ConsoleController {
         if values["prizes"] == nil { values["prizes"] = "1" }
         page.context["form"] = values
         page.context["mode_direct"] = form["mode"] == "direct"
+        page.context["order_shuffle"] = form["order"] == "shuffle"
+        page.context["order_lottery"] = form["order"] == "lottery"
         if let error {
             page.context["error"] = error.message
             return page.response("events", status: error.status)

@@ -9,8 +9,8 @@ enum ConsoleTexts {
         }
     }
 
-    private static let allEnglish = english.merging(ConsoleReportTexts.english) { page, _ in page }
-    private static let allKorean = korean.merging(ConsoleReportTexts.korean) { page, _ in page }
+    private static let allEnglish = english.merging(ConsoleReportTexts.english) { page, _ in page }.merging(ConsoleDrawTexts.english) { page, _ in page }
+    private static let allKorean = korean.merging(ConsoleReportTexts.korean) { page, _ in page }.merging(ConsoleDrawTexts.korean) { page, _ in page }
 
     static let english: [String: String] = [
         "console": "Operator console",

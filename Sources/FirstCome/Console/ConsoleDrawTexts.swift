@@ -1,0 +1,46 @@
+/// The console's texts for shuffles and lotteries, in English and Korean (merged into `ConsoleTexts`).
+enum ConsoleDrawTexts {
+    static let english: [String: String] = [
+        "order": "Order",
+        "order_fifo": "First come, first served",
+        "order_shuffle": "Shuffle: the pre-queue gets random places at opening",
+        "order_lottery": "Lottery: places drawn at the close",
+        "order_hint": "Fixed once the event exists. Shuffle needs an opening time, lottery a closing time.",
+        "prequeue_at": "Pre-queue opens at (UTC)",
+        "prequeue_hint": "Shuffle or lottery: entries are taken from then. Empty: from the opening time.",
+        "beacon": "Beacon (optional)",
+        "beacon_hint": "A public randomness round published after the cutoff, e.g. drand quicknet round 12345678. The draw then waits for its value.",
+        "draw": "Draw",
+        "seed_commitment": "Seed commitment",
+        "draw_cutoff": "Entries created before",
+        "draw_waits_cutoff": "Waiting for the cutoff; the draw is made at the first scheduler tick after it.",
+        "draw_waits_beacon": "The cutoff has passed: post the value of {beacon} to make the draw.",
+        "draw_made": "Drawn at {time}: {n} entries got random places.",
+        "beacon_value": "Beacon value",
+        "post_beacon": "Post the value and draw",
+        "draw_record": "The draw record (JSON)",
+        "done_beacon": "Beacon value taken; the draw follows at the next tick.",
+    ]
+
+    static let korean: [String: String] = [
+        "order": "순서",
+        "order_fifo": "선착순",
+        "order_shuffle": "셔플: 사전 대기열은 오픈 때 무작위 순서",
+        "order_lottery": "추첨: 마감 때 순서 추첨",
+        "order_hint": "이벤트를 만든 뒤에는 바꿀 수 없습니다. 셔플은 오픈 시각, 추첨은 마감 시각이 필요합니다.",
+        "prequeue_at": "사전 대기열 시작 (UTC)",
+        "prequeue_hint": "셔플이나 추첨: 이때부터 응모를 받습니다. 비우면 오픈 시각부터.",
+        "beacon": "비컨 (선택)",
+        "beacon_hint": "마감 뒤에 공개되는 공개 난수 라운드, 예: drand quicknet round 12345678. 추첨은 그 값을 기다립니다.",
+        "draw": "추첨",
+        "seed_commitment": "시드 커밋먼트",
+        "draw_cutoff": "이 시각 전 응모가 대상",
+        "draw_waits_cutoff": "기준 시각을 기다리는 중입니다. 그 뒤 첫 스케줄러 틱에 추첨합니다.",
+        "draw_waits_beacon": "기준 시각이 지났습니다. {beacon}의 값을 입력하면 추첨합니다.",
+        "draw_made": "{time}에 추첨: 응모 {n}건에 무작위 순서를 정했습니다.",
+        "beacon_value": "비컨 값",
+        "post_beacon": "값 입력하고 추첨",
+        "draw_record": "추첨 기록 (JSON)",
+        "done_beacon": "비컨 값을 받았습니다. 다음 틱에 추첨합니다.",
+    ]
+}
