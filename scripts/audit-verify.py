@@ -4,7 +4,8 @@
 Written from docs/AUDIT.md, Python 3 standard library only. Reads an export
 made by `firstcome audit export --format jsonl` (with or without
 --include-payload), rebuilds every hash, replays the award rule and the
-control log, and prints one line:
+control log, recomputes the draw of a shuffle or lottery event (secret against
+its commitment, seed, permutation, places), and prints one line:
 
     OK event 'ID': ...        exit 0
     FAIL: reason              exit 1
@@ -30,10 +31,21 @@ MAX_PRIZES = 1_000_000
 MAX_PRESENCE = 86_400
 INT64_MIN, INT64_MAX = -(2**63), 2**63 - 1
 # Keys of a patch action, in the only order they may appear (AUDIT.md §6.2).
-PATCH_KEYS = ("mode", "state", "admit_per_tick", "presence_timeout_s", "name", "paused", "opens_at", "closes_at", "pow_bits")
+PATCH_KEYS = ("mode", "state", "admit_per_tick", "presence_timeout_s", "name", "paused", "opens_at", "closes_at", "pow_bits",
+              "prequeue_at")
 CREATE_KEYS = ("name", "admit_per_tick", "opens_at", "closes_at", "identity", "presence_timeout_s")
-# A create action ends with pow_bits (1 to 26) only when the event asks a proof-of-work.
+# A create action ends with pow_bits (1 to 26) only when the event asks a proof-of-work,
+# then prequeue_at only when the event has a pre-queue.
 MAX_POW_BITS = 26
+# Orders with a draw (AUDIT.md §4); fifo is the absence of "order".
+ORDERS = ("shuffle", "lottery")
+RULES_KEYS = (
+    ["event", "prizes", "mode", "created_at"],
+    ["event", "prizes", "mode", "order", "seed_commitment", "created_at"],
+    ["event", "prizes", "mode", "order", "seed_commitment", "beacon", "created_at"],
+)
+DRAW_ALGORITHM = "fisher-yates-sha256-v1"
+TWO_64 = 2**64
 
 
 class Failure(Exception):
@@ -147,12 +159,46 @@ def link(previous, record_text):
 
 # --- record forms -------------------------------------------------------------
 
-def rules_text(event, prizes, mode, created_at):
-    return canonical([("event", event), ("prizes", prizes), ("mode", mode), ("created_at", created_at)])
+def rules_text(event, prizes, mode, created_at, order=None, seed_commitment=None, beacon=None):
+    pairs = [("event", event), ("prizes", prizes), ("mode", mode)]
+    if order is not None:
+        pairs += [("order", order), ("seed_commitment", seed_commitment)]
+        if beacon is not None:
+            pairs.append(("beacon", beacon))
+    return canonical(pairs + [("created_at", created_at)])
 
 
 def entry_text(seq, user, created_at, payload_sha256):
     return canonical([("seq", seq), ("user", user), ("created_at", created_at), ("payload_sha256", payload_sha256)])
+
+
+def draw_seed(secret, entry_link, beacon):
+    """SHA-256(secret || chain(K) || UTF-8 beacon value), raw bytes (AUDIT.md §6.4)."""
+    return sha256(secret + entry_link + (beacon.encode("utf-8") if beacon is not None else b""))
+
+
+def draw_order(seed, count):
+    """fisher-yates-sha256-v1: the seqs 1..count in drawn order (element p-1 is the seq at place p)."""
+    order = list(range(1, count + 1))
+    words = []
+    block = 0
+
+    def next_word():
+        nonlocal block
+        if not words:
+            digest = sha256(seed + block.to_bytes(8, "big"))
+            block += 1
+            words.extend(int.from_bytes(digest[k:k + 8], "big") for k in range(24, -1, -8))
+        return words.pop()
+
+    for i in range(count, 1, -1):
+        limit = TWO_64 - TWO_64 % i
+        x = next_word()
+        while x >= limit:
+            x = next_word()
+        j = x % i
+        order[i - 1], order[j] = order[j], order[i - 1]
+    return order
 
 
 def winners_digest(winners):
@@ -202,7 +248,15 @@ class Verifier:
         self.users = []
         self.created = []
         self.statuses = []
+        self.places = []  # the place field of seq i+1, None when the line has none
         self.seen_users = {}
+        # The order (None = fifo), and the draw once its record is read.
+        self.order = None
+        self.seed_commitment = None
+        self.beacon = None
+        self.draw = None
+        self.place_seq = []  # the seq at place p+1, for the drawn places
+        self.decisions = 0
         self.decided = 0
         self.decided_statuses = []
         self.won = 0
@@ -251,8 +305,9 @@ class Verifier:
         if not EVENT_ID.match(event):
             raise Failure("line %d: the event id %s is not a valid id" % (number, quote(event)))
         fields = parse_json(rules, "the rules")
-        if not isinstance(fields, Pairs) or fields.keys != ["event", "prizes", "mode", "created_at"]:
-            raise Failure("the rules must be {event,prizes,mode,created_at} in that order")
+        if not isinstance(fields, Pairs) or fields.keys not in RULES_KEYS:
+            raise Failure("the rules must be {event,prizes,mode,created_at}, or with order,seed_commitment[,beacon] "
+                          "before created_at, in that order")
         if fields.get("event") != event:
             raise Failure("the rules name event %s, the event line %s" % (quote(str(fields.get("event"))), quote(event)))
         prizes, mode, created_at = fields.get("prizes"), fields.get("mode"), fields.get("created_at")
@@ -262,13 +317,25 @@ class Verifier:
             raise Failure("the rules' mode must be queue or direct")
         if not is_int(created_at):
             raise Failure("the rules' created_at must be an integer")
-        if rules_text(event, prizes, mode, created_at) != rules:
+        order, commitment, beacon = fields.get("order"), fields.get("seed_commitment"), fields.get("beacon")
+        if "order" in fields.map:
+            if order not in ORDERS:
+                raise Failure("the rules' order must be shuffle or lottery (a fifo event has no order field)")
+            if not isinstance(commitment, str) or not HEX64.match(commitment):
+                raise Failure("the rules' seed_commitment must be 64 lowercase hex digits")
+            if mode != "queue":
+                raise Failure("the rules' order %s needs mode queue" % order)
+        if "beacon" in fields.map and (not isinstance(beacon, str) or beacon == ""
+                                       or any(unicodedata.category(ch) == "Cc" for ch in beacon)):
+            raise Failure("the rules' beacon must be a non-empty text without control characters")
+        if rules_text(event, prizes, mode, created_at, order, commitment, beacon) != rules:
             raise Failure("the rules are not in canonical form")
         computed = sha256(GENESIS_PREFIX + rules.encode("utf-8"))
         if not HEX64.match(genesis) or computed.hex() != genesis:
             raise Failure("the genesis does not match the rules")
         self.event, self.event_name, self.rules = event, name, rules
         self.prizes, self.created_at, self.mode = prizes, created_at, mode
+        self.order, self.seed_commitment, self.beacon = order, commitment, beacon
         self.genesis = self.entry_head = self.control_head = computed
         self.stage = "entries"
 
@@ -278,7 +345,10 @@ class Verifier:
         if self.stage != "entries":
             raise Failure("line %d: an entry comes after the control log" % number)
         expected = len(self.statuses) + 1
-        keys = ("type", "seq", "user", "created_at", "payload_sha256", "status", "chain")
+        keys = ("type", "seq", "user", "created_at", "payload_sha256", "status")
+        if "place" in obj.map and self.order is not None:
+            keys += ("place",)  # checked against the draw at the end (AUDIT.md §8)
+        keys += ("chain",)
         if "payload" in obj.map:
             keys += ("payload",)
         seq = obj.get("seq")
@@ -294,6 +364,9 @@ class Verifier:
         if not isinstance(user, str) or not is_int(created_at) or not isinstance(digest, str) \
                 or status not in STATUSES or not isinstance(chain, str):
             raise Failure("seq %d: malformed entry" % seq)
+        place = obj.get("place")
+        if "place" in obj.map and (not is_int(place) or place < 1):
+            raise Failure("seq %d: place must be an integer of at least 1" % seq)
         if digest != "" and not HEX64.match(digest):
             raise Failure("seq %d: payload_sha256 must be empty or 64 lowercase hex digits" % seq)
         if not HEX64.match(chain):
@@ -322,6 +395,7 @@ class Verifier:
         self.users.append(user)
         self.created.append(created_at)
         self.statuses.append(status)
+        self.places.append(place)
 
     def check_user_forms(self):
         """Without an identity rule the service stores names trimmed and in NFC."""
@@ -354,12 +428,21 @@ class Verifier:
         if not isinstance(fields, Pairs):
             raise Failure("control log position %d: the record is not a JSON object" % self.position)
         kind = fields.get("type")
+        if self.order is not None and self.position == 1 and not self.is_create(fields):
+            raise Failure("control log position 1: the log of a %s event must start with its create action" % self.order)
         if kind == "action":
             self.read_action(fields, record)
         elif kind == "decision":
             self.read_decision(fields, record)
+        elif kind == "draw":
+            self.read_draw(fields, record)
         else:
             raise Failure("control log position %d: unknown record type %s" % (self.position, quote(str(kind))))
+
+    @staticmethod
+    def is_create(fields):
+        action = fields.get("action")
+        return fields.get("type") == "action" and isinstance(action, Pairs) and action.keys == ["create"]
 
     def read_action(self, fields, record):
         where = "control log position %d" % self.position
@@ -373,10 +456,18 @@ class Verifier:
         if kind == "create":
             if self.position != 1:
                 raise Failure("%s: a create action after the start of the log" % where)
-            if body.keys not in (list(CREATE_KEYS), list(CREATE_KEYS) + ["pow_bits"]):
-                raise Failure("%s: a create action must have %s (then pow_bits) in that order" % (where, ",".join(CREATE_KEYS)))
+            if body.keys not in [list(CREATE_KEYS) + extra for extra in ([], ["pow_bits"], ["prequeue_at"], ["pow_bits", "prequeue_at"])]:
+                raise Failure("%s: a create action must have %s (then pow_bits, then prequeue_at) in that order"
+                              % (where, ",".join(CREATE_KEYS)))
             if "pow_bits" in body.keys and (not is_int(body.get("pow_bits")) or not 1 <= body.get("pow_bits") <= MAX_POW_BITS):
                 raise Failure("%s: pow_bits must be 1 to %d when present" % (where, MAX_POW_BITS))
+            if "prequeue_at" in body.keys:
+                if not is_int(body.get("prequeue_at")):
+                    raise Failure("%s: prequeue_at must be an integer when present" % where)
+                if self.order is None:
+                    raise Failure("%s: a pre-queue (prequeue_at) in a fifo event" % where)
+                if body.get("opens_at") is None or not body.get("prequeue_at") < body.get("opens_at"):
+                    raise Failure("%s: prequeue_at must be before opens_at" % where)
             if fields.get("at") != self.created_at:
                 raise Failure("%s: the create action's time differs from the rules' created_at" % where)
             self.check_name(where, body.get("name"))
@@ -390,9 +481,15 @@ class Verifier:
                 raise Failure("%s: closes_at is not after opens_at" % where)
             if body.get("identity") is not None and body.get("identity") not in ALGORITHMS:
                 raise Failure("%s: identity must be HS256, ES256, RS256 or null" % where)
+            if self.order == "shuffle" and body.get("opens_at") is None:
+                raise Failure("%s: a shuffle event must be created with opens_at (its draw)" % where)
+            if self.order == "lottery" and body.get("closes_at") is None:
+                raise Failure("%s: a lottery event must be created with closes_at (its draw)" % where)
             self.identity = body.get("identity")
             self.settings = {"name": body.get("name"), "mode": self.mode, "paused": False,
-                             "presence_timeout_s": body.get("presence_timeout_s")}
+                             "presence_timeout_s": body.get("presence_timeout_s"),
+                             "opens_at": body.get("opens_at"), "closes_at": body.get("closes_at"),
+                             "prequeue_at": body.get("prequeue_at"), "closed_at": None}
         elif kind == "patch":
             if self.settings is None:
                 raise Failure("%s: a patch action in a log that does not start with a create" % where)
@@ -413,15 +510,47 @@ class Verifier:
                 raise Failure("%s: paused must be true or false" % where)
             if "pow_bits" in keys and (not is_int(body.get("pow_bits")) or not 0 <= body.get("pow_bits") <= MAX_POW_BITS):
                 raise Failure("%s: pow_bits must be 0 to %d" % (where, MAX_POW_BITS))
-            for key in ("opens_at", "closes_at"):
+            for key in ("opens_at", "closes_at", "prequeue_at"):
                 if key in keys and body.get(key) is not None and not is_int(body.get(key)):
                     raise Failure("%s: %s must be an integer or null" % (where, key))
-            for key in ("name", "mode", "paused", "presence_timeout_s"):
+            if self.order is None and body.get("prequeue_at") is not None:
+                raise Failure("%s: a pre-queue (prequeue_at) in a fifo event" % where)
+            if self.order is not None and body.get("mode") == "direct":
+                raise Failure("%s: a %s event switched to mode direct" % (where, self.order))
+            if self.draw is not None and "prequeue_at" in keys:
+                raise Failure("%s: prequeue_at changed after the draw" % where)
+            opens_before = self.settings["opens_at"]
+            for key in ("name", "mode", "paused", "presence_timeout_s", "opens_at", "closes_at", "prequeue_at"):
                 if key in keys:
                     self.settings[key] = body.get(key)
+            # Re-opening now wins over the schedule (AUDIT.md §7); a close keeps its first time.
+            at = fields.get("at")
+            if body.get("state") == "open":
+                self.settings["closed_at"] = None
+                if self.settings["opens_at"] is not None and self.settings["opens_at"] > at:
+                    self.settings["opens_at"] = at
+                if self.settings["closes_at"] is not None and self.settings["closes_at"] <= at:
+                    self.settings["closes_at"] = None
+            elif body.get("state") == "closed" and self.settings["closed_at"] is None:
+                self.settings["closed_at"] = at
+            if self.draw is not None and self.order == "shuffle" and self.settings["opens_at"] != opens_before:
+                raise Failure("%s: the opening time (the shuffle's cutoff) changed after the draw" % where)
+            if self.draw is None and self.order is not None:
+                self.check_order_settings(where)
         else:
             raise Failure("%s: unknown action %s" % (where, quote(kind)))
         self.expect_record(fields, record)
+
+    def check_order_settings(self, where):
+        """Before the draw a shuffle keeps an opening time, a lottery a closing
+        time (or a close), and a pre-queue starts before the opening (AUDIT.md §6.2)."""
+        settings = self.settings
+        if self.order == "shuffle" and settings["opens_at"] is None:
+            raise Failure("%s: a shuffle event left without opens_at before its draw" % where)
+        if self.order == "lottery" and settings["closes_at"] is None and settings["closed_at"] is None:
+            raise Failure("%s: a lottery event left without closes_at before its draw" % where)
+        if settings["prequeue_at"] is not None and (settings["opens_at"] is None or settings["prequeue_at"] >= settings["opens_at"]):
+            raise Failure("%s: prequeue_at is not before opens_at" % where)
 
     def expect_record(self, fields, record):
         if canonical(fields.items) != record:
@@ -441,39 +570,51 @@ class Verifier:
         if value is not None and (not is_int(value) or not 1 <= value <= MAX_PRESENCE):
             raise Failure("%s: presence_timeout_s must be 1 to %d or null" % (where, MAX_PRESENCE))
 
+    def seq_at(self, place):
+        """The seq at a place: the drawn order up to K, then the place itself (always, under fifo)."""
+        return self.place_seq[place - 1] if place <= len(self.place_seq) else place
+
     def read_decision(self, fields, record):
         where = "control log position %d" % self.position
-        keys = ["type", "first_seq", "last_seq", "won"] + (["expired"] if "expired" in fields.map else []) \
+        # fifo decisions name seqs, those of a shuffle or lottery name places (AUDIT.md §6.3).
+        unit = "seq" if self.order is None else "place"
+        keys = ["type", "first_" + unit, "last_" + unit, "won"] + (["expired"] if "expired" in fields.map else []) \
             + ["decided_at", "entry_chain"]
         if fields.keys != keys:
             raise Failure("%s: a decision must have %s in that order" % (where, ",".join(keys)))
-        first, last, wins = fields.get("first_seq"), fields.get("last_seq"), fields.get("won")
+        first, last, wins = fields.get("first_" + unit), fields.get("last_" + unit), fields.get("won")
         at, entry_chain = fields.get("decided_at"), fields.get("entry_chain")
         if not (is_int(first) and is_int(last) and is_int(wins) and is_int(at) and isinstance(entry_chain, str)):
             raise Failure("%s: malformed decision" % where)
         self.expect_record(fields, record)
+        if self.order is not None and self.draw is None:
+            raise Failure("%s: a decision of a %s event before its draw" % (where, self.order))
+        self.decisions += 1
         if first != self.decided + 1 or last < first or last > len(self.statuses):
-            raise Failure("seq %d: decision %d..%d does not continue the decisions in seq order"
-                          % (self.decided + 1, first, last))
-        if self.links[last - 1].hex() != entry_chain:
-            raise Failure("seq %d: the decision was made over a different entry log" % last)
+            raise Failure("%s %d: decision %d..%d does not continue the decisions in %s order"
+                          % (unit, self.decided + 1, first, last, unit))
+        # The entry link of the last seq decided; after a draw of K seqs, at least seq K.
+        chain_seq = last if self.draw is None else max(last, self.draw["drawn"])
+        if self.links[chain_seq - 1].hex() != entry_chain:
+            raise Failure("seq %d: the decision was made over a different entry log" % chain_seq)
         expired = fields.get("expired", [])
         if "expired" in fields.map:
             if not isinstance(expired, list) or not expired or not all(is_int(s) for s in expired):
                 raise Failure("%s: malformed expired list" % where)
             if any(a >= b for a, b in zip(expired, expired[1:])) or expired[0] < first or expired[-1] > last:
-                raise Failure("seq %d: decision %d..%d lists expired seqs outside it or out of order" % (first, first, last))
+                raise Failure("%s %d: decision %d..%d lists expired %ss outside it or out of order"
+                              % (unit, first, first, last, unit))
         if self.settings is not None:
             if self.settings["paused"]:
-                raise Failure("seq %d: decision %d..%d made while the event was paused" % (first, first, last))
+                raise Failure("%s %d: decision %d..%d made while the event was paused" % (unit, first, first, last))
             if expired and (self.settings["presence_timeout_s"] is None or self.settings["mode"] != "queue"):
-                raise Failure("seq %d: entries expired while presence expiry was off" % expired[0])
+                raise Failure("%s %d: entries expired while presence expiry was off" % (unit, expired[0]))
         remaining = self.prizes - self.won
         pending = list(expired)
-        for seq in range(first, last + 1):
-            if pending and pending[0] == seq:
+        for place in range(first, last + 1):
+            if pending and pending[0] == place:
                 if remaining <= 0:
-                    raise Failure("seq %d: expired after the prizes were gone; the rule gives lost" % seq)
+                    raise Failure("%s %d: expired after the prizes were gone; the rule gives lost" % (unit, place))
                 pending.pop(0)
                 self.decided_statuses.append("expired")
             elif remaining > 0:
@@ -483,15 +624,73 @@ class Verifier:
                 self.decided_statuses.append("lost")
         expected_wins = self.prizes - self.won - remaining
         if wins != expected_wins:
-            raise Failure("seq %d: decision %d..%d awards %d prizes; the rule gives %d" % (first, first, last, wins, expected_wins))
+            raise Failure("%s %d: decision %d..%d awards %d prizes; the rule gives %d"
+                          % (unit, first, first, last, wins, expected_wins))
         if self.last_decision_at is not None and at < self.last_decision_at:
-            raise Failure("seq %d: decision time goes backwards" % first)
-        for seq in range(first, last + 1):
+            raise Failure("%s %d: decision time goes backwards" % (unit, first))
+        for seq in [self.seq_at(place) for place in range(first, last + 1)] + [chain_seq]:
             if at < self.created[seq - 1]:
                 raise Failure("seq %d: decided at %d, before the entry was made (%d)" % (seq, at, self.created[seq - 1]))
         self.last_decision_at = at
         self.won += wins
         self.decided = last
+
+    def read_draw(self, fields, record):
+        """The draw of a shuffle or lottery event (AUDIT.md §6.4)."""
+        where = "control log position %d" % self.position
+        if self.order is None:
+            raise Failure("%s: a draw record in a fifo event" % where)
+        if self.draw is not None:
+            raise Failure("%s: a second draw record" % where)
+        keys = ["type", "algorithm", "cutoff", "drawn", "entry_chain", "secret"] \
+            + (["beacon"] if self.beacon is not None else []) + ["seed", "drawn_at"]
+        if fields.keys != keys:
+            raise Failure("%s: a draw record must have %s in that order" % (where, ",".join(keys)))
+        algorithm, cutoff, drawn, drawn_at = fields.get("algorithm"), fields.get("cutoff"), fields.get("drawn"), fields.get("drawn_at")
+        entry_chain, secret, seed, beacon = fields.get("entry_chain"), fields.get("secret"), fields.get("seed"), fields.get("beacon")
+        if not (is_int(cutoff) and is_int(drawn) and is_int(drawn_at) and isinstance(algorithm, str)
+                and all(isinstance(v, str) and HEX64.match(v) for v in (entry_chain, secret, seed))
+                and (self.beacon is None or isinstance(beacon, str))):
+            raise Failure("%s: malformed draw record" % where)
+        self.expect_record(fields, record)
+        if self.decisions:
+            raise Failure("%s: the draw comes after a decision" % where)
+        if algorithm != DRAW_ALGORITHM:
+            raise Failure("draw: unknown algorithm %s" % quote(algorithm))
+        if beacon is not None and (beacon == "" or any(unicodedata.category(ch) == "Cc" for ch in beacon)):
+            raise Failure("draw: the beacon value must be a non-empty text without control characters")
+        # The cutoff, from the settings in force (the log of a drawing event starts with its create).
+        # shuffle: opens_at; lottery: the earlier of closes_at and the admin's close.
+        if self.order == "shuffle":
+            expected = self.settings["opens_at"]
+        else:
+            expected = min([t for t in (self.settings["closes_at"], self.settings["closed_at"]) if t is not None], default=None)
+        if cutoff != expected:
+            raise Failure("draw: the cutoff %d is not the %s's %s (%s)" % (
+                cutoff, self.order, "opening time" if self.order == "shuffle" else "close", "none" if expected is None else expected))
+        # Drawn: seqs 1..K, K the highest seq created before the cutoff.
+        count = len(self.statuses)
+        if not 0 <= drawn <= count:
+            raise Failure("draw: drawn is %d but the log has %d entries" % (drawn, count))
+        if drawn > 0 and not self.created[drawn - 1] < cutoff:
+            raise Failure("seq %d: drawn, but created at %d, not before the cutoff %d" % (drawn, self.created[drawn - 1], cutoff))
+        for seq in range(drawn + 1, count + 1):
+            if self.created[seq - 1] < cutoff:
+                raise Failure("seq %d: created at %d, before the cutoff %d, but not drawn (drawn is %d)"
+                              % (seq, self.created[seq - 1], cutoff, drawn))
+        entry_link = self.links[drawn - 1] if drawn else self.genesis
+        if entry_chain != entry_link.hex():
+            raise Failure("draw: entry_chain is not the link of seq %d: the draw was made over a different entry log" % drawn)
+        secret_bytes = bytes.fromhex(secret)
+        if sha256(secret_bytes).hex() != self.seed_commitment:
+            raise Failure("draw: the secret does not match the rules' seed_commitment")
+        computed = draw_seed(secret_bytes, entry_link, beacon)
+        if seed != computed.hex():
+            raise Failure("draw: the seed is not SHA-256(secret || chain(%d)%s)" % (drawn, " || beacon" if beacon is not None else ""))
+        if drawn_at < cutoff or (drawn and drawn_at < self.created[drawn - 1]):
+            raise Failure("draw: drawn at %d, before the cutoff or the last drawn entry" % drawn_at)
+        self.place_seq = draw_order(computed, drawn)
+        self.draw = {"cutoff": cutoff, "drawn": drawn, "seed": seed}
 
     def read_heads(self, number, obj, raw):
         if self.stage == "start":
@@ -509,11 +708,30 @@ class Verifier:
     def finish(self):
         if self.stage != "done":
             raise Failure("the log is truncated: no heads line")
+        if self.order is not None and self.settings is None:
+            raise Failure("the log of a %s event must start with its create action" % self.order)
         self.check_user_forms()
+        # Places: the draw's order for seqs 1..K, the seq itself after K; none before the draw.
+        place_of = {seq: index + 1 for index, seq in enumerate(self.place_seq)}
+        for index, place in enumerate(self.places):
+            seq = index + 1
+            if self.draw is None:
+                if place is not None:
+                    raise Failure("seq %d: has place %d but the event has no draw" % (seq, place))
+                continue
+            expected = place_of.get(seq, seq)
+            if place is None:
+                raise Failure("seq %d: no place, but the draw gives it place %d" % (seq, expected))
+            if place != expected:
+                raise Failure("seq %d: place is %d but the draw gives %d" % (seq, place, expected))
         winners = []
         counts = {s: 0 for s in STATUSES}
         for index, status in enumerate(self.statuses):
-            expected = self.decided_statuses[index] if index < len(self.decided_statuses) else "waiting"
+            place = index + 1 if self.order is None else self.places[index]
+            if place is not None and place <= len(self.decided_statuses):
+                expected = self.decided_statuses[place - 1]
+            else:
+                expected = "waiting"
             if status != expected:
                 raise Failure("seq %d: status is %s but the award rule gives %s" % (index + 1, status, expected))
             counts[status] += 1
@@ -526,6 +744,7 @@ class Verifier:
             "event": self.event, "entries": len(self.statuses), "winners": len(winners), "counts": counts,
             "head": self.entry_head.hex(), "control_head": self.control_head.hex(),
             "winners_digest": winners_digest(winners), "rules": self.rules,
+            "order": self.order, "draw": self.draw,
         }
 
 
@@ -595,9 +814,13 @@ def main(argv=None):
         print("FAIL: %s" % failure)
         return 1
     counts = report["counts"]
-    print("OK event %s: %d entries, %d won, %d lost, %d expired, %d waiting; head %s; control_head %s; winners_digest %s%s"
+    draw = ""
+    if report["order"] is not None:
+        draw = "; %s, %s" % (report["order"], "not drawn yet" if report["draw"] is None else
+                             "drew %d entries, seed %s" % (report["draw"]["drawn"], report["draw"]["seed"]))
+    print("OK event %s: %d entries, %d won, %d lost, %d expired, %d waiting; head %s; control_head %s; winners_digest %s%s%s"
           % (quote(report["event"]), report["entries"], counts["won"], counts["lost"], counts["expired"],
-             counts["waiting"], report["head"], report["control_head"], report["winners_digest"],
+             counts["waiting"], report["head"], report["control_head"], report["winners_digest"], draw,
              "; commitment matches" if args.commitment else ""))
     return 0
 
