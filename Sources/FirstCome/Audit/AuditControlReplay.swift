@@ -21,10 +21,13 @@ struct AuditControlReplay {
     /// Whether a draw record was read.
     var drawn: Bool { settings.draw != nil }
 
-    /// The rules' order and mode, read before any record.
-    mutating func start(order: EventOrder, mode: EventMode) {
+    /// The rules, read before any record.
+    mutating func start(event: String, prizes: Int64, order: EventOrder, mode: EventMode, beacon: String?) {
+        settings.id = event
+        settings.prizes = prizes
         settings.order = order
         settings.mode = mode
+        settings.beacon = beacon
     }
 
     /// A draw record was read (checked by the caller against `settings.drawCutoff`).
@@ -53,6 +56,18 @@ struct AuditControlReplay {
             settings.opensAt = Self.integer(values["opens_at"])
             settings.closesAt = Self.integer(values["closes_at"])
             settings.prequeueAt = Self.integer(values["prequeue_at"])
+            // The settings as the service checks them at creation (NewEvent and the order rules).
+            do {
+                _ = try NewEvent(
+                    id: settings.id, name: name, prizes: settings.prizes, mode: settings.mode, admitPerTick: Self.integer(values["admit_per_tick"]),
+                    opensAt: settings.opensAt, closesAt: settings.closesAt, presenceTimeout: presence)
+                try EventRules.checkPowBits(Self.integer(values["pow_bits"]) ?? 0)
+                try EventRules.checkOrder(
+                    settings.order, mode: settings.mode, opensAt: settings.opensAt, closesAt: settings.closesAt,
+                    prequeueAt: settings.prequeueAt, beacon: settings.beacon)
+            } catch let error as FirstComeError {
+                throw fail(position, "a create action the service refuses: \(error.message)")
+            }
             self.name = name
             self.identity = identity != nil
             self.presence = presence != nil

@@ -21,6 +21,11 @@ extension AuditVerifier {
         guard (beacon == nil) == (beaconValue == nil) else {
             throw fail(beacon == nil ? "a beacon value for an event that names no beacon" : "no beacon value, but the rules name a beacon")
         }
+        if let beaconValue {
+            do { try EventRules.checkBeaconText(beaconValue, field: "beacon", limit: EventRules.maxBeaconValueLength) } catch let error as FirstComeError {
+                throw fail("the beacon value: \(error.message)")
+            }
+        }
         guard cutoff == control.settings.drawCutoff else {
             throw fail("the draw's cutoff \(cutoff) is not the one the event's settings give (\(control.settings.drawCutoff.map(String.init) ?? "none"))")
         }

@@ -119,8 +119,8 @@ public struct AuditVerifier {
         }
         var counts: [EntryStatus: Int64] = [:]
         var winners: [(seq: Int64, user: String)] = []
-        if order.draws && places == nil && control.drawn {
-            throw Failure(message: "the draw was not replayed")
+        if order.draws && control.name == nil {
+            throw Failure(message: "a \(order.rawValue) event's control log has no create action")
         }
         for (index, status) in statuses.enumerated() {
             let seq = Int64(index + 1)
@@ -165,7 +165,18 @@ public struct AuditVerifier {
         else {
             throw Failure(message: "the rules are not in canonical form")
         }
-        control.start(order: order, mode: mode)
+        if order.draws {
+            guard seedCommitment.utf8.count == 64, Self.bytes(hex: seedCommitment) != nil else {
+                throw Failure(message: "the rules' seed commitment is not 64 lowercase hex digits")
+            }
+            guard mode == .queue else { throw Failure(message: "the rules give order '\(order.rawValue)' with mode '\(mode.rawValue)'") }
+            if let beacon {
+                do { try EventRules.checkBeaconText(beacon, field: "beacon", limit: EventRules.maxBeaconLength) } catch let error as FirstComeError {
+                    throw Failure(message: "the rules' beacon: \(error.message)")
+                }
+            }
+        }
+        control.start(event: id, prizes: prizes, order: order, mode: mode, beacon: beacon)
         guard (1...EventRules.maxPrizes).contains(prizes) else { throw Failure(message: "the rules give \(prizes) prizes") }
         eventName = object["name"] as? String
         let computed = AuditRecords.genesis(rules: rules)
