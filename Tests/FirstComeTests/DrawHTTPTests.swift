@@ -15,7 +15,7 @@ struct DrawHTTPTests {
             let port = try #require(client.port)
             let created = try await client.json(
                 .post, "/v1/events",
-                body: #"{"id":"fair","name":"Fair","prizes":4,"order":"shuffle","prequeue_at":"\#(time(-1000))","opens_at":"\#(time(2500))"}"#,
+                body: #"{"id":"fair","name":"Fair","prizes":4,"order":"shuffle","prequeue_at":"\#(time(-1000))","opens_at":"\#(time(600_000))"}"#,
                 admin: true)
             #expect(created.status == .created && created.json["state"] as? String == "prequeue")
             #expect((created.json["seed_commitment"] as? String)?.count == 64 && created.json["drawn_at"] is NSNull)
@@ -27,10 +27,18 @@ struct DrawHTTPTests {
             }
             let pending = try await client.json(.get, "/v1/events/fair/draw")
             #expect(pending.status == .conflict && errorCode(pending.json) == "draw_pending")
-            // A stream opened before the draw: its next event carries the place.
-            let stream = try await LiveUpdateTests.read("http://127.0.0.1:\(port)/v1/entries/\(tokens[11])/events", timeout: .seconds(30))
-            #expect(stream.events.first?["place"] is NSNull)
-            #expect(stream.events.contains { $0["place"] is Int }, "\(stream.events)")
+            // A stream opened before the draw: its next event carries the place. The
+            // pre-queue lasts until the admin moves the opening to now (allowed before the draw).
+            let reading = Task { () -> (firstUnplaced: Bool, placed: Bool, events: String) in
+                let events = try await LiveUpdateTests.read("http://127.0.0.1:\(port)/v1/entries/\(tokens[11])/events", timeout: .seconds(30)).events
+                return (events.first?["place"] is NSNull, events.contains { $0["place"] is Int }, "\(events)")
+            }
+            try await Task.sleep(for: .seconds(1))
+            let opened = try await client.json(.patch, "/v1/events/fair", body: #"{"opens_at":"\#(time(0))"}"#, admin: true)
+            #expect(opened.status == .ok)
+            let stream = try await reading.value
+            #expect(stream.firstUnplaced)
+            #expect(stream.placed, "\(stream.events)")
             let draw = try await client.json(.get, "/v1/events/fair/draw")
             #expect(draw.status == .ok && draw.json["drawn"] as? Int == 12 && draw.json["algorithm"] as? String == DrawAlgorithm.name)
             #expect(try await eventually { (try await client.json(.get, "/v1/events/fair")).json["waiting"] as? Int == 0 })
@@ -72,7 +80,7 @@ struct DrawHTTPTests {
             #expect(errorCode(try await client.json(.get, "/v1/events/fifo/draw").json) == "no_draw")
             #expect(errorCode(try await client.json(.post, "/v1/events/fifo/beacon", body: #"{"value":"v"}"#, admin: true).json) == "beacon_refused")
             #expect(try await client.json(.get, "/v1/events/none/draw").status == .notFound)
-            let lottery = #"{"id":"l","name":"L","prizes":1,"order":"lottery","closes_at":"\#(time(1500))","beacon":"round 7"}"#
+            let lottery = #"{"id":"l","name":"L","prizes":1,"order":"lottery","closes_at":"\#(time(600_000))","beacon":"round 7"}"#
             try await client.json(.post, "/v1/events", body: lottery, admin: true)
             let early = try await client.json(.post, "/v1/events/l/beacon", body: #"{"value":"v"}"#, admin: true)
             #expect(early.status == .conflict && errorCode(early.json) == "beacon_refused")
@@ -82,6 +90,8 @@ struct DrawHTTPTests {
             let order = try await client.json(.patch, "/v1/events/l", body: #"{"order":"fifo"}"#, admin: true)
             #expect(order.status == .badRequest && errorCode(order.json) == "invalid_request")
             try await client.json(.post, "/v1/events/l/entries", body: #"{"user":"u"}"#)
+            // An admin close ends the lottery early: its cutoff, after which the beacon value is taken.
+            #expect(try await client.json(.patch, "/v1/events/l", body: #"{"state":"closed"}"#, admin: true).status == .ok)
             #expect(try await eventually {
                 try await client.json(.post, "/v1/events/l/beacon", body: #"{"value":"9a9b"}"#, admin: true).status == .ok
             })

@@ -102,6 +102,38 @@ struct DrawStoreTests {
         }
     }
 
+    @Test("presence expiry in a shuffle skips absent entrants in place order; the audit replays it", arguments: Backend.allCases)
+    func shuffleWithPresence(backend: Backend) async throws {
+        try await withBackend(backend, presenceGrace: 0) { store, _ in
+            var new = try NewEvent(id: "p", name: "Present", prizes: 3, opensAt: t0 + 100_000, presenceTimeout: 30)
+            new.order = .shuffle
+            new.prequeueAt = t0
+            _ = try await store.createEvent(new, now: t0)
+            let views = try await enter(store, (1...10).map { "u\($0)" }, event: "p", at: t0 + 10_000)
+            // Every other entrant keeps a live stream open; the rest have left long before their turn.
+            for view in views where view.seq % 2 == 0 { store.streaming(token: view.token, open: true) }
+            #expect(try await store.makeDueDraws(now: t0 + 100_000) == ["p"])
+            try await drain(store, "p", at: t0 + 200_000)
+            var byPlace: [Int64: EntryView] = [:]
+            for view in views {
+                let now = try await store.entry(token: view.token)
+                byPlace[try #require(now.place)] = now
+            }
+            // Walking the places: absent ones expire while prizes remain, present ones win, then all lose.
+            var remaining = 3
+            var expired: Int64 = 0
+            for place in 1...10 as ClosedRange<Int64> {
+                let view = try #require(byPlace[place])
+                let expected: EntryStatus = remaining == 0 ? .lost : (view.seq % 2 == 0 ? .won : .expired)
+                if expected == .won { remaining -= 1 }
+                if expected == .expired { expired += 1 }
+                #expect(view.status == expected, "place \(place), seq \(view.seq)")
+            }
+            let report = try await verify(store, "p")
+            #expect(report.winners == 3 && report.expired == expired)
+        }
+    }
+
     @Test("a lottery closed early by an admin is drawn at that close")
     func lotteryClosedEarly() async throws {
         try await withBackend(.sqlite) { store, _ in
