@@ -52,6 +52,37 @@ struct ShutdownTests {
         try pool.close()
     }
 
+    @Test("SIGTERM ends open live-update streams at once, not at their next heartbeat")
+    func sigtermEndsStreams() async throws {
+        let database = try TemporaryDatabase()
+        defer { database.remove() }
+        let server = try ServerProcess(database: database.path)
+        let base = server.baseURL
+        let api = DemoAPI(base: base, adminToken: testAdminToken)
+        try await api.createEvent(id: "held", prizes: 1)
+        _ = try await api.call(.PATCH, "/v1/events/held", body: #"{"paused":true}"#, expect: 200)
+        var tokens: [String] = []
+        for index in 0..<5 {
+            let reply = try await api.call(.POST, "/v1/events/held/entries", body: #"{"user":"s\#(index)"}"#, expect: 201)
+            let json = try JSONSerialization.jsonObject(with: Data(buffer: reply)) as? [String: Any]
+            tokens.append(try #require(json?["token"] as? String))
+        }
+        let streams = Task {
+            try await withThrowingTaskGroup(of: Int.self) { group in
+                for token in tokens {
+                    group.addTask { try await LiveUpdateTests.read("\(base)/v1/entries/\(token)/events", timeout: .seconds(50)).events.count }
+                }
+                return try await group.reduce(0, +)
+            }
+        }
+        try await Task.sleep(for: .seconds(1))
+        // The heartbeat is 15 s: streams that waited for it would hold the exit that long.
+        let stopping = ContinuousClock.now
+        #expect(server.stop() == 0)
+        #expect(ContinuousClock.now - stopping < .seconds(10), "the streams held the exit")
+        #expect(try await streams.value == 5, "each stream got its entry before it ended")
+    }
+
     @Test("a second server on the same database is refused")
     func secondServerRefused() throws {
         let database = try TemporaryDatabase()

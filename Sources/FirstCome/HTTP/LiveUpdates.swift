@@ -1,4 +1,6 @@
 import Hummingbird
+import NIOCore
+import NIOPosix
 import ServiceLifecycle
 
 /// `GET /v1/entries/{token}/events`: Server-Sent Events for one entry. An `entry`
@@ -33,13 +35,16 @@ struct LiveUpdates<Context: RequestContext> {
     func stream(token: String, write: (String) async throws -> Void) async throws {
         store.streaming(token: token, open: true)
         defer { store.streaming(token: token, open: false) }
+        let signal = store.decisions
+        let loop = MultiThreadedEventLoopGroup.singleton.next()
+        let heartbeat = TimeAmount.nanoseconds(Int64(heartbeat.components.seconds) * 1_000_000_000 + heartbeat.components.attoseconds / 1_000_000_000)
         var last = ""
         var lastSent: ContinuousClock.Instant?
         while true {
             if let lastSent, ContinuousClock.now < lastSent + minimumGap {
                 try await Task.sleep(until: lastSent + minimumGap)
             }
-            let version = store.decisions.version
+            let version = signal.version
             let entry = try await store.entry(token: token)
             let data = try await render(entry)
             if data != last {
@@ -48,33 +53,15 @@ struct LiveUpdates<Context: RequestContext> {
                 lastSent = .now
             }
             if entry.status != .waiting { return }
-            do {
-                if try await !changed(after: version) { try await write(": keep-alive\n\n") }
-            } catch is CancellationError {
-                return  // graceful shutdown or client gone
+            // A decision, the heartbeat or shutdown, whichever comes first; no task per wait.
+            let ticket = signal.ticket()
+            let changed = await withGracefulShutdownHandler {
+                await signal.wait(after: version, ticket: ticket, timeout: heartbeat, on: loop)
+            } onGracefulShutdown: {
+                signal.end(ticket)
             }
-        }
-    }
-
-    /// Waits for a decision (true) or the heartbeat interval (false); throws on shutdown.
-    private func changed(after version: UInt64) async throws -> Bool {
-        let signal = store.decisions
-        let heartbeat = self.heartbeat
-        return try await cancelWhenGracefulShutdown {
-            try await withThrowingTaskGroup(of: Bool.self) { group in
-                group.addTask {
-                    await signal.wait(after: version)
-                    return true
-                }
-                group.addTask {
-                    try await Task.sleep(for: heartbeat)
-                    return false
-                }
-                let first = try await group.next() ?? false
-                group.cancelAll()
-                try Task.checkCancellation()
-                return first
-            }
+            if Task.isShuttingDownGracefully || Task.isCancelled { return }  // graceful shutdown or client gone
+            if !changed { try await write(": keep-alive\n\n") }
         }
     }
 }
