@@ -123,7 +123,8 @@ final class EventBoard: Sendable {
     /// board does not know it. With `seenAt`, a waiting entry counts as present then.
     func view(eventKey: Int64, seq: Int64, token: String, seenAt: Int64? = nil) -> EntryView? {
         slots.withLock { table -> EntryView? in
-            guard let view = Self.view(of: table[eventKey], seq: seq, token: token) else { return nil }
+            // In place: a copy of the slot would retain and release each of its arrays.
+            guard table[eventKey] != nil, let view = Self.view(of: &table[eventKey]!, seq: seq, token: token) else { return nil }
             // Outside `view(of:)`: no copy of the slot is alive, so this edits the table in place.
             if let seenAt, view.status == .waiting, table[eventKey]!.event.presenceTimeout != nil {
                 table[eventKey]!.presence.poll(seq, at: seenAt)
@@ -132,8 +133,8 @@ final class EventBoard: Sendable {
         }
     }
 
-    private static func view(of slot: Slot?, seq: Int64, token: String) -> EntryView? {
-        guard let slot, seq >= 1, seq <= slot.event.entries else { return nil }
+    private static func view(of slot: inout Slot, seq: Int64, token: String) -> EntryView? {
+        guard seq >= 1, seq <= slot.event.entries else { return nil }
         let event = slot.event
         let place = slot.places.place(ofSeq: seq)
         let status = event.status(ofPlace: place, expired: slot.expired)

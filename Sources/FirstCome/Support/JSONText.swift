@@ -30,41 +30,68 @@ enum JSONText {
     }
 }
 
-/// Builds one JSON object, field by field, in order.
+/// Builds one JSON object, field by field, in order, as UTF-8 bytes (cheaper
+/// than growing a `String` on the hot paths: submit and poll replies).
 struct JSONObject {
-    private(set) var text = "{"
+    private(set) var bytes: [UInt8] = [UInt8(ascii: "{")]
 
     init() {
-        text.reserveCapacity(256)
+        bytes.reserveCapacity(256)
     }
 
     private mutating func key(_ name: String) {
-        if text.utf8.count > 1 { text += "," }
-        text += "\""
-        text += name
-        text += "\":"
+        if bytes.count > 1 { bytes.append(UInt8(ascii: ",")) }
+        bytes.append(UInt8(ascii: "\""))
+        append(name)
+        bytes.append(UInt8(ascii: "\""))
+        bytes.append(UInt8(ascii: ":"))
+    }
+
+    private mutating func append(_ text: String) {
+        var text = text
+        text.withUTF8 { bytes.append(contentsOf: $0) }
+    }
+
+    private mutating func appendNull() {
+        bytes.append(contentsOf: [UInt8(ascii: "n"), UInt8(ascii: "u"), UInt8(ascii: "l"), UInt8(ascii: "l")])
     }
 
     /// A string field; `nil` writes `null`.
     mutating func string(_ name: String, _ value: String?) {
         key(name)
-        text += value.map(JSONText.quote) ?? "null"
+        guard let value else { return appendNull() }
+        var text = value
+        let plain = text.withUTF8 { utf8 in
+            !utf8.contains(where: { $0 < 0x20 || $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "\\") })
+        }
+        if plain {
+            bytes.append(UInt8(ascii: "\""))
+            text.withUTF8 { bytes.append(contentsOf: $0) }
+            bytes.append(UInt8(ascii: "\""))
+        } else {
+            append(JSONText.quote(value))
+        }
     }
 
     /// An integer field; `nil` writes `null`.
     mutating func integer(_ name: String, _ value: Int64?) {
         key(name)
-        text += value.map { String($0) } ?? "null"
+        guard let value else { return appendNull() }
+        append(String(value))
     }
 
     /// A field whose value is already JSON text.
     mutating func raw(_ name: String, _ json: String) {
         key(name)
-        text += json
+        append(json)
     }
 
     /// The finished object.
-    var json: String { text + "}" }
+    var json: String {
+        var finished = bytes
+        finished.append(UInt8(ascii: "}"))
+        return String(decoding: finished, as: UTF8.self)
+    }
 }
 
 extension Response {
