@@ -121,33 +121,36 @@ final class EventBoard: Sendable {
 
     /// The entry `seq` of event `eventKey` as an entrant sees it, or `nil` if the
     /// board does not know it. With `seenAt`, a waiting entry counts as present then.
+    /// Only the figures are read under the lock; the texts are made after it.
     func view(eventKey: Int64, seq: Int64, token: String, seenAt: Int64? = nil) -> EntryView? {
-        slots.withLock { table -> EntryView? in
+        let found = slots.withLock { table -> (EntryView, SIMD32<UInt8>?)? in
             // In place: a copy of the slot would retain and release each of its arrays.
-            guard table[eventKey] != nil, let view = Self.view(of: &table[eventKey]!, seq: seq, token: token) else { return nil }
+            guard table[eventKey] != nil, let found = Self.view(of: &table[eventKey]!, seq: seq, token: token) else { return nil }
             // Outside `view(of:)`: no copy of the slot is alive, so this edits the table in place.
-            if let seenAt, view.status == .waiting, table[eventKey]!.event.presenceTimeout != nil {
+            if let seenAt, found.0.status == .waiting, table[eventKey]!.event.presenceTimeout != nil {
                 table[eventKey]!.presence.poll(seq, at: seenAt)
             }
-            return view
+            return found
         }
+        guard var (view, link) = found else { return nil }
+        view.receipt = link.map(Receipts.hex) ?? ""
+        return view
     }
 
-    private static func view(of slot: inout Slot, seq: Int64, token: String) -> EntryView? {
+    private static func view(of slot: inout Slot, seq: Int64, token: String) -> (EntryView, SIMD32<UInt8>?)? {
         guard seq >= 1, seq <= slot.event.entries else { return nil }
-        let event = slot.event
         let place = slot.places.place(ofSeq: seq)
-        let status = event.status(ofPlace: place, expired: slot.expired)
+        let status = slot.event.status(ofPlace: place, expired: slot.expired)
         var view = EntryView(
-            event: event.id, seq: seq, token: token, status: status, position: event.position(ofPlace: place),
-            serving: event.serving, decidedAt: status == .waiting ? nil : place.flatMap { slot.decisions.decidedAt($0) },
-            receipt: slot.receipts.hex(of: seq), place: place)
+            event: slot.event.id, seq: seq, token: token, status: status, position: slot.event.position(ofPlace: place),
+            serving: slot.event.serving, decidedAt: status == .waiting ? nil : place.flatMap { slot.decisions.decidedAt($0) },
+            place: place)
         if status != .waiting {
             view.estimatedWait = 0
         } else if let position = view.position, let rate = slot.decisions.rate, rate > 0 {
             view.estimatedWait = (Double(position + 1) / rate).rounded(.up)
         }
-        return view
+        return (view, slot.receipts.link(of: seq))
     }
 
     /// A live stream for entry `seq` opened (`open`) or closed at `now`: while

@@ -22,11 +22,22 @@ struct Receipts: Sendable {
         while Int(known) * Self.linkSize + Self.linkSize <= bytes.count, !isZero(at: Int(known) * Self.linkSize) { known += 1 }
     }
 
-    /// The link of `seq`, hex; empty while it is not known here.
-    func hex(of seq: Int64) -> String {
+    /// The link of `seq` as 32 bytes in a value (no allocation), `nil` if unknown.
+    func link(of seq: Int64) -> SIMD32<UInt8>? {
         let offset = Int(seq - 1) * Self.linkSize
-        guard seq >= 1, offset + Self.linkSize <= bytes.count, !isZero(at: offset) else { return "" }
-        return AuditRecords.hex(Array(bytes[offset..<offset + Self.linkSize]))
+        guard seq >= 1, offset + Self.linkSize <= bytes.count, !isZero(at: offset) else { return nil }
+        return bytes.withUnsafeBytes { $0.loadUnaligned(fromByteOffset: offset, as: SIMD32<UInt8>.self) }
+    }
+
+    /// A link as lowercase hex.
+    static func hex(_ link: SIMD32<UInt8>) -> String {
+        String(unsafeUninitializedCapacity: linkSize * 2) { out in
+            for index in 0..<linkSize {
+                out[index * 2] = AuditRecords.hexDigits[Int(link[index] >> 4)]
+                out[index * 2 + 1] = AuditRecords.hexDigits[Int(link[index] & 15)]
+            }
+            return linkSize * 2
+        }
     }
 
     private func isZero(at offset: Int) -> Bool {
