@@ -134,6 +134,28 @@ struct DrawStoreTests {
         }
     }
 
+    @Test("a lottery's webhook deliveries name each winner's place", arguments: Backend.allCases)
+    func webhookPlaces(backend: Backend) async throws {
+        try await withBackend(backend) { store, _ in
+            var new = try NewEvent(id: "w", name: "Hooked", prizes: 2, closesAt: t0 + 10_000)
+            new.order = .lottery
+            new.webhook = try WebhookTarget(url: "http://127.0.0.1:9/hook", secret: "s3cret-s3cret-s3cret")
+            _ = try await store.createEvent(new, now: t0)
+            let views = try await enter(store, (1...6).map { "u\($0)" }, event: "w", at: t0 + 1_000)
+            #expect(try await store.makeDueDraws(now: t0 + 11_000) == ["w"])
+            try await drain(store, "w", at: t0 + 12_000)
+            var placeOf: [Int64: Int64] = [:]
+            for view in views { placeOf[view.seq] = try await store.entry(token: view.token).place }
+            let won = try await store.dueWebhooks(now: t0 + 13_000, perEvent: 100, limit: 100).filter { $0.type == .entryWon }
+            #expect(won.count == 2)
+            for delivery in won {
+                #expect(delivery.linePlace == placeOf[delivery.seq] && (delivery.linePlace ?? 0) <= 2)
+                let body = WebhookPayload.body(delivery, admissionToken: nil, finished: nil)
+                #expect(body.contains(#""place":\#(delivery.linePlace ?? 0)"#))
+            }
+        }
+    }
+
     @Test("a lottery closed early by an admin is drawn at that close")
     func lotteryClosedEarly() async throws {
         try await withBackend(.sqlite) { store, _ in

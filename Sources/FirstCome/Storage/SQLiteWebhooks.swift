@@ -40,7 +40,7 @@ extension SQLiteEntryStore {
                 let rows = try Row.fetchAll(db, sql: PortableSQL.sqlite(WebhookSQL.due), arguments: [now, perEvent, limit]).map { row in
                     WebhookSQL.DueRow(
                         id: row[0], event: row[1], type: row[2], seq: row[3], user: row[4], at: row[5], attempts: row[6], url: row[7],
-                        secret: row[8], prizes: row[9], place: row[10], expired: row[11])
+                        secret: row[8], prizes: row[9], place: row[10], expired: row[11], linePlace: row[12])
                 }
                 return WebhookSQL.deliveries(rows)
             }

@@ -5,7 +5,8 @@ enum WebhookSQL {
     static let due = """
         SELECT o.id, e.id, o.type, o.seq, n."user", o.at, o.attempts, w.url, w.secret, e.prizes, o.place,
                CASE WHEN o.type = 'event.finished'
-                    THEN (SELECT count(*) FROM expirations x WHERE x.event_key = o.event_key) ELSE 0 END
+                    THEN (SELECT count(*) FROM expirations x WHERE x.event_key = o.event_key) ELSE 0 END,
+               CASE WHEN e.draw_order <> 'fifo' AND e.drawn_at IS NOT NULL AND o.seq > 0 THEN coalesce(n.place, n.seq) END
           FROM (SELECT p.id, p.event_key, p.type, p.seq, p.at, p.attempts, p.next_at,
                        row_number() OVER (PARTITION BY p.event_key ORDER BY p.id) AS place
                   FROM webhook_outbox p WHERE p.delivered_at IS NULL AND p.gave_up_at IS NULL) o
@@ -84,6 +85,8 @@ enum WebhookSQL {
     struct DueRow {
         var id: Int64, event: String, type: String, seq: Int64, user: String?, at: Int64, attempts: Int64
         var url: String, secret: String, prizes: Int64, place: Int64, expired: Int64
+        /// The entry's place in line, for a drawn shuffle or lottery.
+        var linePlace: Int64?
     }
 
     /// The deliveries of `rows` that may go now: each event's line from its head,
@@ -102,7 +105,7 @@ enum WebhookSQL {
             out.append(
                 WebhookDelivery(
                     id: row.id, event: row.event, type: type, seq: row.seq, user: row.user, at: row.at, attempts: Int(row.attempts),
-                    target: target, prizes: row.prizes, expired: row.expired))
+                    target: target, prizes: row.prizes, expired: row.expired, linePlace: row.linePlace))
         }
         return out
     }

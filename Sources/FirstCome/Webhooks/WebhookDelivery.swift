@@ -25,6 +25,8 @@ public struct WebhookDelivery: Sendable, Equatable {
     /// The event's prizes, and (for `event.finished`) how many entries expired.
     public var prizes: Int64 = 0
     public var expired: Int64 = 0
+    /// The entry's place in line, for a drawn shuffle or lottery (entry types).
+    public var linePlace: Int64?
 
     /// The id a receiver dedupes on: the same for every attempt and redelivery.
     public var stableID: String {

@@ -13,6 +13,7 @@ enum WebhookPayload {
         switch delivery.type {
         case .entryWon, .entryExpired:
             data.integer("seq", delivery.seq)
+            if let place = delivery.linePlace { data.integer("place", place) }
             data.string("user", delivery.user)
             if delivery.type == .entryWon, let admissionToken { data.string("admission_token", admissionToken) }
         case .eventSoldOut:

@@ -60,12 +60,12 @@ extension PostgresEntryStore {
         try await PostgresErrors.translating {
             var rows: [WebhookSQL.DueRow] = []
             for try await row in try await client.query(Self.query(WebhookSQL.due, [now, Int64(perEvent), Int64(limit)]), logger: logger) {
-                let (id, event, type, seq, user, at, attempts, url, secret, prizes, place, expired) = try row.decode(
-                    (Int64, String, String, Int64, String?, Int64, Int32, String, String, Int64, Int64, Int64).self)
+                let (id, event, type, seq, user, at, attempts, url, secret, prizes, place, expired, linePlace) = try row.decode(
+                    (Int64, String, String, Int64, String?, Int64, Int32, String, String, Int64, Int64, Int64, Int64?).self)
                 rows.append(
                     .init(
                         id: id, event: event, type: type, seq: seq, user: user, at: at, attempts: Int64(attempts), url: url, secret: secret,
-                        prizes: prizes, place: place, expired: expired))
+                        prizes: prizes, place: place, expired: expired, linePlace: linePlace))
             }
             return WebhookSQL.deliveries(rows)
         }
