@@ -2,6 +2,7 @@
 enum ConsoleDrawTexts {
     static let english: [String: String] = [
         "order": "Order",
+        "place": "Place in line",
         "order_fifo": "First come, first served",
         "order_shuffle": "Shuffle: the pre-queue gets random places at opening",
         "order_lottery": "Lottery: places drawn at the close",
@@ -24,6 +25,7 @@ enum ConsoleDrawTexts {
 
     static let korean: [String: String] = [
         "order": "순서",
+        "place": "대기 순서",
         "order_fifo": "선착순",
         "order_shuffle": "셔플: 사전 대기열은 오픈 때 무작위 순서",
         "order_lottery": "추첨: 마감 때 순서 추첨",

@@ -56,7 +56,8 @@ extension ConsoleController {
         found["status"] = view.status.rawValue
         found["status_text"] = page.text("status_" + view.status.rawValue)
         found["receipt"] = view.receipt
-        if view.status == .waiting { found["position"] = view.position }
+        if event.order.draws, let place = view.place { found["place"] = place }
+        if view.status == .waiting, let position = view.position { found["position"] = position }
         if let decidedAt = view.decidedAt { found["decided_at"] = ConsolePage.time(decidedAt) }
     }
 }
