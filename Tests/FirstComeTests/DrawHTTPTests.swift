@@ -51,6 +51,11 @@ struct DrawHTTPTests {
                 if entry["status"] as? String == "won" { won.append(place) }
             }
             #expect(places.sorted() == Array(1...12) && won.sorted() == [1, 2, 3, 4])
+            // The admin listings name places too.
+            let winners = try await client.json(.get, "/v1/events/fair/winners", admin: true).json["winners"] as? [[String: Any]] ?? []
+            #expect(winners.compactMap { $0["place"] as? Int }.sorted() == [1, 2, 3, 4])
+            let listing = try await client.json(.get, "/v1/events/fair/entries?limit=100", admin: true).json["entries"] as? [[String: Any]] ?? []
+            #expect(listing.compactMap { $0["place"] as? Int }.sorted() == Array(1...12))
             var verifier = AuditVerifier()
             try await AuditExport(store: app).write(eventID: "fair", includePayload: false) { try verifier.consume($0) }
             #expect(try verifier.finish().winners == 4)

@@ -34,7 +34,9 @@ public enum WinnersExport {
                 switch format {
                 case .json:
                     if !first { chunk += "," }
-                    chunk += "{\"seq\":\(winner.seq),\"user\":\(JSONText.quote(winner.user)),\"decided_at\":\"\(Timestamp.format(winner.decidedAt))\""
+                    chunk += "{\"seq\":\(winner.seq),"
+                    if let place = winner.place { chunk += "\"place\":\(place)," }
+                    chunk += "\"user\":\(JSONText.quote(winner.user)),\"decided_at\":\"\(Timestamp.format(winner.decidedAt))\""
                     if includePayload { chunk += ",\"payload\":" + (winner.payload ?? "null") }
                     chunk += "}"
                 case .csv:

@@ -73,6 +73,8 @@ public struct Winner: Sendable, Equatable {
     public var decidedAt: Int64
     /// What the entrant sent with the entry (compact JSON), e.g. where the prize goes.
     public var payload: String?
+    /// Its place in line, for a drawn shuffle or lottery.
+    public var place: Int64?
 
     public init(seq: Int64, user: String, decidedAt: Int64, payload: String? = nil) {
         self.seq = seq

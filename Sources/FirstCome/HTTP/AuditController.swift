@@ -61,6 +61,7 @@ struct AuditController<Context: RequestContext> {
             object.integer("seq", entry.seq)
             object.string("user", entry.user)
             object.string("status", entry.status.rawValue)
+            if let place = entry.place { object.integer("place", place) }
             object.string("created_at", Timestamp.format(entry.createdAt))
             if let decidedAt = entry.decidedAt { object.string("decided_at", Timestamp.format(decidedAt)) }
             if let payload = entry.payload { object.raw("payload", payload) }

@@ -193,11 +193,13 @@ public struct SQLiteEntryStore: EntryStore {
                 let event = try EventRow.fetchRequired(db, id: id)
                 let statement = try db.cachedStatement(
                     sql: """
-                        SELECT seq, user, decided_at, payload FROM entries INDEXED BY entries_winners
+                        SELECT seq, user, decided_at, payload, place FROM entries INDEXED BY entries_winners
                          WHERE event_key = ? AND status = 'won' AND seq > ? ORDER BY seq LIMIT ?
                         """)
-                return try Row.fetchAll(statement, arguments: [event.key, after, limit]).map {
-                    Winner(seq: $0[0], user: $0[1], decidedAt: $0[2], payload: $0[3])
+                return try Row.fetchAll(statement, arguments: [event.key, after, limit]).map { row in
+                    var winner = Winner(seq: row[0], user: row[1], decidedAt: row[2], payload: row[3])
+                    winner.place = event.order.draws ? event.place(ofSeq: winner.seq, stored: row[4]) : nil
+                    return winner
                 }
             }
         }

@@ -21,13 +21,15 @@ extension PostgresEntryStore {
             try await client.withConnection { connection in
                 let event = try await PostgresEventRow.fetchRequired(connection, id: id, logger: logger)
                 var winners: [Winner] = []
-                for try await (seq, user, at, payload) in try await connection.query(
+                for try await (seq, user, at, payload, stored) in try await connection.query(
                     """
-                    SELECT seq, "user", decided_at, payload FROM entries
+                    SELECT seq, "user", decided_at, payload, place FROM entries
                      WHERE event_key = \(event.key) AND status = 'won' AND seq > \(after) ORDER BY seq LIMIT \(Int64(limit))
                     """, logger: logger
-                ).decode((Int64, String, Int64, String?).self) {
-                    winners.append(Winner(seq: seq, user: user, decidedAt: at, payload: payload))
+                ).decode((Int64, String, Int64, String?, Int64?).self) {
+                    var winner = Winner(seq: seq, user: user, decidedAt: at, payload: payload)
+                    winner.place = event.order.draws ? event.place(ofSeq: seq, stored: stored) : nil
+                    winners.append(winner)
                 }
                 return winners
             }
