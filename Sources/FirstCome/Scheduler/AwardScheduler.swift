@@ -93,7 +93,11 @@ public struct AwardScheduler: Service {
         lease.renewed(for: held ? leaseDuration : nil)
         guard held else { return [] }
         do {
-            for id in try await store.makeDueDraws(now: clock()) { logger.info("draw made", metadata: ["event": "\(id)"]) }
+            let started = ContinuousClock.now
+            let drawn = try await store.makeDueDraws(now: clock())
+            if !drawn.isEmpty {
+                logger.info("draw made", metadata: ["events": "\(drawn.joined(separator: ","))", "ms": "\((ContinuousClock.now - started).milliseconds)"])
+            }
         } catch {
             // A failed draw is tried again next tick; deciding other events goes on.
             logger.error("draw failed", metadata: ["error": "\(error)"])

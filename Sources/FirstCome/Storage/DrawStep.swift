@@ -19,8 +19,11 @@ enum DrawStep {
         let drawnAt = max(now, lastCreated ?? now)
         let seed = DrawAlgorithm.seed(secret: [UInt8](secret), entryChain: entryChain, beacon: event.beacon == nil ? nil : event.beaconValue)
         let order = DrawAlgorithm.order(seed: seed, count: drawn)
+        // Written in seq order: the rows are visited along the primary key, not at random.
+        var placeOfSeq = [Int64](repeating: 0, count: order.count)
+        for (index, seq) in order.enumerated() { placeOfSeq[Int(seq - 1)] = Int64(index + 1) }
         let place = try db.cachedStatement(sql: "UPDATE entries SET place = ? WHERE event_key = ? AND seq = ?")
-        for (index, seq) in order.enumerated() { try place.execute(arguments: [index + 1, event.key, seq]) }
+        for (index, value) in placeOfSeq.enumerated() { try place.execute(arguments: [value, event.key, index + 1]) }
         try db.cachedStatement(sql: "UPDATE events SET draw_cutoff = ?, drawn = ?, drawn_at = ? WHERE key = ?")
             .execute(arguments: [cutoff, drawn, drawnAt, event.key])
         event.draw = DrawMade(cutoff: cutoff, drawn: drawn, drawnAt: drawnAt)
