@@ -46,7 +46,11 @@ struct DrawStoreTests {
             // Before the pre-queue: refused; in it: taken, without a place.
             let early = try await store.submit([Submission(event: "s", user: "early", payload: nil)], now: t0 + 5_000)
             #expect(early == [.rejected(.eventNotOpen(event: "s", state: .scheduled))])
-            let queued = try await enter(store, (1...30).map { "p\($0)" }, event: "s", at: t0 + 20_000)
+            // Three batches, ten apart in time, so each entry's wait tells its batch.
+            var queued: [EntryView] = []
+            for batch in 0..<3 {
+                queued += try await enter(store, (1...10).map { "p\(batch)-\($0)" }, event: "s", at: t0 + 20_000 + Int64(batch) * 1_000)
+            }
             #expect(queued.allSatisfy { $0.place == nil && $0.position == nil && $0.status == .waiting })
             // Nothing is decided and nothing drawn before opening.
             #expect(try await store.makeDueDraws(now: t0 + 99_999).isEmpty)
@@ -66,12 +70,25 @@ struct DrawStoreTests {
             let lagging = try await enter(store, ["lagging"], event: "s", at: t0 + 99_000)
             let (_, rows) = try await store.auditEntries(event: "s", after: 32, limit: 10)
             #expect((rows.first?.createdAt ?? 0) >= t0 + 100_000 && lagging.first?.place == 33)
+            // The first step decides places 1 and 2 only; the rest come later.
+            #expect(try await store.holdSchedulerLease(for: .seconds(60)))
+            #expect(try await store.award(event: "s", limit: 2, now: t0 + 102_500).decided == 1...2)
             try await drain(store, "s", at: t0 + 103_000)
             let winners = try await store.winners(event: "s", after: 0, limit: 100)
             let winningPlaces = Set(winners.map { places[$0.seq] ?? 0 })
             #expect(winningPlaces == Set(1...5), "the first five places win, whatever their seqs")
             let report = try await verify(store, "s")
             #expect(report.entries == 33 && report.winners == 5)
+            // The course of the event finds every decided entry by its place: each wait is
+            // its place's decision time minus its own entry time.
+            let (_, all) = try await store.auditEntries(event: "s", after: 0, limit: 100)
+            var expected: [Int64: Int64] = [:]
+            for entry in all {
+                let place = try #require(places[entry.seq] ?? (entry.seq == 33 ? 33 : nil))
+                expected[(place <= 2 ? t0 + 102_500 : t0 + 103_000) - entry.createdAt, default: 0] += 1
+            }
+            let timeline = try await store.timeline(event: "s")
+            #expect(Dictionary(uniqueKeysWithValues: timeline.waits.map { ($0.key, $0.count) }) == expected)
             // The draw is final.
             await #expect(throws: FirstComeError.drawMade(event: "s", what: "'prequeue_at'")) {
                 _ = try await store.updateEvent(id: "s", patch: try EventPatch(prequeueAt: .some(t0)), now: t0 + 104_000)

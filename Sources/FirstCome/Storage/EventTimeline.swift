@@ -32,10 +32,18 @@ public struct EventTimeline: Sendable, Equatable {
         """,
         "SELECT decided_at / 1000, count(*) FROM entries WHERE event_key = $1 AND status = 'won' GROUP BY decided_at / 1000 ORDER BY 1",
         "SELECT expired_at / 1000, count(*) FROM expirations WHERE event_key = $1 GROUP BY expired_at / 1000 ORDER BY 1",
+        // Decisions cover places: a drawn entry is found by its stored place, any
+        // other by its seq (its place), each along an index.
         """
-        SELECT d.decided_at - e.created_at, count(*) FROM decisions d
-          JOIN entries e ON e.event_key = d.event_key AND e.seq BETWEEN d.first_seq AND d.last_seq
-         WHERE d.event_key = $1 GROUP BY d.decided_at - e.created_at ORDER BY 1
+        SELECT w, CAST(sum(n) AS BIGINT) FROM (
+            SELECT d.decided_at - e.created_at AS w, count(*) AS n FROM decisions d
+              JOIN entries e ON e.event_key = d.event_key AND e.seq BETWEEN d.first_seq AND d.last_seq AND e.place IS NULL
+             WHERE d.event_key = $1 GROUP BY d.decided_at - e.created_at
+            UNION ALL
+            SELECT d.decided_at - e.created_at AS w, count(*) AS n FROM decisions d
+              JOIN entries e ON e.event_key = d.event_key AND e.place BETWEEN d.first_seq AND d.last_seq
+             WHERE d.event_key = $1 GROUP BY d.decided_at - e.created_at
+        ) waits GROUP BY w ORDER BY 1
         """,
     ]
 
