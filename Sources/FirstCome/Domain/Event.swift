@@ -1,6 +1,6 @@
 /// How an event decides its entries.
 public enum EventMode: String, Codable, Sendable, CaseIterable {
-    /// Entries wait in line; the award scheduler decides them in seq order each tick.
+    /// Entries wait in line; the award scheduler decides them in place order each tick.
     case queue
     /// Queue switched off: each entry is decided in the transaction that records it.
     case direct
@@ -16,7 +16,7 @@ public enum EventState: String, Codable, Sendable {
     case closed
 }
 
-/// A giveaway: N prizes for the first N entrants, in seq order.
+/// A giveaway: N prizes for the first N entrants in place order (seq order under fifo).
 public struct Event: Sendable, Equatable {
     /// Internal storage key; the public identifier is `id`.
     public var key: Int64
@@ -32,7 +32,7 @@ public struct Event: Sendable, Equatable {
     public var closedAt: Int64?
     /// Highest seq handed out (= number of entries, since seqs are gapless).
     public var entries: Int64
-    /// Highest decided seq.
+    /// Highest decided place (the seq under fifo).
     public var serving: Int64
     public var awarded: Int64
     public var createdAt: Int64
