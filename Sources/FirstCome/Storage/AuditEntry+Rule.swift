@@ -13,11 +13,6 @@ extension AuditEntry {
         self.chain = chain
         self.place = event.order.draws ? place : nil
     }
-
-    /// The place of `seq`, given the place stored on its row (drawn entries only).
-    static func place(stored: Int64?, seq: Int64, event: Event) -> Int64? {
-        event.place(ofSeq: seq, stored: stored)
-    }
 }
 
 extension Event {

@@ -16,21 +16,17 @@ enum DrawStep {
         let entryChain = drawn == 0 ? event.genesis : try Award.chain(db, eventKey: event.key, seq: drawn)
         let lastCreated = try Int64.fetchOne(
             db.cachedStatement(sql: "SELECT created_at FROM entries WHERE event_key = ? AND seq = ?"), arguments: [event.key, drawn])
-        let drawnAt = max(now, lastCreated ?? now)
-        let seed = DrawAlgorithm.seed(secret: [UInt8](secret), entryChain: entryChain, beacon: event.beacon == nil ? nil : event.beaconValue)
-        let order = DrawAlgorithm.order(seed: seed, count: drawn)
+        let plan = DrawPlan(
+            event: event, cutoff: cutoff, secret: [UInt8](secret), drawn: drawn, entryChain: entryChain, lastCreated: lastCreated, now: now)
         // Written in seq order: the rows are visited along the primary key, not at random.
-        var placeOfSeq = [Int64](repeating: 0, count: order.count)
-        for (index, seq) in order.enumerated() { placeOfSeq[Int(seq - 1)] = Int64(index + 1) }
+        var placeOfSeq = [Int64](repeating: 0, count: plan.order.count)
+        for (index, seq) in plan.order.enumerated() { placeOfSeq[Int(seq - 1)] = Int64(index + 1) }
         let place = try db.cachedStatement(sql: "UPDATE entries SET place = ? WHERE event_key = ? AND seq = ?")
         for (index, value) in placeOfSeq.enumerated() { try place.execute(arguments: [value, event.key, index + 1]) }
         try db.cachedStatement(sql: "UPDATE events SET draw_cutoff = ?, drawn = ?, drawn_at = ? WHERE key = ?")
-            .execute(arguments: [cutoff, drawn, drawnAt, event.key])
-        event.draw = DrawMade(cutoff: cutoff, drawn: drawn, drawnAt: drawnAt)
-        let record = AuditRecords.draw(
-            cutoff: cutoff, drawn: drawn, entryChain: entryChain, secret: [UInt8](secret), beacon: event.beacon == nil ? nil : event.beaconValue,
-            seed: seed, drawnAt: drawnAt)
-        try ControlLog.append(db, event: &event, record: record)
-        return order
+            .execute(arguments: [cutoff, drawn, plan.made.drawnAt, event.key])
+        event.draw = plan.made
+        try ControlLog.append(db, event: &event, record: plan.record)
+        return plan.order
     }
 }

@@ -227,7 +227,7 @@ public struct SQLiteEntryStore: EntryStore {
                 }
                 let entries = rows.map { row -> AuditEntry in
                     let seq: Int64 = row[0]
-                    let place = AuditEntry.place(stored: row[6], seq: seq, event: event)
+                    let place = event.place(ofSeq: seq, stored: row[6])
                     return AuditEntry(
                         seq: seq, user: row[1], createdAt: row[2], payload: row[3], chain: EventRow.bytes(row[4]), won: row[5], place: place,
                         event: event, expired: expired, times: times)

@@ -44,25 +44,22 @@ extension PostgresEntryStore {
                 }
                 guard secret.count == DrawAlgorithm.secretSize else { throw FirstComeError.internalError }
                 let entryChain = drawn == 0 ? event.genesis : try await chain(connection, eventKey: event.key, seq: drawn)
-                let drawnAt = max(now, lastCreated ?? now)
-                let beacon = event.beacon == nil ? nil : event.beaconValue
-                let seed = DrawAlgorithm.seed(secret: secret, entryChain: entryChain, beacon: beacon)
-                let order = DrawAlgorithm.order(seed: seed, count: drawn)
+                let plan = DrawPlan(
+                    event: event, cutoff: cutoff, secret: secret, drawn: drawn, entryChain: entryChain, lastCreated: lastCreated, now: now)
                 if drawn > 0 {
                     try await connection.query(
                         """
                         UPDATE entries e SET place = p.place
-                          FROM unnest(\(order)::bigint[]) WITH ORDINALITY AS p(seq, place)
+                          FROM unnest(\(plan.order)::bigint[]) WITH ORDINALITY AS p(seq, place)
                          WHERE e.event_key = \(event.key) AND e.seq = p.seq
                         """, logger: logger)
                 }
                 try await connection.query(
-                    "UPDATE events SET draw_cutoff = \(cutoff), drawn = \(drawn), drawn_at = \(drawnAt) WHERE key = \(event.key)", logger: logger)
-                event.draw = DrawMade(cutoff: cutoff, drawn: drawn, drawnAt: drawnAt)
-                let record = AuditRecords.draw(
-                    cutoff: cutoff, drawn: drawn, entryChain: entryChain, secret: secret, beacon: beacon, seed: seed, drawnAt: drawnAt)
-                try await PostgresControlLog.append(connection, event: &event, record: record, logger: logger)
-                return (try await PostgresEventRow.fetch(connection, key: event.key, logger: logger), order)
+                    "UPDATE events SET draw_cutoff = \(cutoff), drawn = \(drawn), drawn_at = \(plan.made.drawnAt) WHERE key = \(event.key)",
+                    logger: logger)
+                event.draw = plan.made
+                try await PostgresControlLog.append(connection, event: &event, record: plan.record, logger: logger)
+                return (try await PostgresEventRow.fetch(connection, key: event.key, logger: logger), plan.order)
             }
         }
     }

@@ -64,7 +64,7 @@ extension PostgresEntryStore {
                     entries.append(
                         AuditEntry(
                             seq: seq, user: user, createdAt: createdAt, payload: payload, chain: PostgresEventRow.bytes(chain), won: won,
-                            place: AuditEntry.place(stored: stored, seq: seq, event: event), event: event, expired: expiredSeqs, times: times))
+                            place: event.place(ofSeq: seq, stored: stored), event: event, expired: expiredSeqs, times: times))
                 }
                 return (event, entries)
             }
