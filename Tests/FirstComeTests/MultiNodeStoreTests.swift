@@ -147,7 +147,7 @@ struct MultiNodeStoreTests {
         }
     }
 
-    @Test("the schema refuses an N+1-th winner, a changed decision and deleted entries")
+    @Test("the schema refuses an N+1-th winner, a changed decision, deleted entries or events, an entry of no event")
     func schemaGuards() async throws {
         try await TemporaryPostgres.with { database in
             let node = try await openTestNode(try database.location)
@@ -163,6 +163,10 @@ struct MultiNodeStoreTests {
                 "DELETE FROM entries WHERE seq = 3",
                 "UPDATE events SET entries = 1",
                 "UPDATE control_log SET record = '{}'",
+                "INSERT INTO entries (event_key, seq, \"user\", created_at, chain) SELECT max(key) + 1, 1, 'z', 1, '\\x00' FROM events",
+                "UPDATE events SET key = key + 100",
+                "DELETE FROM events",
+                "TRUNCATE events CASCADE",
             ] {
                 #expect(throws: (any Error).self, "\(sql)") { try TemporaryPostgres.psql(database.url, sql) }
             }
