@@ -5,16 +5,28 @@ import Synchronization
 /// wait on it instead of polling, and each re-reads the in-memory board (no
 /// database read per stream).
 ///
-/// A wait is a continuation in a table and, for a timeout, a timer on an event
-/// loop: no task per waiter, so ten thousand waiting streams cost ten thousand
-/// table entries, not forty thousand tasks.
+/// A wait is a continuation and a deadline in a table: no task and no timer per
+/// waiter. One sweep on an event loop, scheduled only while someone waits, ends
+/// the waits whose deadline has passed; so ten thousand streams woken twenty
+/// times a second leave no timers behind (a timer per wait, left to run out
+/// after an early wake, piled up to hundreds per stream).
 public final class ChangeSignal: Sendable {
+    /// How often waits past their deadline are looked for: the precision of a timeout.
+    public static let sweepInterval = TimeAmount.milliseconds(100)
+
+    private struct Waiter {
+        let continuation: CheckedContinuation<Bool, Never>
+        let deadline: NIODeadline
+    }
+
     private struct State {
         var version: UInt64 = 0
-        var waiters: [UInt64: CheckedContinuation<Bool, Never>] = [:]
+        var waiters: [UInt64: Waiter] = [:]
         /// Waits ended (`end`) before they started waiting.
         var ended: Set<UInt64> = []
         var nextID: UInt64 = 0
+        /// Whether a sweep is scheduled (never more than one).
+        var sweeping = false
     }
 
     private let state = Mutex(State())
@@ -24,15 +36,21 @@ public final class ChangeSignal: Sendable {
     /// The current version; pass it to `wait(after:)`.
     public var version: UInt64 { state.withLock { $0.version } }
 
+    /// Waits now in the table (for tests and metrics).
+    public var waiting: Int { state.withLock { $0.waiters.count } }
+
+    /// Whether a sweep is scheduled; false once nobody waits.
+    public var sweepScheduled: Bool { state.withLock { $0.sweeping } }
+
     /// Wakes every waiter: their waits return `true`.
     public func notify() {
-        let waiters = state.withLock { state -> [CheckedContinuation<Bool, Never>] in
+        let waiters = state.withLock { state -> [Waiter] in
             state.version &+= 1
             let waiters = Array(state.waiters.values)
             state.waiters.removeAll(keepingCapacity: true)
             return waiters
         }
-        for waiter in waiters { waiter.resume(returning: true) }
+        for waiter in waiters { waiter.continuation.resume(returning: true) }
     }
 
     /// A ticket for one wait, so it can be ended (`end`) from outside, e.g. on shutdown.
@@ -45,37 +63,52 @@ public final class ChangeSignal: Sendable {
 
     /// Ends the wait of `ticket` now (it returns `false`), or at once when it starts.
     public func end(_ ticket: UInt64) {
-        let waiter = state.withLock { state -> CheckedContinuation<Bool, Never>? in
+        let waiter = state.withLock { state -> Waiter? in
             if let waiter = state.waiters.removeValue(forKey: ticket) { return waiter }
             state.ended.insert(ticket)
             return nil
         }
-        waiter?.resume(returning: false)
+        waiter?.continuation.resume(returning: false)
     }
 
     /// Returns `true` once the version moves past `version`; `false` after
-    /// `timeout` (timed on `loop`), when the task is cancelled or when `ticket` is ended.
+    /// `timeout` (give or take `sweepInterval`, swept on `loop`), when the task
+    /// is cancelled or when `ticket` is ended.
     public func wait(after version: UInt64, ticket: UInt64, timeout: TimeAmount, on loop: any EventLoop) async -> Bool {
         await withTaskCancellationHandler {
             await withCheckedContinuation { (continuation: CheckedContinuation<Bool, Never>) in
-                let now = state.withLock { state -> Bool? in
-                    if state.version != version { return true }
-                    if Task.isCancelled || state.ended.remove(ticket) != nil { return false }
-                    state.waiters[ticket] = continuation
-                    return nil
+                let deadline = NIODeadline.now() + timeout
+                let (now, sweep) = state.withLock { state -> (Bool?, Bool) in
+                    if state.version != version { return (true, false) }
+                    if Task.isCancelled || state.ended.remove(ticket) != nil { return (false, false) }
+                    state.waiters[ticket] = Waiter(continuation: continuation, deadline: deadline)
+                    if state.sweeping { return (nil, false) }
+                    state.sweeping = true
+                    return (nil, true)
                 }
                 if let now {
                     continuation.resume(returning: now)
                     return
                 }
-                // The timer outlives an early wake by at most `timeout`; it then finds nothing to end.
-                loop.scheduleTask(in: timeout) { [self] in
-                    let waiter = state.withLock { $0.waiters.removeValue(forKey: ticket) }
-                    waiter?.resume(returning: false)
-                }
+                if sweep { scheduleSweep(on: loop) }
             }
         } onCancel: {
             end(ticket)
+        }
+    }
+
+    /// Ends the waits past their deadline, and comes again while anyone waits.
+    private func scheduleSweep(on loop: any EventLoop) {
+        loop.scheduleTask(in: Self.sweepInterval) { [self] in
+            let now = NIODeadline.now()
+            let (expired, again) = state.withLock { state -> ([Waiter], Bool) in
+                let due = state.waiters.compactMap { $0.value.deadline <= now ? $0.key : nil }
+                let expired = due.compactMap { state.waiters.removeValue(forKey: $0) }
+                state.sweeping = !state.waiters.isEmpty
+                return (expired, state.sweeping)
+            }
+            for waiter in expired { waiter.continuation.resume(returning: false) }
+            if again { scheduleSweep(on: loop) }
         }
     }
 }
