@@ -29,6 +29,11 @@ public struct AppSettings: Sendable {
     public var idleTimeout: Duration
     /// Comment lines are sent on idle live-update streams this often.
     public var liveUpdateHeartbeat: Duration = .seconds(15)
+    /// Connections the kernel may hold for the server to accept (it caps this at
+    /// `net.core.somaxconn`). A drop's crowd arrives at once; with the usual 256
+    /// the rest of a burst of connections is dropped and retried a second or
+    /// more later.
+    public var listenBacklog = 4096
     /// Where a winner's page sends them, with `{token}` replaced by the admission
     /// token (or `token=` appended when there is no `{token}`); `nil` shows the token only.
     public var admissionURL: String?
@@ -93,7 +98,8 @@ public func buildApplication(
     var app = Application(
         router: buildRouter(settings: settings, services: services, parts: separateAdmin ? .public : .all),
         server: server(settings),
-        configuration: .init(address: .hostname(settings.host, port: settings.port), serverName: "firstcome"),
+        configuration: .init(
+            address: .hostname(settings.host, port: settings.port), serverName: "firstcome", backlog: settings.listenBacklog),
         onServerRunning: { channel in await onServerRunning(channel.localAddress?.port ?? settings.port, false) },
         logger: serverLogger)
     app.addServices(services.scheduler, services.webhooks, CommitterShutdown(committer: services.committer))
@@ -105,7 +111,8 @@ public func buildApplication(
             Application(
                 router: buildRouter(settings: settings, services: services, parts: .admin),
                 server: server(settings),
-                configuration: .init(address: .hostname(admin.host, port: admin.port), serverName: "firstcome-admin"),
+                configuration: .init(
+                    address: .hostname(admin.host, port: admin.port), serverName: "firstcome-admin", backlog: settings.listenBacklog),
                 onServerRunning: { channel in await onServerRunning(channel.localAddress?.port ?? admin.port, true) },
                 logger: adminLogger))
     }

@@ -28,6 +28,20 @@ struct CLITests {
         #expect(mode.status != 0 && mode.err.contains("sslmode 'always'"))
     }
 
+    @Test("the listening socket holds a burst of connections: its backlog is 4,096 (or the kernel's cap), not 256")
+    func listenBacklog() throws {
+        let database = try TemporaryDatabase()
+        defer { database.remove() }
+        let running = try ServerProcess(database: database.path)
+        defer { _ = running.stop(signal: SIGTERM) }
+        let cap = Int(try String(contentsOfFile: "/proc/sys/net/core/somaxconn", encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)) ?? 0
+        // For a listening socket, ss shows the backlog in the Send-Q column.
+        let listing = try Binary.runProcess("/usr/bin/env", ["ss", "-ltnH", "sport = :\(running.port)"])
+        let columns = listing.out.split(whereSeparator: \.isWhitespace)
+        #expect(listing.status == 0 && columns.count >= 4, "\(listing.out) \(listing.err)")
+        #expect(columns.count >= 4 && Int(columns[2]) == min(AppSettings(adminToken: "x").listenBacklog, cap), "\(listing.out)")
+    }
+
     @Test("start-up problems: one line that says what is wrong, before anything is created")
     func startupProblems() async throws {
         let usage = try Binary.run(["serve", "--port", "99999"])
