@@ -39,6 +39,9 @@ public final class ChangeSignal: Sendable {
     /// Waits now in the table (for tests and metrics).
     public var waiting: Int { state.withLock { $0.waiters.count } }
 
+    /// Whether the wait of `ticket` is in the table now.
+    public func isWaiting(_ ticket: UInt64) -> Bool { state.withLock { $0.waiters[ticket] != nil } }
+
     /// Whether a sweep is scheduled; false once nobody waits.
     public var sweepScheduled: Bool { state.withLock { $0.sweeping } }
 
