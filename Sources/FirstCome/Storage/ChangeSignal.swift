@@ -36,7 +36,7 @@ public final class ChangeSignal: Sendable {
     /// The current version; pass it to `wait(after:)`.
     public var version: UInt64 { state.withLock { $0.version } }
 
-    /// Waits now in the table (for tests and metrics).
+    /// Waits now in the table.
     public var waiting: Int { state.withLock { $0.waiters.count } }
 
     /// Whether the wait of `ticket` is in the table now.
