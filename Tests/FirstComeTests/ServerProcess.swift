@@ -22,19 +22,21 @@ enum Binary {
 
     /// Runs any executable to completion; returns exit status, stdout and stderr.
     static func runProcess(_ executable: String, _ arguments: [String], environment: [String: String] = [:]) throws -> (status: Int32, out: String, err: String) {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: executable)
-        process.arguments = arguments
-        process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
-        let out = Pipe()
-        let err = Pipe()
-        process.standardOutput = out
-        process.standardError = err
-        try process.run()
-        let outData = out.fileHandleForReading.readDataToEndOfFile()
-        let errData = err.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return (process.terminationStatus, String(decoding: outData, as: UTF8.self), String(decoding: errData, as: UTF8.self))
+        let process = try ChildProcess(executable, arguments, environment: environment)
+        // stderr is read on another thread while stdout is read here, so that a
+        // child filling one pipe never waits for a reader busy with the other.
+        let errData = Mutex(Data())
+        let errRead = DispatchSemaphore(value: 0)
+        let errHandle = process.standardError!
+        Thread.detachNewThread {
+            let data = errHandle.readDataToEndOfFile()
+            errData.withLock { $0 = data }
+            errRead.signal()
+        }
+        let outData = process.standardOutput!.readDataToEndOfFile()
+        errRead.wait()
+        let status = process.wait()
+        return (status, String(decoding: outData, as: UTF8.self), String(decoding: errData.withLock { $0 }, as: UTF8.self))
     }
 }
 
@@ -47,27 +49,26 @@ extension Binary {
 
 /// A `firstcome serve` child process on 127.0.0.1 with a free port.
 final class ServerProcess: @unchecked Sendable {
-    let process = Process()
+    let process: ChildProcess
     let port: Int
     /// What the server logged up to "listening on".
     let startupLog: String
-    private let errors: Pipe
+    private let errors: FileHandle
     private let logged = Mutex("")
     /// What the server logged after "listening on" (so far).
     var laterLog: String { logged.withLock { $0 } }
 
     init(database: String, adminToken: String = testAdminToken, extra: [String] = []) throws {
-        process.executableURL = Binary.url
-        process.arguments = ["serve", "--host", "127.0.0.1", "--port", "0", "--db", database, "--tick-ms", "50", "--admin-token", adminToken] + extra
-        errors = Pipe()
-        process.standardError = errors
-        process.standardOutput = FileHandle.nullDevice
-        try process.run()
+        process = try ChildProcess(
+            Binary.url.path(percentEncoded: false),
+            ["serve", "--host", "127.0.0.1", "--port", "0", "--db", database, "--tick-ms", "50", "--admin-token", adminToken] + extra,
+            stdout: .discard)
+        errors = process.standardError!
         var seen = ""
         let deadline = Date().addingTimeInterval(30)
         var found: Int?
         while found == nil && Date() < deadline && process.isRunning {
-            let data = errors.fileHandleForReading.availableData
+            let data = errors.availableData
             if data.isEmpty { break }
             seen += String(decoding: data, as: UTF8.self)
             for line in seen.split(separator: "\n") where !line.contains("admin routes") {
@@ -77,13 +78,14 @@ final class ServerProcess: @unchecked Sendable {
             }
         }
         guard let found else {
-            if process.isRunning { process.terminate() }
+            process.signal(SIGKILL)
+            process.wait()
             throw ServerProcessError(output: seen)
         }
         port = found
         startupLog = seen
         // Keep draining stderr so the child never blocks on a full pipe.
-        errors.fileHandleForReading.readabilityHandler = { [weak self] handle in
+        errors.readabilityHandler = { [weak self] handle in
             let data = handle.availableData
             self?.logged.withLock { $0 += String(decoding: data, as: UTF8.self) }
         }
@@ -91,18 +93,18 @@ final class ServerProcess: @unchecked Sendable {
 
     /// Sends `signal` and waits for the exit status.
     func stop(signal: Int32 = SIGTERM) -> Int32 {
-        if process.isRunning { kill(process.processIdentifier, signal) }
-        process.waitUntilExit()
-        errors.fileHandleForReading.readabilityHandler = nil
-        return process.terminationStatus
+        process.signal(signal)
+        let status = process.wait()
+        errors.readabilityHandler = nil
+        return status
     }
 
     var baseURL: String { "http://127.0.0.1:\(port)" }
 
     deinit {
         if process.isRunning {
-            kill(process.processIdentifier, SIGKILL)
-            process.waitUntilExit()
+            process.signal(SIGKILL)
+            process.wait()
         }
     }
 }

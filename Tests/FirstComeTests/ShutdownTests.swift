@@ -31,7 +31,7 @@ struct ShutdownTests {
         try await Task.sleep(for: .milliseconds(500))
         #expect(submitters.acknowledged.isEmpty)
 
-        kill(server.process.processIdentifier, SIGTERM)
+        server.process.signal(SIGTERM)
         try await Task.sleep(for: .milliseconds(500))
         #expect(server.process.isRunning, "the server waits for the requests it accepted")
         try await withHTTPClient { late in

@@ -98,6 +98,12 @@ func liveApp(
     var logger = Logger(label: "firstcome.test")
     logger.logLevel = .warning
     var settings = AppSettings(host: "127.0.0.1", port: 0, adminToken: testAdminToken, tickInterval: tick)
+    // The test client holds one keep-alive connection for the whole test and does
+    // not reconnect; a long load phase in between (tens of seconds on a busy
+    // machine) must not outlast the server's idle and request deadlines. Tests of
+    // those deadlines set their own below.
+    settings.idleTimeout = .seconds(600)
+    settings.requestTimeout = .seconds(600)
     configure(&settings)
     let issuer = try await admission?(store)
     let app = try buildApplication(
