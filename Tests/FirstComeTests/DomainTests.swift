@@ -1,4 +1,5 @@
 import Foundation
+import Crypto
 import Testing
 
 @testable import FirstCome
@@ -42,6 +43,21 @@ struct DomainTests {
         #expect(codec.verify("!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!") == nil)
         #expect(Base64URL.encode([0xFB, 0xFF]) == "-_8")
         #expect(Base64URL.decode("-_8") == [0xFB, 0xFF])
+        #expect(codec.verify(String(repeating: "\u{E9}", count: 16)) == nil, "32 bytes of UTF-8, not of the alphabet")
+        #expect(codec.verify(token.dropFirst(0))! == (3, 123_456_789), "a substring is read the same way")
+    }
+
+    @Test("a token is its header and the first 16 bytes of HMAC-SHA256 over it, as in every earlier version")
+    func tokenBytes() {
+        for keyLength in [0, 1, 32, 63, 64, 65, 100] {
+            let key = (0..<keyLength).map { UInt8(truncatingIfNeeded: $0 &* 37 &+ 11) }
+            let codec = EntrantTokens(key: key)
+            for (eventKey, seq) in [(Int64(1), Int64(1)), (3, 123_456_789), (EntrantTokens.maxEventKey, EntrantTokens.maxSeq)] {
+                let header = EntrantTokens.header(eventKey: eventKey, seq: seq)
+                let mac = HMAC<SHA256>.authenticationCode(for: header, using: SymmetricKey(data: key))
+                #expect(codec.token(eventKey: eventKey, seq: seq) == Base64URL.encode(header + Array(mac).prefix(16)), "key of \(keyLength) bytes")
+            }
+        }
     }
 
     @Test("event ids are slugs", arguments: ["a", "summer-drop-2026", String(repeating: "x", count: 64)])

@@ -6,9 +6,13 @@ import Crypto
 public struct EntrantTokens: Sendable {
     /// HMAC state with the key already absorbed; copied for each token.
     private let keyed: HMAC<SHA256>
+    /// The same key as two hash states, for the token's own MAC: it works on raw
+    /// bytes, where `HMAC.update(data:)` goes through generic collection code.
+    private let tokenMAC: KeyedSHA256
 
     public init(key: [UInt8]) {
         keyed = HMAC<SHA256>(key: SymmetricKey(data: key))
+        tokenMAC = KeyedSHA256(key: key)
     }
 
     /// A key for another purpose, derived from the same secret (HMAC of `purpose`),
@@ -22,21 +26,32 @@ public struct EntrantTokens: Sendable {
     /// The token of entry `seq` of the event with storage key `eventKey`.
     public func token(eventKey: Int64, seq: Int64) -> String {
         var bytes = Self.header(eventKey: eventKey, seq: seq)
-        bytes.append(contentsOf: mac(bytes))
+        let mac = bytes.withUnsafeBytes { tokenMAC.authenticationCode(for: $0) }
+        mac.withUnsafeBytes { bytes.append(contentsOf: $0.prefix(16)) }
         return Base64URL.encode(bytes)
     }
 
     /// The event key and seq a genuine token names; `nil` for anything else.
     public func verify(_ token: some StringProtocol) -> (eventKey: Int64, seq: Int64)? {
-        guard token.utf8.count == 32, let bytes = Base64URL.decode(token), bytes.count == 24 else { return nil }
-        let header = Array(bytes[0..<8])
-        let expected = mac(header)
-        var difference: UInt8 = 0
-        for index in 0..<16 { difference |= expected[index] ^ bytes[8 + index] }
-        guard difference == 0 else { return nil }
-        let eventKey = header[0..<3].reduce(Int64(0)) { $0 << 8 | Int64($1) }
-        let seq = header[3..<8].reduce(Int64(0)) { $0 << 8 | Int64($1) }
-        return (eventKey, seq)
+        guard token.utf8.count == 32 else { return nil }
+        // 32 characters are 24 bytes: 8 of header, 16 of MAC; decoded on the stack.
+        var decoded = (UInt64(0), UInt64(0), UInt64(0))
+        let valid = withUnsafeMutableBytes(of: &decoded) { bytes in
+            token.utf8.withContiguousStorageIfAvailable { Base64URL.decode($0, into: bytes) }
+                ?? Array(token.utf8).withUnsafeBufferPointer { Base64URL.decode($0, into: bytes) }
+        }
+        guard valid else { return nil }
+        return withUnsafeBytes(of: &decoded) { bytes -> (eventKey: Int64, seq: Int64)? in
+            let header = UnsafeRawBufferPointer(rebasing: bytes[0..<8])
+            let expected = tokenMAC.authenticationCode(for: header)
+            let difference = expected.withUnsafeBytes { mac in
+                (0..<16).reduce(UInt8(0)) { $0 | (mac[$1] ^ bytes[8 + $1]) }
+            }
+            guard difference == 0 else { return nil }
+            let eventKey = header[0..<3].reduce(Int64(0)) { $0 << 8 | Int64($1) }
+            let seq = header[3..<8].reduce(Int64(0)) { $0 << 8 | Int64($1) }
+            return (eventKey, seq)
+        }
     }
 
     /// 3 bytes of event key, 5 bytes of seq, big-endian.
@@ -46,12 +61,6 @@ public struct EntrantTokens: Sendable {
         for shift in stride(from: 16, through: 0, by: -8) { bytes.append(UInt8(truncatingIfNeeded: eventKey >> Int64(shift))) }
         for shift in stride(from: 32, through: 0, by: -8) { bytes.append(UInt8(truncatingIfNeeded: seq >> Int64(shift))) }
         return bytes
-    }
-
-    private func mac(_ header: [UInt8]) -> [UInt8] {
-        var hmac = keyed
-        hmac.update(data: header)
-        return Array(hmac.finalize().prefix(16))
     }
 
     /// Largest event key and seq a token can carry.
@@ -101,9 +110,54 @@ enum Base64URL {
         return out
     }
 
+    /// Decodes `text` into exactly `out.count` bytes; `false` if a character is
+    /// not in the alphabet or the length does not match (no allocation).
+    static func decode(_ text: UnsafeBufferPointer<UInt8>, into out: UnsafeMutableRawBufferPointer) -> Bool {
+        guard text.count * 6 / 8 == out.count else { return false }
+        return values.withUnsafeBufferPointer { table in
+            var buffer: UInt32 = 0
+            var bits = 0
+            var written = 0
+            for char in text {
+                let value = table[Int(char)]
+                guard value != 0xFF else { return false }
+                buffer = buffer << 6 | UInt32(value)
+                bits += 6
+                if bits >= 8 {
+                    bits -= 8
+                    out[written] = UInt8(truncatingIfNeeded: buffer >> UInt32(bits))
+                    written += 1
+                }
+            }
+            return written == out.count
+        }
+    }
+
     /// Random bytes from the system CSPRNG, encoded; used for generated secrets.
     static func random(byteCount: Int) -> String {
         var generator = SystemRandomNumberGenerator()
         return encode((0..<byteCount).map { _ in UInt8.random(in: .min ... .max, using: &generator) })
+    }
+}
+
+/// HMAC-SHA256 (RFC 2104) with the key absorbed once into an inner and an outer
+/// hash state, on raw bytes; the same codes as `HMAC<SHA256>`.
+struct KeyedSHA256: Sendable {
+    private var inner = SHA256()
+    private var outer = SHA256()
+
+    init(key: [UInt8]) {
+        var block = key.count > SHA256.blockByteCount ? Array(SHA256.hash(data: key)) : key
+        block += [UInt8](repeating: 0, count: SHA256.blockByteCount - block.count)
+        block.map { $0 ^ 0x36 }.withUnsafeBytes { inner.update(bufferPointer: $0) }
+        block.map { $0 ^ 0x5c }.withUnsafeBytes { outer.update(bufferPointer: $0) }
+    }
+
+    func authenticationCode(for message: UnsafeRawBufferPointer) -> SHA256.Digest {
+        var inner = inner
+        inner.update(bufferPointer: message)
+        var outer = outer
+        inner.finalize().withUnsafeBytes { outer.update(bufferPointer: $0) }
+        return outer.finalize()
     }
 }
