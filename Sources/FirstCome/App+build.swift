@@ -203,7 +203,7 @@ public func buildRouter(settings: AppSettings, services: FirstComeServices, part
         entries.pollRoutes(polls)
         LiveUpdates<AppRequestContext>(
             store: services.store, heartbeat: settings.liveUpdateHeartbeat, minimumGap: settings.tickInterval,
-            render: { try await entries.pollReply($0) }
+            render: { try await entries.pollReply($0).json }
         ).routes(polls, perToken: entries.perUser)
         router.addRoutes(polls, atPath: "/v1/entries")
 

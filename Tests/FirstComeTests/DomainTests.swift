@@ -1,5 +1,6 @@
 import Foundation
 import Crypto
+import Hummingbird
 import Testing
 
 @testable import FirstCome
@@ -45,6 +46,19 @@ struct DomainTests {
         #expect(Base64URL.decode("-_8") == [0xFB, 0xFF])
         #expect(codec.verify(String(repeating: "\u{E9}", count: 16)) == nil, "32 bytes of UTF-8, not of the alphabet")
         #expect(codec.verify(token.dropFirst(0))! == (3, 123_456_789), "a substring is read the same way")
+    }
+
+    @Test("hand-built JSON objects write integers as Swift prints them; the body buffer holds the same bytes")
+    func jsonIntegers() throws {
+        let values: [Int64] = [0, 1, 9, 10, 99, 100, -1, -10, 123_456_789, .max, .min]
+        var object = JSONObject()
+        for (index, value) in values.enumerated() { object.integer("v\(index)", value) }
+        object.integer("none", nil)
+        let expected = "{" + values.enumerated().map { "\"v\($0.offset)\":\($0.element)" }.joined(separator: ",") + ",\"none\":null}"
+        #expect(object.json == expected)
+        #expect(object.buffer == ByteBuffer(string: expected))
+        let parsed = try JSONSerialization.jsonObject(with: Data(expected.utf8)) as? [String: Any]
+        #expect(parsed?["v9"] as? Int64 == .max)
     }
 
     @Test("a token is its header and the first 16 bytes of HMAC-SHA256 over it, as in every earlier version")

@@ -15,7 +15,7 @@ struct EntryController<Context: RequestContext> {
     let clock: @Sendable () -> Int64
 
     /// Reply to a submission (with the token) and to a poll (without).
-    static func render(_ entry: EntryView, includeToken: Bool, admission: AdmissionIssuer.Token? = nil) -> String {
+    static func render(_ entry: EntryView, includeToken: Bool, admission: AdmissionIssuer.Token? = nil) -> JSONObject {
         var object = JSONObject()
         object.string("event", entry.event)
         object.integer("seq", entry.seq)
@@ -35,7 +35,7 @@ struct EntryController<Context: RequestContext> {
             token.string("expires_at", Timestamp.format(admission.expiresAt))
             object.raw("admission", token.json)
         }
-        return object.json
+        return object
     }
 
     /// `POST /events/{id}/entries`
@@ -112,7 +112,7 @@ struct EntryController<Context: RequestContext> {
     }
 
     /// The poll reply of an entry, with the admission token for a winner.
-    func pollReply(_ entry: EntryView) async throws -> String {
+    func pollReply(_ entry: EntryView) async throws -> JSONObject {
         Self.render(entry, includeToken: false, admission: try await admissionToken(for: entry))
     }
 

@@ -30,8 +30,13 @@ struct SubmitTransaction {
         var touched: [Int64] = []
 
         let findUser = try db.cachedStatement(sql: "SELECT seq FROM entries WHERE event_key = ? AND user = ?")
+        // A user already entered hits the unique index and inserts nothing: one
+        // index probe for a new entry, instead of a lookup and then the insert's own.
         let insert = try db.cachedStatement(
-            sql: "INSERT INTO entries (event_key, seq, user, payload, created_at, chain) VALUES (?, ?, ?, ?, ?, ?)")
+            sql: """
+                INSERT INTO entries (event_key, seq, user, payload, created_at, chain) VALUES (?, ?, ?, ?, ?, ?)
+                ON CONFLICT (event_key, user) DO NOTHING
+                """)
 
         for submission in batch {
             let id = submission.event
@@ -47,24 +52,33 @@ struct SubmitTransaction {
                 outcome.items.append(.rejected(.eventNotFound(id)))
                 continue
             }
-            if let seq = try Int64.fetchOne(findUser, arguments: [key, submission.user]) {
+            // An entrant already in gets their entry back, open or not.
+            func existing() throws -> Bool {
+                guard let seq = try Int64.fetchOne(findUser, arguments: [key, submission.user]) else { return false }
                 outcome.items.append(.entry(eventKey: key, seq: seq, created: false))
-                continue
+                return true
             }
             guard event.acceptsEntries(at: now) else {
-                outcome.items.append(.rejected(.eventNotOpen(event: id, state: event.state(at: now))))
+                if try !existing() { outcome.items.append(.rejected(.eventNotOpen(event: id, state: event.state(at: now)))) }
                 continue
             }
             guard event.entries < EntrantTokens.maxSeq else {
-                outcome.items.append(.rejected(.eventNotOpen(event: id, state: .closed)))
+                if try !existing() { outcome.items.append(.rejected(.eventNotOpen(event: id, state: .closed))) }
                 continue
             }
-            event.entries += 1
+            let seq = event.entries + 1
             let createdAt = event.entryTime(now)
             let record = AuditRecords.entry(
-                seq: event.entries, user: submission.user, createdAt: createdAt, payloadDigest: AuditRecords.payloadDigest(submission.payload))
-            event.head = AuditRecords.link(event.head, record)
-            try insert.execute(arguments: [key, event.entries, submission.user, submission.payload, createdAt, Data(event.head)])
+                seq: seq, user: submission.user, createdAt: createdAt, payloadDigest: AuditRecords.payloadDigest(submission.payload))
+            let head = AuditRecords.link(event.head, record)
+            try insert.execute(arguments: [key, seq, submission.user, submission.payload, createdAt, Data(head)])
+            if db.changesCount == 0 {
+                // The unique index refused it: this user is in already.
+                guard try existing() else { throw DatabaseError(resultCode: .SQLITE_CONSTRAINT, message: "entry neither inserted nor found") }
+                continue
+            }
+            event.entries = seq
+            event.head = head
             outcome.chains[key, default: []].append(contentsOf: event.head)
             if !touched.contains(key) { touched.append(key) }
             outcome.events[key] = event

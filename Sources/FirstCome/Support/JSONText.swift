@@ -77,7 +77,25 @@ struct JSONObject {
     mutating func integer(_ name: String, _ value: Int64?) {
         key(name)
         guard let value else { return appendNull() }
-        append(String(value))
+        if value < 0 { bytes.append(UInt8(ascii: "-")) }
+        // Digits written in place from the last one back (no String in between).
+        var rest = value.magnitude
+        var count = 1
+        var probe = rest
+        while probe >= 10 {
+            probe /= 10
+            count += 1
+        }
+        let end = bytes.count + count
+        bytes.append(contentsOf: repeatElement(UInt8(ascii: "0"), count: count))
+        bytes.withUnsafeMutableBufferPointer { buffer in
+            var index = end
+            repeat {
+                index -= 1
+                buffer[index] = UInt8(ascii: "0") + UInt8(rest % 10)
+                rest /= 10
+            } while rest > 0
+        }
     }
 
     /// A field whose value is already JSON text.
@@ -92,13 +110,28 @@ struct JSONObject {
         finished.append(UInt8(ascii: "}"))
         return String(decoding: finished, as: UTF8.self)
     }
+
+    /// The finished object as a response body (no detour through `String`).
+    var buffer: ByteBuffer {
+        var buffer = ByteBuffer()
+        buffer.reserveCapacity(bytes.count + 1)
+        buffer.writeBytes(bytes)
+        buffer.writeInteger(UInt8(ascii: "}"))
+        return buffer
+    }
 }
 
 extension Response {
+    /// The headers of every JSON reply, built (and their values checked) once.
+    static let jsonHeaders: HTTPFields = [.contentType: "application/json; charset=utf-8"]
+
     /// A JSON response with the given body text.
     static func json(_ text: String, status: HTTPResponse.Status = .ok) -> Response {
-        Response(
-            status: status, headers: [.contentType: "application/json; charset=utf-8"],
-            body: .init(byteBuffer: ByteBuffer(string: text)))
+        Response(status: status, headers: jsonHeaders, body: .init(byteBuffer: ByteBuffer(string: text)))
+    }
+
+    /// A JSON response with the given object as its body.
+    static func json(_ object: JSONObject, status: HTTPResponse.Status = .ok) -> Response {
+        Response(status: status, headers: jsonHeaders, body: .init(byteBuffer: object.buffer))
     }
 }
