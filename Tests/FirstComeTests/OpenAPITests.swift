@@ -71,6 +71,9 @@ struct OpenAPITests {
                 .post, "/v1/events",
                 body: #"{"id":"beacon","name":"Beacon","prizes":1,"order":"lottery","closes_at":"\#(closes)","beacon":"round 1"}"#, admin: true)
             try await client.json(.post, "/v1/events/drawn/entries", body: #"{"user":"u"}"#)
+            // New entries go to an event of their own: one added to "doc" could wait for a
+            // tick (PostgreSQL decides it there) and make its commitment not final yet.
+            try await client.json(.post, "/v1/events", body: #"{"id":"open","name":"Open","prizes":10}"#, admin: true)
             #expect(try await eventually { (try await client.json(.get, "/v1/events/drawn/draw")).status == .ok })
             let bodies: [String: String] = [
                 "post /v1/events": #"{"id":"doc2","name":"Doc","prizes":1}"#,
@@ -78,7 +81,7 @@ struct OpenAPITests {
                 "post /v1/events/{id}/entries": #"{"user":"v"}"#,
                 "post /v1/events/{id}/beacon": #"{"value":"1f2e"}"#,
             ]
-            let events = ["/v1/events/{id}/draw": "drawn", "/v1/events/{id}/beacon": "beacon"]
+            let events = ["/v1/events/{id}/draw": "drawn", "/v1/events/{id}/beacon": "beacon", "/v1/events/{id}/entries": "open"]
             for operation in operations {
                 let uri = operation.path.replacingOccurrences(of: "{id}", with: events[operation.path] ?? "doc")
                     .replacingOccurrences(of: "{token}", with: token)
