@@ -77,6 +77,16 @@ public struct FirstComeServices: Sendable {
     public let templates: PageTemplates
     /// The service's one logger (label `firstcome`).
     public let logger: Logger
+    /// The per-address and per-user limits (shared by every route and stream that applies them).
+    public let limits: RateLimits
+}
+
+/// The rate limiters of one service instance.
+public struct RateLimits: Sendable {
+    /// Per client address, on submit, poll and the waiting page.
+    public let perClient: RateLimiter?
+    /// Per user (submit) and per token (poll, stream).
+    public let perUser: RateLimiter?
 }
 
 /// Builds the HTTP application on a store (SQLite or PostgreSQL). The award
@@ -97,7 +107,7 @@ public func buildApplication(
     if serverLogger.logLevel == .info { serverLogger.logLevel = .notice }
     var app = Application(
         router: buildRouter(settings: settings, services: services, parts: separateAdmin ? .public : .all),
-        server: server(settings),
+        server: streamingServer(settings, services: services, serverName: "firstcome"),
         configuration: .init(
             address: .hostname(settings.host, port: settings.port), serverName: "firstcome", backlog: settings.listenBacklog),
         onServerRunning: { channel in await onServerRunning(channel.localAddress?.port ?? settings.port, false) },
@@ -121,6 +131,11 @@ public func buildApplication(
 
 /// HTTP/1.1 with an idle timeout, a request deadline and bounded headers.
 func server(_ settings: AppSettings) -> HTTPServerBuilder {
+    .http1(configuration: http1Configuration(settings))
+}
+
+/// The HTTP/1.1 settings of both listeners.
+func http1Configuration(_ settings: AppSettings) -> HTTP1Channel.Configuration {
     func amount(_ duration: Duration) -> TimeAmount {
         let (seconds, attoseconds) = duration.components
         return .nanoseconds(seconds * 1_000_000_000 + attoseconds / 1_000_000_000)
@@ -128,10 +143,9 @@ func server(_ settings: AppSettings) -> HTTPServerBuilder {
     let requestTimeout = amount(settings.requestTimeout)
     let headers = HTTP1Channel.Configuration.DecoderConfiguration(
         maxHeaderFieldSize: 8 * 1024, maxHeaderListSize: 32 * 1024, maxHeaderFieldCount: 100)
-    let configuration = HTTP1Channel.Configuration(
+    return HTTP1Channel.Configuration(
         additionalChannelHandlers: [RequestDeadlineHandler(timeout: requestTimeout)],
         idleTimeout: amount(settings.idleTimeout), httpDecoderConfiguration: headers)
-    return HTTPServerBuilder.http1(configuration: configuration)
 }
 
 /// The group committer and scheduler of one service instance on `store`.
@@ -153,7 +167,8 @@ public func makeServices(
         webhooks: WebhookDeliverer(
             store: store, policy: settings.webhookPolicy, admission: admission, lease: scheduler.lease,
             logger: webhookLogger, metrics: metrics),
-        metrics: metrics, admission: admission, templates: try templates ?? PageTemplates.builtIn(), logger: logger)
+        metrics: metrics, admission: admission, templates: try templates ?? PageTemplates.builtIn(), logger: logger,
+        limits: RateLimits(perClient: settings.ipRateLimit.map { RateLimiter(rule: $0) }, perUser: settings.userRateLimit.map { RateLimiter(rule: $0) }))
 }
 
 /// Which routes a router serves.
@@ -182,11 +197,8 @@ public func buildRouter(settings: AppSettings, services: FirstComeServices, part
         system.documentRoutes(router)
         let clients = ClientAddress(trustedProxies: settings.trustedProxies)
         let events = EventController<AppRequestContext>(store: services.store, clock: Timestamp.now)
-        let entries = EntryController<AppRequestContext>(
-            committer: services.committer, store: services.store, metrics: services.metrics, identity: IdentityVerifier(),
-            perUser: settings.userRateLimit.map { RateLimiter(rule: $0) }, admission: services.admission,
-            proofs: ProofOfWork(key: services.store.tokens.derivedKey("proof-of-work")), clock: Timestamp.now)
-        let ipLimit = settings.ipRateLimit.map { RateLimitMiddleware<AppRequestContext>(limiter: RateLimiter(rule: $0), clients: clients) }
+        let entries = entryController(services)
+        let ipLimit = services.limits.perClient.map { RateLimitMiddleware<AppRequestContext>(limiter: $0, clients: clients) }
 
         let publicEvents = RouteCollection(context: AppRequestContext.self)
         events.publicRoutes(publicEvents)

@@ -23,12 +23,19 @@ struct AccessLogMiddleware<Context: RemoteAddressRequestContext>: RouterMiddlewa
     }
 
     private func log(_ request: Request, context: Context, status: Int, start: ContinuousClock.Instant) {
+        Self.log(
+            logger, method: request.method.rawValue, path: request.uri.path, status: status, start: start,
+            client: clients.resolve(request, peer: context.remoteAddress))
+    }
+
+    /// The access log line of one request (also written for streams served on the event loop).
+    static func log(_ logger: Logger, method: String, path: String, status: Int, start: ContinuousClock.Instant, client: String) {
         let elapsed = ContinuousClock.now - start
         logger.info(
             "request",
             metadata: [
-                "method": "\(request.method.rawValue)", "path": "\(Self.path(request.uri.path))", "status": "\(status)",
-                "ms": "\(Int(elapsed.milliseconds.rounded()))", "client": "\(clients.resolve(request, peer: context.remoteAddress))",
+                "method": "\(method)", "path": "\(Self.path(path))", "status": "\(status)",
+                "ms": "\(Int(elapsed.milliseconds.rounded()))", "client": "\(client)",
             ])
     }
 

@@ -116,6 +116,13 @@ struct EntryController<Context: RequestContext> {
         Self.render(entry, includeToken: false, admission: try await admissionToken(for: entry))
     }
 
+    /// The poll reply when it needs no admission token (anything but a winner,
+    /// or no issuer); `nil` means it has to come from `pollReply`.
+    func pollReplyNow(_ entry: EntryView) -> JSONObject? {
+        guard entry.status != .won || admission == nil else { return nil }
+        return Self.render(entry, includeToken: false)
+    }
+
     /// A winner's admission token (`nil` for other entries or without an issuer).
     func admissionToken(for entry: EntryView) async throws -> AdmissionIssuer.Token? {
         guard entry.status == .won, let admission else { return nil }

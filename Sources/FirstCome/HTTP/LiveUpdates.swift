@@ -8,6 +8,10 @@ import ServiceLifecycle
 /// `minimumGap`), the final status ends the stream, and comments keep idle
 /// proxies from closing it. Every stream wakes on the store's decision signal
 /// and reads the in-memory board: no database read per stream.
+///
+/// A connection whose first request is a stream is served by `EventStreamConnection`
+/// on its event loop instead (see `StreamingHTTP1Channel`); this route serves a
+/// stream asked for later on a connection, and both follow `LiveUpdateSteps`.
 struct LiveUpdates<Context: RequestContext> {
     let store: any EntryStore
     let heartbeat: Duration
@@ -22,7 +26,7 @@ struct LiveUpdates<Context: RequestContext> {
             _ = try await store.entry(token: token)  // 404 before the stream starts
             return Response(
                 status: .ok,
-                headers: [.contentType: "text/event-stream; charset=utf-8", .cacheControl: "no-cache"],
+                headers: LiveUpdateSteps.headers,
                 body: ResponseBody { writer in
                     try await stream(token: token) { text in try await writer.write(ByteBuffer(string: text)) }
                     try await writer.finish(nil)
@@ -37,22 +41,15 @@ struct LiveUpdates<Context: RequestContext> {
         defer { store.streaming(token: token, open: false) }
         let signal = store.decisions
         let loop = MultiThreadedEventLoopGroup.singleton.next()
-        let heartbeat = TimeAmount.nanoseconds(Int64(heartbeat.components.seconds) * 1_000_000_000 + heartbeat.components.attoseconds / 1_000_000_000)
-        var last = ""
-        var lastSent: ContinuousClock.Instant?
+        let heartbeat = LiveUpdateSteps.timeAmount(heartbeat)
+        var steps = LiveUpdateSteps(minimumGap: minimumGap)
         while true {
-            if let lastSent, ContinuousClock.now < lastSent + minimumGap {
-                try await Task.sleep(until: lastSent + minimumGap)
-            }
+            if let until = steps.holdUntil() { try await Task.sleep(until: until) }
             let version = signal.version
             let entry = try await store.entry(token: token)
-            let data = try await render(entry)
-            if data != last {
-                try await write("event: entry\ndata: \(data)\n\n")
-                last = data
-                lastSent = .now
-            }
-            if entry.status != .waiting { return }
+            let step = steps.step(reply: try await render(entry), status: entry.status)
+            if let text = step.text { try await write(text) }
+            if step.done { return }
             // A decision, the heartbeat or shutdown, whichever comes first; no task per wait.
             let ticket = signal.ticket()
             let changed = await withGracefulShutdownHandler {
@@ -61,7 +58,47 @@ struct LiveUpdates<Context: RequestContext> {
                 signal.end(ticket)
             }
             if Task.isShuttingDownGracefully || Task.isCancelled { return }  // graceful shutdown or client gone
-            if !changed { try await write(": keep-alive\n\n") }
+            if !changed { try await write(LiveUpdateSteps.keepAlive) }
         }
+    }
+}
+
+/// What a live-update stream writes, step by step: the one rule for both ways a
+/// stream is served (in a request's task, and on the event loop for a connection
+/// opened for it).
+struct LiveUpdateSteps {
+    /// The response headers of a stream.
+    static let headers: HTTPFields = [.contentType: "text/event-stream; charset=utf-8", .cacheControl: "no-cache"]
+    /// The comment written when a heartbeat passes without a decision.
+    static let keepAlive = ": keep-alive\n\n"
+
+    let minimumGap: Duration
+    private var last = ""
+    private var lastSent: ContinuousClock.Instant?
+
+    init(minimumGap: Duration) {
+        self.minimumGap = minimumGap
+    }
+
+    /// When the next event may be written, if that is later than now.
+    func holdUntil(now: ContinuousClock.Instant = .now) -> ContinuousClock.Instant? {
+        guard let lastSent, now < lastSent + minimumGap else { return nil }
+        return lastSent + minimumGap
+    }
+
+    /// The event to write for the entry's current poll reply (`nil` when it has
+    /// not changed), and whether the stream ends after it (the status is final).
+    mutating func step(reply: String, status: EntryStatus) -> (text: String?, done: Bool) {
+        var text: String?
+        if reply != last {
+            text = "event: entry\ndata: \(reply)\n\n"
+            last = reply
+            lastSent = .now
+        }
+        return (text, status != .waiting)
+    }
+
+    static func timeAmount(_ duration: Duration) -> TimeAmount {
+        .nanoseconds(Int64(duration.components.seconds) * 1_000_000_000 + duration.components.attoseconds / 1_000_000_000)
     }
 }

@@ -5,7 +5,7 @@ import Synchronization
 /// wait on it instead of polling, and each re-reads the in-memory board (no
 /// database read per stream).
 ///
-/// A wait is a continuation and a deadline in a table: no task and no timer per
+/// A wait is a callback (a continuation, for `wait`) and a deadline in a table: no task and no timer per
 /// waiter. One sweep on an event loop, scheduled only while someone waits, ends
 /// the waits whose deadline has passed; so ten thousand streams woken twenty
 /// times a second leave no timers behind (a timer per wait, left to run out
@@ -15,7 +15,7 @@ public final class ChangeSignal: Sendable {
     public static let sweepInterval = TimeAmount.milliseconds(100)
 
     private struct Waiter {
-        let continuation: CheckedContinuation<Bool, Never>
+        let resume: @Sendable (Bool) -> Void
         let deadline: NIODeadline
     }
 
@@ -53,7 +53,7 @@ public final class ChangeSignal: Sendable {
             state.waiters.removeAll(keepingCapacity: true)
             return waiters
         }
-        for waiter in waiters { waiter.continuation.resume(returning: true) }
+        for waiter in waiters { waiter.resume(true) }
     }
 
     /// A ticket for one wait, so it can be ended (`end`) from outside, e.g. on shutdown.
@@ -71,7 +71,7 @@ public final class ChangeSignal: Sendable {
             state.ended.insert(ticket)
             return nil
         }
-        waiter?.continuation.resume(returning: false)
+        waiter?.resume(false)
     }
 
     /// Returns `true` once the version moves past `version`; `false` after
@@ -80,24 +80,37 @@ public final class ChangeSignal: Sendable {
     public func wait(after version: UInt64, ticket: UInt64, timeout: TimeAmount, on loop: any EventLoop) async -> Bool {
         await withTaskCancellationHandler {
             await withCheckedContinuation { (continuation: CheckedContinuation<Bool, Never>) in
-                let deadline = NIODeadline.now() + timeout
-                let (now, sweep) = state.withLock { state -> (Bool?, Bool) in
-                    if state.version != version { return (true, false) }
-                    if Task.isCancelled || state.ended.remove(ticket) != nil { return (false, false) }
-                    state.waiters[ticket] = Waiter(continuation: continuation, deadline: deadline)
-                    if state.sweeping { return (nil, false) }
-                    state.sweeping = true
-                    return (nil, true)
+                watch(after: version, ticket: ticket, timeout: timeout, on: loop, cancelled: Task.isCancelled) {
+                    continuation.resume(returning: $0)
                 }
-                if let now {
-                    continuation.resume(returning: now)
-                    return
-                }
-                if sweep { scheduleSweep(on: loop) }
             }
         } onCancel: {
             end(ticket)
         }
+    }
+
+    /// The same wait without a task: `resume` is called once, with `true` when the
+    /// version moves past `version`, `false` after `timeout` or when `ticket` is
+    /// ended (or at once when `cancelled`). It runs on whichever thread notifies,
+    /// ends or sweeps.
+    public func watch(
+        after version: UInt64, ticket: UInt64, timeout: TimeAmount, on loop: any EventLoop, cancelled: Bool = false,
+        resume: @escaping @Sendable (Bool) -> Void
+    ) {
+        let deadline = NIODeadline.now() + timeout
+        let (now, sweep) = state.withLock { state -> (Bool?, Bool) in
+            if state.version != version { return (true, false) }
+            if cancelled || state.ended.remove(ticket) != nil { return (false, false) }
+            state.waiters[ticket] = Waiter(resume: resume, deadline: deadline)
+            if state.sweeping { return (nil, false) }
+            state.sweeping = true
+            return (nil, true)
+        }
+        if let now {
+            resume(now)
+            return
+        }
+        if sweep { scheduleSweep(on: loop) }
     }
 
     /// Ends the waits past their deadline, and comes again while anyone waits.
@@ -110,7 +123,7 @@ public final class ChangeSignal: Sendable {
                 state.sweeping = !state.waiters.isEmpty
                 return (expired, state.sweeping)
             }
-            for waiter in expired { waiter.continuation.resume(returning: false) }
+            for waiter in expired { waiter.resume(false) }
             if again { scheduleSweep(on: loop) }
         }
     }

@@ -40,6 +40,9 @@ public protocol EntryStore: Sendable {
     /// The entry with this token, or throws `.entryNotFound`. A successful call
     /// counts as the entrant's presence (a poll).
     func entry(token: String) async throws -> EntryView
+    /// The entry with this token as this node's memory has it now, without a
+    /// database read and without counting as a poll; `nil` if unknown here.
+    func knownEntry(token: String) -> EntryView?
     /// A live stream for the entry with this token opened or closed; while one is
     /// open its entrant counts as present. Unknown tokens are ignored.
     func streaming(token: String, open: Bool)

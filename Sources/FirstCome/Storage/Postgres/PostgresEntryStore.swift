@@ -171,6 +171,11 @@ public struct PostgresEntryStore: EntryStore {
         return view
     }
 
+    public func knownEntry(token: String) -> EntryView? {
+        guard let (eventKey, seq) = tokens.verify(token) else { return nil }
+        return board.view(eventKey: eventKey, seq: seq, token: token)
+    }
+
     public func streaming(token: String, open: Bool) {
         guard let (eventKey, seq) = tokens.verify(token) else { return }
         board.streaming(eventKey: eventKey, seq: seq, open: open, now: clock())

@@ -1,0 +1,142 @@
+import HTTPTypes
+import NIOCore
+import NIOHTTPTypes
+
+/// A live-update stream served on its connection's event loop: no task, no
+/// async channel, just this handler, the HTTP codec and the entry's place in
+/// the decision signal's table. It writes what `LiveUpdateSteps` says, wakes on
+/// the signal (or the heartbeat), ends with the final status, at graceful
+/// shutdown (the server's quiesce event) or when the client goes, and then
+/// closes the connection.
+final class EventStreamConnection: ChannelInboundHandler, RemovableChannelHandler {
+    typealias InboundIn = HTTPRequestPart
+    typealias OutboundOut = HTTPResponsePart
+
+    private let streams: EventStreams
+    private let token: String
+    private let path: String
+    private let client: String
+    private let start: ContinuousClock.Instant
+    private var steps: LiveUpdateSteps
+    /// The signal wait in progress, to end it when the stream ends first.
+    private var ticket: UInt64?
+    /// A wait for the minimum gap in progress.
+    private var held: Scheduled<Void>?
+    private var ended = false
+
+    init(streams: EventStreams, token: String, path: String, client: String, start: ContinuousClock.Instant) {
+        self.streams = streams
+        self.token = token
+        self.path = path
+        self.client = client
+        self.start = start
+        self.steps = LiveUpdateSteps(minimumGap: streams.minimumGap)
+    }
+
+    func handlerAdded(context: ChannelHandlerContext) {
+        streams.store.streaming(token: token, open: true)
+        context.writeAndFlush(wrapOutboundOut(.head(HTTPResponse(status: .ok, headerFields: streams.headers()))), promise: nil)
+        advance(context)
+    }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        // The request's end, or anything a client sends after it: nothing to answer.
+    }
+
+    func channelInactive(context: ChannelHandlerContext) {
+        stop()
+        context.fireChannelInactive()
+    }
+
+    func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
+        if event is ChannelShouldQuiesceEvent {
+            finish(context)  // graceful shutdown ends streams at once
+        } else {
+            context.fireUserInboundEventTriggered(event)
+        }
+    }
+
+    func errorCaught(context: ChannelHandlerContext, error: any Error) {
+        stop()
+        context.close(promise: nil)
+    }
+
+    /// Reads the entry, writes an event if its reply changed, and waits for the
+    /// next decision, unless the status is final.
+    private func advance(_ context: ChannelHandlerContext) {
+        guard !ended else { return }
+        if let until = steps.holdUntil() {
+            let bound = NIOLoopBound((self, context), eventLoop: context.eventLoop)
+            held = context.eventLoop.scheduleTask(in: LiveUpdateSteps.timeAmount(until - .now)) {
+                bound.value.0.held = nil
+                bound.value.0.advance(bound.value.1)
+            }
+            return
+        }
+        let version = streams.store.decisions.version
+        guard let entry = streams.store.knownEntry(token: token) else { return finish(context) }
+        if let reply = streams.renderNow(entry) {
+            step(context, entry: entry, reply: reply, version: version)
+            return
+        }
+        // A winner's reply with an admission token is made asynchronously, once.
+        let bound = NIOLoopBound((self, context), eventLoop: context.eventLoop)
+        let (streams, loop) = (streams, context.eventLoop)
+        Task {
+            let reply = try? await streams.render(entry)
+            loop.execute {
+                guard let reply else { return bound.value.0.finish(bound.value.1) }
+                bound.value.0.step(bound.value.1, entry: entry, reply: reply, version: version)
+            }
+        }
+    }
+
+    private func step(_ context: ChannelHandlerContext, entry: EntryView, reply: String, version: UInt64) {
+        guard !ended else { return }
+        let step = steps.step(reply: reply, status: entry.status)
+        if let text = step.text { write(context, text) }
+        if step.done { return finish(context) }
+        let signal = streams.store.decisions
+        let ticket = signal.ticket()
+        self.ticket = ticket
+        let bound = NIOLoopBound((self, context), eventLoop: context.eventLoop)
+        let loop = context.eventLoop
+        signal.watch(after: version, ticket: ticket, timeout: LiveUpdateSteps.timeAmount(streams.heartbeat), on: loop) { changed in
+            loop.execute { bound.value.0.woke(bound.value.1, ticket: ticket, changed: changed) }
+        }
+    }
+
+    private func woke(_ context: ChannelHandlerContext, ticket: UInt64, changed: Bool) {
+        guard !ended, self.ticket == ticket else { return }
+        self.ticket = nil
+        if !changed { write(context, LiveUpdateSteps.keepAlive) }
+        advance(context)
+    }
+
+    private func write(_ context: ChannelHandlerContext, _ text: String) {
+        context.writeAndFlush(wrapOutboundOut(.body(ByteBuffer(string: text))), promise: nil)
+    }
+
+    /// Ends the response and closes the connection.
+    private func finish(_ context: ChannelHandlerContext) {
+        guard !ended else { return }
+        stop()
+        let written = context.eventLoop.makePromise(of: Void.self)
+        context.writeAndFlush(wrapOutboundOut(.end(nil)), promise: written)
+        let bound = NIOLoopBound(context, eventLoop: context.eventLoop)
+        written.futureResult.whenComplete { _ in bound.value.close(promise: nil) }
+    }
+
+    /// The stream is over: its wait ends, its entrant stops counting as present, and
+    /// the request is counted and logged.
+    private func stop() {
+        guard !ended else { return }
+        ended = true
+        held?.cancel()
+        held = nil
+        if let ticket { streams.store.decisions.end(ticket) }
+        ticket = nil
+        streams.store.streaming(token: token, open: false)
+        streams.record(status: 200, start: start, path: path, client: client)
+    }
+}
