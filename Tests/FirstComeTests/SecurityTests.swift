@@ -222,6 +222,23 @@ struct Socket {
         return read(fd, &buffer, buffer.count) <= 0
     }
 
+    /// Reads until the peer closes or the timeout passes: what came, and whether it closed.
+    func readAll(timeout: Duration) -> (text: String, closed: Bool) {
+        let deadline = ContinuousClock.now + timeout
+        var received = [UInt8]()
+        var buffer = [UInt8](repeating: 0, count: 4096)
+        while ContinuousClock.now < deadline {
+            let left = deadline - ContinuousClock.now
+            var descriptor = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
+            let milliseconds = Int32(max(1, left.components.seconds * 1000 + left.components.attoseconds / 1_000_000_000_000_000))
+            guard poll(&descriptor, 1, milliseconds) > 0 else { continue }
+            let count = read(fd, &buffer, buffer.count)
+            if count <= 0 { return (String(decoding: received, as: UTF8.self), true) }
+            received += buffer[0..<count]
+        }
+        return (String(decoding: received, as: UTF8.self), false)
+    }
+
     func close() { Glibc.close(fd) }
 
     /// Sends text, ignoring a peer that has gone (no SIGPIPE).

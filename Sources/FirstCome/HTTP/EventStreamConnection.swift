@@ -67,9 +67,10 @@ final class EventStreamConnection: ChannelInboundHandler, RemovableChannelHandle
         guard !ended else { return }
         if let until = steps.holdUntil() {
             let bound = NIOLoopBound((self, context), eventLoop: context.eventLoop)
-            held = context.eventLoop.scheduleTask(in: LiveUpdateSteps.timeAmount(until - .now)) {
+            let (streams, loop) = (streams, context.eventLoop)
+            held = loop.scheduleTask(in: LiveUpdateSteps.timeAmount(until - .now)) {
                 bound.value.0.held = nil
-                bound.value.0.advance(bound.value.1)
+                streams.wake(on: loop) { bound.value.0.advance(bound.value.1) }
             }
             return
         }
@@ -94,27 +95,45 @@ final class EventStreamConnection: ChannelInboundHandler, RemovableChannelHandle
     private func step(_ context: ChannelHandlerContext, entry: EntryView, reply: String, version: UInt64) {
         guard !ended else { return }
         let step = steps.step(reply: reply, status: entry.status)
-        if let text = step.text { write(context, text) }
-        if step.done { return finish(context) }
+        guard !step.done else {
+            if let text = step.text { write(context, text) }
+            return finish(context)
+        }
+        guard let text = step.text else { return wait(context, after: version) }
+        // The next wait starts once the client has taken this event (the socket
+        // accepted it): a client that reads slowly gets fewer, newer events
+        // instead of a queue of old ones in the server's memory.
+        let bound = NIOLoopBound((self, context), eventLoop: context.eventLoop)
+        write(context, text).whenSuccess { bound.value.0.wait(bound.value.1, after: version) }
+    }
+
+    /// Waits for the next decision after `version`, or the heartbeat.
+    private func wait(_ context: ChannelHandlerContext, after version: UInt64) {
+        guard !ended else { return }
         let signal = streams.store.decisions
         let ticket = signal.ticket()
         self.ticket = ticket
         let bound = NIOLoopBound((self, context), eventLoop: context.eventLoop)
         let loop = context.eventLoop
+        let streams = streams
         signal.watch(after: version, ticket: ticket, timeout: LiveUpdateSteps.timeAmount(streams.heartbeat), on: loop) { changed in
-            loop.execute { bound.value.0.woke(bound.value.1, ticket: ticket, changed: changed) }
+            streams.wake(on: loop) { bound.value.0.woke(bound.value.1, ticket: ticket, changed: changed) }
         }
     }
 
     private func woke(_ context: ChannelHandlerContext, ticket: UInt64, changed: Bool) {
         guard !ended, self.ticket == ticket else { return }
         self.ticket = nil
-        if !changed { write(context, LiveUpdateSteps.keepAlive) }
-        advance(context)
+        guard !changed else { return advance(context) }
+        let bound = NIOLoopBound((self, context), eventLoop: context.eventLoop)
+        write(context, LiveUpdateSteps.keepAlive).whenSuccess { bound.value.0.advance(bound.value.1) }
     }
 
-    private func write(_ context: ChannelHandlerContext, _ text: String) {
-        context.writeAndFlush(wrapOutboundOut(.body(ByteBuffer(string: text))), promise: nil)
+    @discardableResult
+    private func write(_ context: ChannelHandlerContext, _ text: String) -> EventLoopFuture<Void> {
+        let written = context.eventLoop.makePromise(of: Void.self)
+        context.writeAndFlush(wrapOutboundOut(.body(ByteBuffer(string: text))), promise: written)
+        return written.futureResult
     }
 
     /// Ends the response and closes the connection.

@@ -3,6 +3,7 @@ import HTTPTypes
 import Hummingbird
 import Logging
 import NIOCore
+import Synchronization
 
 /// What every live-update stream served on an event loop shares: the store, the
 /// rule's timings, how a reply is rendered, and the same limits, metrics and
@@ -79,6 +80,56 @@ final class EventStreams: Sendable {
         headers[.server] = serverName
         headers[.connection] = "close"
         return headers
+    }
+
+    /// Streams woken at once (a decision wakes them all) are served this many at
+    /// a time per event loop, with `wakePause` between batches, so the loop
+    /// accepts, reads and answers other connections while a crowd of streams
+    /// waits its turn. A stream's next wait starts only after its turn: when the
+    /// line moves faster than the streams can be written, each gets fewer,
+    /// newer events instead of taking the loop from everyone else.
+    static let wakeBatch = 32
+    static let wakePause = TimeAmount.milliseconds(1)
+
+    private struct Pending {
+        var wakes: [@Sendable () -> Void] = []
+        /// Wakes before this index have run.
+        var next = 0
+        var scheduled = false
+    }
+
+    private let pending = Mutex<[ObjectIdentifier: Pending]>([:])
+
+    /// Runs `work` on `loop` in its turn among the woken streams.
+    func wake(on loop: any EventLoop, _ work: @escaping @Sendable () -> Void) {
+        let key = ObjectIdentifier(loop)
+        let schedule = pending.withLock { table -> Bool in
+            table[key, default: Pending()].wakes.append(work)
+            if table[key]!.scheduled { return false }
+            table[key]!.scheduled = true
+            return true
+        }
+        if schedule { loop.execute { self.runBatch(on: loop) } }
+    }
+
+    /// Runs the next batch of woken streams on `loop`, and schedules the one after.
+    private func runBatch(on loop: any EventLoop) {
+        let key = ObjectIdentifier(loop)
+        let (batch, more) = pending.withLock { table -> (ArraySlice<@Sendable () -> Void>, Bool) in
+            guard table[key] != nil else { return ([], false) }
+            let end = min(table[key]!.next + Self.wakeBatch, table[key]!.wakes.count)
+            let batch = table[key]!.wakes[table[key]!.next..<end]
+            table[key]!.next = end
+            if end == table[key]!.wakes.count {
+                table[key]!.wakes.removeAll(keepingCapacity: true)
+                table[key]!.next = 0
+                table[key]!.scheduled = false
+                return (batch, false)
+            }
+            return (batch, true)
+        }
+        for work in batch { work() }
+        if more { loop.scheduleTask(in: Self.wakePause) { self.runBatch(on: loop) } }
     }
 
     /// Counts and logs a finished request the way the middlewares do.
