@@ -18,6 +18,15 @@ struct StreamConnectionTests {
         }
     }
 
+    /// Reads the socket until the server closes it, on a thread of its own: a
+    /// blocking read on the test's task would hold one of the few threads every
+    /// live server in the test process needs to answer.
+    static func readAll(_ socket: Socket, timeout: Duration = .seconds(60)) async -> (text: String, closed: Bool) {
+        await withCheckedContinuation { continuation in
+            Thread.detachNewThread { continuation.resume(returning: socket.readAll(timeout: timeout)) }
+        }
+    }
+
     static func decidedEntry(_ client: any TestClientProtocol, event: String) async throws -> String {
         _ = try await client.json(.post, "/v1/events", body: #"{"id":"\#(event)","name":"E","prizes":5}"#, admin: true)
         let entry = try await client.json(.post, "/v1/events/\(event)/entries", body: #"{"user":"a"}"#)
@@ -36,7 +45,7 @@ struct StreamConnectionTests {
             let fresh = try Socket.connect(port: port)
             defer { fresh.close() }
             fresh.send("GET /v1/entries/\(token)/events HTTP/1.1\r\nHost: x\r\n\r\n")
-            let (direct, closed) = fresh.readAll(timeout: .seconds(10))
+            let (direct, closed) = await Self.readAll(fresh)
             #expect(closed, "the connection ends with the stream")
             #expect(direct.hasPrefix("HTTP/1.1 200 OK\r\n"), "\(direct)")
             let head = direct.components(separatedBy: "\r\n\r\n")[0].lowercased()
@@ -46,7 +55,7 @@ struct StreamConnectionTests {
             let reused = try Socket.connect(port: port)
             defer { reused.close() }
             reused.send("GET /healthz HTTP/1.1\r\nHost: x\r\n\r\nGET /v1/entries/\(token)/events HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
-            let (routed, _) = reused.readAll(timeout: .seconds(10))
+            let (routed, _) = await Self.readAll(reused)
             let parts = routed.components(separatedBy: "HTTP/1.1 200 OK\r\n")
             #expect(parts.count == 3, "healthz, then the stream: \(routed)")
             let routedEvents = Self.events(routed)
@@ -73,7 +82,7 @@ struct StreamConnectionTests {
                 let socket = try Socket.connect(port: port)
                 defer { socket.close() }
                 socket.send(request)
-                let (answer, _) = socket.readAll(timeout: .seconds(10))
+                let (answer, _) = await Self.readAll(socket)
                 let status = answer.split(separator: " ").dropFirst().first.map(String.init)
                 let body = answer.components(separatedBy: "\r\n\r\n").dropFirst().joined()
                 if request.hasPrefix("GET /v1/entries/AAAA") {
@@ -88,7 +97,7 @@ struct StreamConnectionTests {
             let malformed = try Socket.connect(port: port)
             defer { malformed.close() }
             malformed.send("NOT HTTP AT ALL\r\n\r\n")
-            let (answer, closed) = malformed.readAll(timeout: .seconds(10))
+            let (answer, closed) = await Self.readAll(malformed)
             #expect(answer.hasPrefix("HTTP/1.1 400") && closed, "\(answer)")
         }
     }
@@ -103,7 +112,7 @@ struct StreamConnectionTests {
                 let socket = try Socket.connect(port: port)
                 defer { socket.close() }
                 socket.send("GET /v1/entries/\(token)/events HTTP/1.1\r\nHost: x\r\n\r\n")
-                answers.append(socket.readAll(timeout: .seconds(10)).text)
+                answers.append(await Self.readAll(socket).text)
             }
             #expect(answers[0].hasPrefix("HTTP/1.1 200") && Self.events(answers[0]).count == 1, "\(answers[0])")
             #expect(answers[1].hasPrefix("HTTP/1.1 429"), "\(answers[1])")
@@ -131,7 +140,7 @@ struct StreamConnectionTests {
         try await Task.sleep(for: .milliseconds(500))
         let stopping = ContinuousClock.now
         #expect(server.stop() == 0)
-        let (text, closed) = socket.readAll(timeout: .seconds(10))
+        let (text, closed) = await Self.readAll(socket)
         #expect(closed && ContinuousClock.now - stopping < .seconds(10), "the stream held the exit")
         #expect(Self.events(text).last?["status"] as? String == "waiting")
         #expect(text.hasSuffix("0\r\n\r\n"), "the response ended properly: \(text.suffix(40))")
