@@ -93,21 +93,16 @@ enum Base64URL {
     }
 
     static func decode(_ text: some StringProtocol) -> [UInt8]? {
-        var out = [UInt8]()
-        out.reserveCapacity(text.utf8.count * 3 / 4)
-        var buffer: UInt32 = 0
-        var bits = 0
-        for char in text.utf8 {
-            let value = values[Int(char)]
-            guard value != 0xFF else { return nil }
-            buffer = buffer << 6 | UInt32(value)
-            bits += 6
-            if bits >= 8 {
-                bits -= 8
-                out.append(UInt8(truncatingIfNeeded: buffer >> UInt32(bits)))
-            }
+        let utf8 = Array(text.utf8)
+        let length = utf8.count * 6 / 8
+        var valid = false
+        let out = [UInt8](unsafeUninitializedCapacity: length) { bytes, count in
+            // The buffer may be larger than asked for: decode into exactly `length`.
+            let target = UnsafeMutableRawBufferPointer(rebasing: UnsafeMutableRawBufferPointer(bytes)[0..<length])
+            valid = utf8.withUnsafeBufferPointer { decode($0, into: target) }
+            count = valid ? length : 0
         }
-        return out
+        return valid ? out : nil
     }
 
     /// Decodes `text` into exactly `out.count` bytes; `false` if a character is
