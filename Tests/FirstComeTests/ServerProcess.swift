@@ -101,6 +101,20 @@ final class ServerProcess: @unchecked Sendable {
 
     var baseURL: String { "http://127.0.0.1:\(port)" }
 
+    /// The clients' ends (address:port, as /proc/net/tcp writes them) of the TCP
+    /// connections to the server's port that are established now.
+    func establishedConnections() -> Set<String> {
+        // Read to the end: a single read of a /proc file stops at one page.
+        guard let data = try? FileHandle(forReadingFrom: URL(fileURLWithPath: "/proc/net/tcp")).readToEnd() else { return [] }
+        let table = String(decoding: data, as: UTF8.self)
+        let local = String(format: ":%04X", port)
+        return Set(table.split(separator: "\n").dropFirst().compactMap { line -> String? in
+            let fields = line.split(separator: " ")
+            guard fields.count > 3, fields[1].hasSuffix(local), fields[3] == "01" else { return nil }
+            return String(fields[2])
+        })
+    }
+
     deinit {
         if process.isRunning {
             process.signal(SIGKILL)

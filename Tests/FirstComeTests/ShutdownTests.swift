@@ -11,6 +11,8 @@ struct ShutdownTests {
     static func holdWriteLock(_ path: String) throws -> DatabaseQueue {
         var config = Configuration()
         config.allowsUnsafeTransactions = true
+        // The server writes too (its award tick): wait for its transaction to end.
+        config.busyMode = .timeout(10)
         let queue = try DatabaseQueue(path: path, configuration: config)
         try queue.writeWithoutTransaction { db in try db.execute(sql: "BEGIN IMMEDIATE") }
         return queue
@@ -27,7 +29,13 @@ struct ShutdownTests {
         // Requests pile up behind a lock held elsewhere: they are accepted but not yet committed.
         let blocker = try Self.holdWriteLock(database.path)
         let submitters = Submitters()
+        let before = server.establishedConnections()
         let load = Task { await submitters.run(baseURL: base, event: "bye", workers: 8, prefix: "t", limitPerWorker: 1) }
+        // All eight connected (however busy the machine), then time for their requests to be read.
+        let connected = ContinuousClock.now + .seconds(30)
+        while server.establishedConnections().subtracting(before).count < 8 && ContinuousClock.now < connected {
+            try await Task.sleep(for: .milliseconds(20))
+        }
         try await Task.sleep(for: .milliseconds(500))
         #expect(submitters.acknowledged.isEmpty)
 

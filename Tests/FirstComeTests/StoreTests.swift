@@ -56,6 +56,27 @@ struct StoreTests {
         }
     }
 
+    @Test("the committer writes on a thread of its own, which ends when the committer goes")
+    func commitThread() async throws {
+        try await TemporaryDatabase.with { pool, _ in
+            let store = try SQLiteEntryStore(pool: pool)
+            try await createEvent(store, prizes: 10)
+            var committer: GroupCommitter? = GroupCommitter(store: store, maxBatch: 16)
+            let views = try await burst(committer!, count: 200)
+            #expect(views.map(\.seq).sorted() == Array(1...200))
+            let thread = committer!.threadID.load(ordering: .relaxed)
+            #expect(thread != 0)
+            let comm = try String(contentsOfFile: "/proc/self/task/\(thread)/comm", encoding: .utf8)
+            #expect(comm.trimmingCharacters(in: .whitespacesAndNewlines) == GroupCommitter.threadName)
+            committer = nil
+            let gone = ContinuousClock.now + .seconds(10)
+            while FileManager.default.fileExists(atPath: "/proc/self/task/\(thread)") && ContinuousClock.now < gone {
+                try await Task.sleep(for: .milliseconds(10))
+            }
+            #expect(!FileManager.default.fileExists(atPath: "/proc/self/task/\(thread)"), "the thread ended with its committer")
+        }
+    }
+
     @Test("the same user racing with itself gets one entry, same seq and token")
     func duplicateRace() async throws {
         try await TemporaryDatabase.with { pool, _ in

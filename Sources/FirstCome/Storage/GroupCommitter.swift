@@ -1,9 +1,23 @@
+import Dispatch
+import Foundation
 import Logging
 import Synchronization
+
+/// A store that can record a batch without suspending, on the calling thread
+/// (SQLite: GRDB's writer runs the transaction there).
+public protocol BlockingSubmitStore: EntryStore {
+    /// `submit(_:now:)`, blocking the calling thread until the batch has committed.
+    func submitBlocking(_ batch: [Submission], now: Int64) throws -> [SubmitResult]
+}
 
 /// Group commit: submissions that arrive while a transaction is committing are
 /// queued and written together in the next one, which starts as soon as the
 /// previous commit ends. Each caller resumes only after its batch has committed.
+///
+/// With a `BlockingSubmitStore` the batches are written by a thread of the
+/// committer's own, which sleeps while the queue is empty: between two commits
+/// nothing waits for a turn on the task pool, and the transaction does not hop
+/// to the database's writer and back. Other stores are drained by a task.
 public final class GroupCommitter: Sendable {
     private struct Waiter {
         let submission: Submission
@@ -22,6 +36,12 @@ public final class GroupCommitter: Sendable {
     private let logger: Logger
     private let metrics: FirstComeMetrics?
     private let state = Mutex(State())
+    /// The commit thread's name, as `ps` and /proc show it (15 bytes at most).
+    public static let threadName = "firstcome-write"
+    /// Wakes the commit thread (blocking stores only): one signal per drain.
+    private let wake: DispatchSemaphore?
+    /// The commit thread's id (Linux `gettid`), once it runs; 0 without one.
+    let threadID = Atomic<Int32>(0)
 
     /// - Parameters:
     ///   - maxBatch: most submissions in one transaction, bounding commit latency.
@@ -35,6 +55,34 @@ public final class GroupCommitter: Sendable {
         self.maxBatch = max(1, maxBatch)
         self.clock = clock
         self.logger = logger
+        guard let blocking = store as? any BlockingSubmitStore else {
+            wake = nil
+            return
+        }
+        let wake = DispatchSemaphore(value: 0)
+        self.wake = wake
+        // The thread holds the committer only while it drains: once the committer
+        // is gone, its deinit wakes the thread and the thread ends.
+        let thread = Thread { [weak self] in
+            Thread.current.name = GroupCommitter.threadName
+            self?.threadID.store(Self.currentThreadID(), ordering: .relaxed)
+            while true {
+                wake.wait()
+                guard let self else { return }
+                self.drainBlocking(blocking)
+            }
+        }
+        thread.start()
+    }
+
+    deinit {
+        wake?.signal()
+    }
+
+    /// The calling thread's id on Linux (/proc/thread-self names it), or 0.
+    private static func currentThreadID() -> Int32 {
+        let path = try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/thread-self")
+        return path.flatMap { Int32($0.split(separator: "/").last ?? "") } ?? 0
     }
 
     /// Records one submission; returns once the transaction holding it has committed.
@@ -49,7 +97,8 @@ public final class GroupCommitter: Sendable {
             }
             switch startDrain {
             case nil: continuation.resume(throwing: FirstComeError.shuttingDown)
-            case true?: Task { await self.drain() }
+            case true?:
+                if let wake { wake.signal() } else { Task { await self.drain() } }
             case false?: break
             }
         }
@@ -63,27 +112,59 @@ public final class GroupCommitter: Sendable {
         }
     }
 
+    /// The next batch, or none (and the drain ends) when the queue is empty.
+    private func nextBatch() -> [Waiter] {
+        state.withLock { state -> [Waiter] in
+            let count = min(state.queue.count, maxBatch)
+            let batch = Array(state.queue.prefix(count))
+            state.queue.removeFirst(count)
+            if batch.isEmpty { state.draining = false }
+            return batch
+        }
+    }
+
     private func drain() async {
         while true {
-            let batch = state.withLock { state -> [Waiter] in
-                let count = min(state.queue.count, maxBatch)
-                let batch = Array(state.queue.prefix(count))
-                state.queue.removeFirst(count)
-                if batch.isEmpty { state.draining = false }
-                return batch
-            }
+            let batch = nextBatch()
             if batch.isEmpty { return }
             await commit(batch)
         }
     }
 
     private func commit(_ batch: [Waiter]) async {
+        let start = ContinuousClock.now
+        let result: Result<[SubmitResult], any Error>
         do {
-            let start = ContinuousClock.now
-            let results = try await store.submit(batch.map(\.submission), now: clock())
+            result = .success(try await store.submit(batch.map(\.submission), now: clock()))
+        } catch {
+            result = .failure(error)
+        }
+        for waiter in settle(batch, result, since: start) { await commit([waiter]) }
+    }
+
+    private func drainBlocking(_ store: any BlockingSubmitStore) {
+        while true {
+            let batch = nextBatch()
+            if batch.isEmpty { return }
+            commitBlocking(batch, store)
+        }
+    }
+
+    private func commitBlocking(_ batch: [Waiter], _ store: any BlockingSubmitStore) {
+        let start = ContinuousClock.now
+        let result = Result { try store.submitBlocking(batch.map(\.submission), now: clock()) }
+        for waiter in settle(batch, result, since: start) { commitBlocking([waiter], store) }
+    }
+
+    /// Answers a batch's waiters from its transaction's result; returns the
+    /// waiters to write again one by one.
+    private func settle(_ batch: [Waiter], _ result: Result<[SubmitResult], any Error>, since start: ContinuousClock.Instant) -> [Waiter] {
+        switch result {
+        case .success(let results):
             metrics?.recordCommit(batchSize: batch.count, duration: ContinuousClock.now - start)
             for (waiter, result) in zip(batch, results) { waiter.continuation.resume(returning: result) }
-        } catch {
+            return []
+        case .failure(let error):
             // Storage faults (busy, disk full, read-only) hit every submission alike:
             // answer them all at once instead of retrying into the same fault.
             if let failure = error as? FirstComeError, failure.isStorageFault || batch.count == 1 {
@@ -93,16 +174,16 @@ public final class GroupCommitter: Sendable {
                     logger.error("submission failed", metadata: ["error": "\(error)"])
                 }
                 for waiter in batch { waiter.continuation.resume(throwing: failure) }
-                return
+                return []
             }
             guard batch.count > 1 else {
                 logger.error("submission failed", metadata: ["error": "\(error)"])
                 batch[0].continuation.resume(throwing: error)
-                return
+                return []
             }
             // One bad submission must not fail its neighbours: retry each alone.
             logger.warning("batch failed, retrying one by one", metadata: ["size": "\(batch.count)", "error": "\(error)"])
-            for waiter in batch { await commit([waiter]) }
+            return batch
         }
     }
 }

@@ -128,34 +128,6 @@ public struct SQLiteEntryStore: EntryStore {
         return event
     }
 
-    public func submit(_ batch: [Submission], now: Int64) async throws -> [SubmitResult] {
-        let outcome = try await StorageErrors.translating {
-            try await pool.write { db in
-                var outcome = try SubmitTransaction(db: db, now: now).run(batch)
-                let stamp = stamps.next()
-                for key in outcome.events.keys { outcome.events[key]!.version = stamp }
-                return outcome
-            }
-        }
-        for (key, event) in outcome.events {
-            let chains = outcome.chains[key] ?? []
-            board.update(
-                event, decisions: outcome.decisions[key].map { [$0] } ?? [], receipts: chains,
-                receiptsFrom: event.entries - Int64(chains.count / Receipts.linkSize) + 1)
-        }
-        return outcome.items.map { item in
-            switch item {
-            case .rejected(let error):
-                return .rejected(error)
-            case .entry(let eventKey, let seq, let created):
-                let token = tokens.token(eventKey: eventKey, seq: seq)
-                // The board was updated above, so the entry is on it.
-                let view = board.view(eventKey: eventKey, seq: seq, token: token)!
-                return created ? .created(view) : .existing(view)
-            }
-        }
-    }
-
     public func entry(token: String) async throws -> EntryView {
         guard let (eventKey, seq) = tokens.verify(token), let view = board.view(eventKey: eventKey, seq: seq, token: token, seenAt: clock())
         else {

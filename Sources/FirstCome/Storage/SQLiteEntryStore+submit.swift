@@ -1,0 +1,51 @@
+import GRDB
+
+extension SQLiteEntryStore: BlockingSubmitStore {
+    public func submit(_ batch: [Submission], now: Int64) async throws -> [SubmitResult] {
+        let outcome = try await StorageErrors.translating {
+            try await pool.write { db in try record(batch, now: now, in: db) }
+        }
+        return settle(outcome)
+    }
+
+    /// The same on the calling thread: GRDB runs the transaction there when the
+    /// writer is free, so the group committer's own thread needs no hop.
+    public func submitBlocking(_ batch: [Submission], now: Int64) throws -> [SubmitResult] {
+        let outcome: SubmitTransaction.Outcome
+        do {
+            outcome = try pool.write { db in try record(batch, now: now, in: db) }
+        } catch {
+            throw StorageErrors.map(error)
+        }
+        return settle(outcome)
+    }
+
+    /// The batch's transaction, its events stamped with the commit's version.
+    private func record(_ batch: [Submission], now: Int64, in db: Database) throws -> SubmitTransaction.Outcome {
+        var outcome = try SubmitTransaction(db: db, now: now).run(batch)
+        let stamp = stamps.next()
+        for key in outcome.events.keys { outcome.events[key]!.version = stamp }
+        return outcome
+    }
+
+    /// Puts a committed batch on the board and answers each submission from it.
+    private func settle(_ outcome: SubmitTransaction.Outcome) -> [SubmitResult] {
+        for (key, event) in outcome.events {
+            let chains = outcome.chains[key] ?? []
+            board.update(
+                event, decisions: outcome.decisions[key].map { [$0] } ?? [], receipts: chains,
+                receiptsFrom: event.entries - Int64(chains.count / Receipts.linkSize) + 1)
+        }
+        return outcome.items.map { item in
+            switch item {
+            case .rejected(let error):
+                return .rejected(error)
+            case .entry(let eventKey, let seq, let created):
+                let token = tokens.token(eventKey: eventKey, seq: seq)
+                // The board was updated above, so the entry is on it.
+                let view = board.view(eventKey: eventKey, seq: seq, token: token)!
+                return created ? .created(view) : .existing(view)
+            }
+        }
+    }
+}
