@@ -29,11 +29,11 @@ enum Binary {
         let errRead = DispatchSemaphore(value: 0)
         let errHandle = process.standardError!
         Thread.detachNewThread {
-            let data = errHandle.readDataToEndOfFile()
+            let data = readToEnd(errHandle.fileDescriptor)
             errData.withLock { $0 = data }
             errRead.signal()
         }
-        let outData = process.standardOutput!.readDataToEndOfFile()
+        let outData = readToEnd(process.standardOutput!.fileDescriptor)
         errRead.wait()
         let status = process.wait()
         return (status, String(decoding: outData, as: UTF8.self), String(decoding: errData.withLock { $0 }, as: UTF8.self))
@@ -55,6 +55,8 @@ final class ServerProcess: @unchecked Sendable {
     let startupLog: String
     private let errors: FileHandle
     private let logged = Mutex("")
+    /// Signalled when the reader of stderr has reached its end (the child exited).
+    private let drained = DispatchSemaphore(value: 0)
     /// What the server logged after "listening on" (so far).
     var laterLog: String { logged.withLock { $0 } }
 
@@ -68,8 +70,7 @@ final class ServerProcess: @unchecked Sendable {
         let deadline = Date().addingTimeInterval(30)
         var found: Int?
         while found == nil && Date() < deadline && process.isRunning {
-            let data = errors.availableData
-            if data.isEmpty { break }
+            guard let data = readSome(errors.fileDescriptor) else { break }
             seen += String(decoding: data, as: UTF8.self)
             for line in seen.split(separator: "\n") where !line.contains("admin routes") {
                 if let range = line.range(of: #"listening on http://127\.0\.0\.1:(\d+)"#, options: .regularExpression) {
@@ -84,18 +85,24 @@ final class ServerProcess: @unchecked Sendable {
         }
         port = found
         startupLog = seen
-        // Keep draining stderr so the child never blocks on a full pipe.
-        errors.readabilityHandler = { [weak self] handle in
-            let data = handle.availableData
-            self?.logged.withLock { $0 += String(decoding: data, as: UTF8.self) }
+        // Keep draining stderr so the child never blocks on a full pipe: a thread
+        // reads until the child closes it. (Not `readabilityHandler`: its dispatch
+        // source can outlive the descriptor and crash libdispatch's event loop.)
+        let (handle, drained) = (errors, drained)
+        Thread.detachNewThread { [weak self] in
+            while let data = readSome(handle.fileDescriptor) {
+                let text = String(decoding: data, as: UTF8.self)
+                self?.logged.withLock { $0 += text }
+            }
+            drained.signal()
         }
     }
 
-    /// Sends `signal` and waits for the exit status.
+    /// Sends `signal` and waits for the exit status (and for the last of its log).
     func stop(signal: Int32 = SIGTERM) -> Int32 {
         process.signal(signal)
         let status = process.wait()
-        errors.readabilityHandler = nil
+        _ = drained.wait(timeout: .now() + 10)
         return status
     }
 
@@ -126,4 +133,23 @@ final class ServerProcess: @unchecked Sendable {
 struct ServerProcessError: Error, CustomStringConvertible {
     let output: String
     var description: String { "firstcome serve did not start:\n\(output)" }
+}
+
+/// The next bytes from `descriptor`, or nil at its end; retries a read a signal
+/// interrupted (Foundation's `FileHandle` reads stop the process on `EINTR`).
+func readSome(_ descriptor: Int32) -> [UInt8]? {
+    var buffer = [UInt8](repeating: 0, count: 4096)
+    while true {
+        let count = buffer.withUnsafeMutableBytes { read(descriptor, $0.baseAddress, $0.count) }
+        if count < 0 && errno == EINTR { continue }
+        guard count > 0 else { return nil }
+        return Array(buffer[..<count])
+    }
+}
+
+/// Everything `descriptor` gives until its end.
+func readToEnd(_ descriptor: Int32) -> Data {
+    var data = Data()
+    while let bytes = readSome(descriptor) { data.append(contentsOf: bytes) }
+    return data
 }
