@@ -112,8 +112,10 @@ final class ServerProcess: @unchecked Sendable {
     /// connections to the server's port that are established now.
     func establishedConnections() -> Set<String> {
         // Read to the end: a single read of a /proc file stops at one page.
-        guard let data = try? FileHandle(forReadingFrom: URL(fileURLWithPath: "/proc/net/tcp")).readToEnd() else { return [] }
-        let table = String(decoding: data, as: UTF8.self)
+        let descriptor = open("/proc/net/tcp", O_RDONLY)
+        guard descriptor >= 0 else { return [] }
+        defer { close(descriptor) }
+        let table = String(decoding: readToEnd(descriptor), as: UTF8.self)
         let local = String(format: ":%04X", port)
         return Set(table.split(separator: "\n").dropFirst().compactMap { line -> String? in
             let fields = line.split(separator: " ")

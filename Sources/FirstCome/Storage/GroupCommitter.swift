@@ -1,5 +1,6 @@
 import Dispatch
 import Foundation
+import Glibc
 import Logging
 import Synchronization
 
@@ -40,7 +41,7 @@ public final class GroupCommitter: Sendable {
     public static let threadName = "firstcome-write"
     /// Wakes the commit thread (blocking stores only): one signal per drain.
     private let wake: DispatchSemaphore?
-    /// The commit thread's id (Linux `gettid`), once it runs; 0 without one.
+    /// The commit thread's id, as /proc/self/task names it, once it runs; 0 without one.
     let threadID = Atomic<Int32>(0)
 
     /// - Parameters:
@@ -64,7 +65,7 @@ public final class GroupCommitter: Sendable {
         // The thread holds the committer only while it drains: once the committer
         // is gone, its deinit wakes the thread and the thread ends.
         let thread = Thread { [weak self] in
-            Thread.current.name = GroupCommitter.threadName
+            Self.nameCurrentThread(GroupCommitter.threadName)
             self?.threadID.store(Self.currentThreadID(), ordering: .relaxed)
             while true {
                 wake.wait()
@@ -77,6 +78,16 @@ public final class GroupCommitter: Sendable {
 
     deinit {
         wake?.signal()
+    }
+
+    /// Names the calling thread, as Linux shows it. (Foundation's `Thread.name`,
+    /// set this early, can miss: the thread may run before Foundation has
+    /// recorded which pthread it is.)
+    private static func nameCurrentThread(_ name: String) {
+        let descriptor = open("/proc/thread-self/comm", O_WRONLY)
+        guard descriptor >= 0 else { return }
+        _ = name.withCString { write(descriptor, $0, strlen($0)) }
+        Glibc.close(descriptor)
     }
 
     /// The calling thread's id on Linux (/proc/thread-self names it), or 0.

@@ -11,11 +11,8 @@ extension SQLiteEntryStore: BlockingSubmitStore {
     /// The same on the calling thread: GRDB runs the transaction there when the
     /// writer is free, so the group committer's own thread needs no hop.
     public func submitBlocking(_ batch: [Submission], now: Int64) throws -> [SubmitResult] {
-        let outcome: SubmitTransaction.Outcome
-        do {
-            outcome = try pool.write { db in try record(batch, now: now, in: db) }
-        } catch {
-            throw StorageErrors.map(error)
+        let outcome = try StorageErrors.translating {
+            try pool.write { db in try record(batch, now: now, in: db) }
         }
         return settle(outcome)
     }

@@ -19,6 +19,15 @@ enum StorageErrors {
     }
 
     /// Runs `body`, translating SQLite failures.
+    static func translating<T>(_ body: () throws -> T) throws -> T {
+        do {
+            return try body()
+        } catch {
+            throw map(error)
+        }
+    }
+
+    /// Runs `body`, translating SQLite failures.
     static func translating<T>(_ body: () async throws -> T) async throws -> T {
         do {
             return try await body()
