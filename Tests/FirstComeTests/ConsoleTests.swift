@@ -234,7 +234,7 @@ struct ConsoleTests {
         ) { client, _ in
             #expect(try await client.execute(uri: "/admin/sign-in", method: .get).status == .notFound)
             let port = try #require(adminPort.withLock { $0 })
-            let form = try await HTTPClient.shared.execute(HTTPClientRequest(url: "http://127.0.0.1:\(port)/admin/sign-in"), timeout: .seconds(5))
+            let form = try await HTTPClient.shared.execute(HTTPClientRequest(url: "http://127.0.0.1:\(port)/admin/sign-in"), timeout: testRequestTimeout)
             #expect(form.status.code == 200)
         }
     }
@@ -249,7 +249,7 @@ struct ConsoleTests {
             let port = try #require(mainPort.withLock { $0 })
             var request = HTTPClientRequest(url: "http://127.0.0.1:\(port)/admin/events/drop/stream")
             request.headers.add(name: "Cookie", value: visitor.cookie)
-            let response = try await HTTPClient.shared.execute(request, timeout: .seconds(10))
+            let response = try await HTTPClient.shared.execute(request, timeout: testRequestTimeout)
             #expect(response.status.code == 200)
             #expect(response.headers.first(name: "Content-Type") == "text/event-stream; charset=utf-8")
             var text = ""

@@ -69,7 +69,7 @@ struct LiveUpdateTests {
         request.headers.add(name: "Authorization", value: "Bearer \(testAdminToken)")
         request.headers.add(name: "Content-Type", value: "application/json")
         request.body = .bytes(ByteBuffer(string: #"{"id":"long","name":"Long","prizes":100,"admit_per_tick":1}"#))
-        #expect(try await HTTPClient.shared.execute(request, timeout: .seconds(5)).status.code == 201)
+        #expect(try await HTTPClient.shared.execute(request, timeout: testRequestTimeout).status.code == 201)
         let replies = try await LoadGenerator(baseURL: server.baseURL, concurrency: 16).submit(event: "long", count: 200)
         let token = try #require(replies.first { $0.seq == 200 }?.token)
         let base = server.baseURL

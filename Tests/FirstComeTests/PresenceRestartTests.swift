@@ -16,7 +16,7 @@ struct PresenceRestartTests {
             request.body = .bytes(ByteBuffer(string: body))
         }
         if admin { request.headers.add(name: "Authorization", value: "Bearer \(testAdminToken)") }
-        let response = try await HTTPClient.shared.execute(request, timeout: .seconds(10))
+        let response = try await HTTPClient.shared.execute(request, timeout: testRequestTimeout)
         let data = try await response.body.collect(upTo: 1 << 20)
         return (try? JSONSerialization.jsonObject(with: Data(buffer: data))) as? [String: Any] ?? [:]
     }

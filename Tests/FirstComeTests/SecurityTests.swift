@@ -157,10 +157,10 @@ struct SecurityTests {
             request.headers.add(name: "Authorization", value: "Bearer \(testAdminToken)")
             request.headers.add(name: "Content-Type", value: "application/json")
             request.body = .bytes(ByteBuffer(string: create))
-            let response = try await HTTPClient.shared.execute(request, timeout: .seconds(5))
+            let response = try await HTTPClient.shared.execute(request, timeout: testRequestTimeout)
             #expect(response.status.code == 201)
             #expect(try await client.json(.get, "/v1/events/s").status == .ok, "the public listener serves the event read")
-            let metrics = try await HTTPClient.shared.execute(HTTPClientRequest(url: "http://127.0.0.1:\(port)/metrics"), timeout: .seconds(5))
+            let metrics = try await HTTPClient.shared.execute(HTTPClientRequest(url: "http://127.0.0.1:\(port)/metrics"), timeout: testRequestTimeout)
             #expect(metrics.status.code == 200)
         }
     }

@@ -41,6 +41,12 @@ import Synchronization
 
 let testAdminToken = "test-admin-token"
 
+/// How long a test's direct HTTP call (outside the test client) may take. The
+/// PostgreSQL run starts every live-server suite at once on two cores, where
+/// a plain request has been seen taking over 5 s; a server that does not
+/// answer at all still fails the test.
+let testRequestTimeout: TimeAmount = .seconds(30)
+
 extension TestClientProtocol {
     /// Sends a JSON request and returns status and parsed JSON body (if any).
     @discardableResult
