@@ -12,7 +12,8 @@ func entryController(_ services: FirstComeServices) -> EntryController<AppReques
 }
 
 /// The public listener's HTTP/1.1: as `server(_:)`, and a connection opened for a
-/// live-update stream is served without a task (`StreamingHTTP1Channel`).
+/// live-update stream, and submissions and polls, are served without a task
+/// (`StreamingHTTP1Channel`).
 func streamingServer(_ settings: AppSettings, services: FirstComeServices, serverName: String) -> HTTPServerBuilder {
     let entries = entryController(services)
     let streams = EventStreams(
@@ -23,6 +24,8 @@ func streamingServer(_ settings: AppSettings, services: FirstComeServices, serve
         accessLog: settings.accessLog ? services.logger : nil, serverName: serverName)
     let configuration = http1Configuration(settings)
     return HTTPServerBuilder { responder in
-        StreamingHTTP1Channel(http: HTTP1Channel(responder: responder, configuration: configuration), streams: streams)
+        StreamingHTTP1Channel(
+            http: HTTP1Channel(responder: responder, configuration: configuration), streams: streams,
+            lane: EntrantLane(entries: entries, streams: streams, logger: services.logger))
     }
 }

@@ -38,6 +38,11 @@ struct EntryController<Context: RequestContext> {
         return object
     }
 
+    /// The reply to a submission: 201 with a new entry, 200 with an existing one.
+    static func submitReply(_ entered: Entered) -> (status: HTTPResponse.Status, body: JSONObject) {
+        (entered.created ? .created : .ok, render(entered.entry, includeToken: true))
+    }
+
     /// `POST /events/{id}/entries`
     func submitRoutes(_ routes: RouteCollection<Context>) {
         routes.get(":id/challenge") { request, context in
@@ -59,50 +64,93 @@ struct EntryController<Context: RequestContext> {
         routes.post(":id/entries") { request, context in
             let id = try context.parameters.require("id")
             let body = try SubmitRequest.parse(try await JSONBody.bytes(from: request))
-            let (entry, created) = try await enter(event: id, body: body)
-            return Response.json(Self.render(entry, includeToken: true), status: created ? .created : .ok)
+            let reply = Self.submitReply(try await enter(event: id, body: body))
+            return Response.json(reply.body, status: reply.status)
         }
     }
 
+    /// An entry recorded or found: the entry and whether it is new.
+    typealias Entered = (entry: EntryView, created: Bool)
+
     /// Records an entry (for the API and the waiting page): the entry and whether
     /// it is new, or throws why it was refused.
-    func enter(event id: String, body: SubmitRequest) async throws -> (entry: EntryView, created: Bool) {
+    func enter(event id: String, body: SubmitRequest) async throws -> Entered {
         let event = try await store.currentEvent(id: id)
-        let user = try await entrant(of: body, event: event)
+        let submission = try admit(body, user: try await entrant(of: body, event: event), event: event)
+        let result: Result<SubmitResult, any Error>
+        do {
+            result = .success(try await committer.submit(submission))
+        } catch {
+            result = .failure(error)
+        }
+        return try entered(result, event: id)
+    }
+
+    /// `enter` without suspending, for a caller on an event loop, when nothing
+    /// but the commit has to wait: the event is in memory and verifies no
+    /// identity token. `answer` is called once, on the committing thread (or at
+    /// once with a refusal). `false`: nothing was done, use `enter`.
+    func enterNow(event id: String, body: SubmitRequest, answer: @escaping @Sendable (Result<Entered, any Error>) -> Void) -> Bool {
+        guard let event = store.cachedEvent(id: id), event.identity == nil else { return false }
+        let submission: Submission
+        do {
+            submission = try admit(body, user: try Self.namedUser(body), event: event)
+        } catch {
+            answer(.failure(error))
+            return true
+        }
+        let metrics = metrics
+        committer.submit(submission) { result in answer(Result { try Self.entered(result, event: id, metrics: metrics) }) }
+        return true
+    }
+
+    /// The checks between the entrant and the commit: the proof of work where the
+    /// event asks one, and the per-user limit.
+    private func admit(_ body: SubmitRequest, user: String, event: Event) throws -> Submission {
         if event.powBits > 0 {
-            guard let proof = body.proof else { throw FirstComeError.proofRequired(event: id, bits: event.powBits) }
+            guard let proof = body.proof else { throw FirstComeError.proofRequired(event: event.id, bits: event.powBits) }
             try proofs.verify(challenge: proof.challenge, nonce: proof.nonce, eventKey: event.key, user: user, bits: event.powBits, now: clock())
         }
-        if let wait = perUser?.acquire("user:\(id)\n\(user)") { throw FirstComeError.rateLimited(retryAfter: wait) }
-        let result: SubmitResult
-        do {
-            result = try await committer.submit(Submission(event: id, user: user, payload: body.payload))
-        } catch let error as FirstComeError {
+        try perUser?.admit(user: user, event: event.id)
+        return Submission(event: event.id, user: user, payload: body.payload)
+    }
+
+    private func entered(_ result: Result<SubmitResult, any Error>, event id: String) throws -> Entered {
+        try Self.entered(result, event: id, metrics: metrics)
+    }
+
+    /// What the commit made of a submission, counted in the metrics.
+    private static func entered(_ result: Result<SubmitResult, any Error>, event id: String, metrics: FirstComeMetrics) throws -> Entered {
+        switch result {
+        case .failure(let error as FirstComeError):
             // Storage faults are counted without an event: the id is the caller's.
             metrics.recordSubmission(event: "", result: error.code)
             throw error
-        }
-        switch result {
-        case .created(let entry):
+        case .failure(let error):
+            throw error
+        case .success(.created(let entry)):
             metrics.recordSubmission(event: id, result: "created")
             return (entry, true)
-        case .existing(let entry):
+        case .success(.existing(let entry)):
             metrics.recordSubmission(event: id, result: "existing")
             return (entry, false)
-        case .rejected(let error):
+        case .success(.rejected(let error)):
             // Unknown events are not counted: their ids come from the caller.
             if case .eventNotFound = error {} else { metrics.recordSubmission(event: id, result: error.code) }
             throw error
         }
     }
 
+    /// The `user` field of an event that verifies no identity.
+    private static func namedUser(_ body: SubmitRequest) throws -> String {
+        guard let user = body.user else { throw FirstComeError.invalidRequest("missing field 'user'") }
+        return user
+    }
+
     /// The entry's user: the verified subject of the identity token where the event
     /// requires one, else the `user` field.
     func entrant(of body: SubmitRequest, event: Event) async throws -> String {
-        guard let rule = event.identity else {
-            guard let user = body.user else { throw FirstComeError.invalidRequest("missing field 'user'") }
-            return user
-        }
+        guard let rule = event.identity else { return try Self.namedUser(body) }
         guard let token = body.identityToken else { throw FirstComeError.identityRequired(event.id) }
         let subject = try await identity.subject(of: token, rule: rule)
         if let user = body.user, user != subject {
@@ -131,11 +179,16 @@ struct EntryController<Context: RequestContext> {
         }
     }
 
+    /// The per-token limit on polls, taken once per poll.
+    func limitPoll(token: String) throws {
+        try perUser?.admit(token: token)
+    }
+
     /// `GET /entries/{token}`
     func pollRoutes(_ routes: RouteCollection<Context>) {
         routes.get(":token") { _, context in
             let token = try context.parameters.require("token")
-            if let wait = perUser?.acquire("token:" + token) { throw FirstComeError.rateLimited(retryAfter: wait) }
+            try limitPoll(token: token)
             return Response.json(try await pollReply(try await store.entry(token: token)))
         }
     }

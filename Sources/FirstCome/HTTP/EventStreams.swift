@@ -67,9 +67,15 @@ final class EventStreams: Sendable {
 
     /// A refusal by one of the limits, checked in the router's order (address, then token).
     func limit(token: String, client: String) -> FirstComeError? {
-        if let wait = perClient?.acquire("ip:" + client) { return .rateLimited(retryAfter: wait) }
-        if let wait = perToken?.acquire("token:" + token) { return .rateLimited(retryAfter: wait) }
-        return nil
+        do {
+            try perClient?.admit(client: client)
+            try perToken?.admit(token: token)
+            return nil
+        } catch let refusal as FirstComeError {
+            return refusal
+        } catch {
+            return .internalError
+        }
     }
 
     /// The response headers of a stream: the route's, the server's name, the date,

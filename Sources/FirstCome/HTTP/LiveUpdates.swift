@@ -22,7 +22,7 @@ struct LiveUpdates<Context: RequestContext> {
     func routes(_ routes: RouteCollection<Context>, perToken: RateLimiter?) {
         routes.get(":token/events") { _, context in
             let token = try context.parameters.require("token")
-            if let wait = perToken?.acquire("token:" + token) { throw FirstComeError.rateLimited(retryAfter: wait) }
+            try perToken?.admit(token: token)
             _ = try await store.entry(token: token)  // 404 before the stream starts
             return Response(
                 status: .ok,

@@ -7,7 +7,7 @@ struct RateLimitMiddleware<Context: RemoteAddressRequestContext>: RouterMiddlewa
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         let client = clients.resolve(request, peer: context.remoteAddress)
-        if let wait = limiter.acquire("ip:" + client) { throw FirstComeError.rateLimited(retryAfter: wait) }
+        try limiter.admit(client: client)
         return try await next(request, context)
     }
 }

@@ -64,3 +64,21 @@ public final class RateLimiter: Sendable {
         if table.count >= maxKeys { table.removeAll(keepingCapacity: true) }
     }
 }
+
+extension RateLimiter {
+    /// The per-address limit (submit, poll, stream, waiting page): throws
+    /// `rateLimited` once `client` has spent its burst.
+    func admit(client: String) throws {
+        if let wait = acquire("ip:" + client) { throw FirstComeError.rateLimited(retryAfter: wait) }
+    }
+
+    /// The per-token limit (poll, stream).
+    func admit(token: String) throws {
+        if let wait = acquire("token:" + token) { throw FirstComeError.rateLimited(retryAfter: wait) }
+    }
+
+    /// The per-user limit on submissions to one event.
+    func admit(user: String, event: String) throws {
+        if let wait = acquire("user:\(event)\n\(user)") { throw FirstComeError.rateLimited(retryAfter: wait) }
+    }
+}

@@ -6,13 +6,16 @@ import NIOHTTP1
 import NIOHTTPTypes
 import NIOHTTPTypesHTTP1
 
-/// Hummingbird's HTTP/1.1 child channel, except that a connection whose first
-/// request is a live-update stream (`GET /v1/entries/{token}/events` for an
-/// entry this node knows) is served on its event loop by `EventStreamConnection`
-/// instead of by a task per connection. A connection Hummingbird serves keeps a
-/// suspended task whose frames hold the deepest request path it has run (about
-/// 16 KB); an open stream does not need one. Every other connection, and a
-/// stream asked for later on a connection, goes to the router as before.
+/// Hummingbird's HTTP/1.1 child channel, except for what is served on the
+/// connection's event loop instead of by a task per connection:
+/// - a connection whose first request is a live-update stream
+///   (`GET /v1/entries/{token}/events` for an entry this node knows) is served
+///   by `EventStreamConnection`. A connection Hummingbird serves keeps a
+///   suspended task whose frames hold the deepest request path it has run
+///   (about 16 KB); an open stream does not need one;
+/// - submissions and polls are served by `EntrantLaneHandler` until the
+///   connection asks for anything else, which goes to the router from then on
+///   (so does a stream asked for later on a connection).
 struct StreamingHTTP1Channel: ServerChildChannel {
     /// A connection and what its first request made of it.
     struct Value: ServerChildChannelValue {
@@ -29,9 +32,10 @@ struct StreamingHTTP1Channel: ServerChildChannel {
 
     let http: HTTP1Channel
     let streams: EventStreams
+    let lane: EntrantLane
 
-    /// The pipeline of `HTTP1Channel.setup`, with the first-request handler where
-    /// the async channel would go.
+    /// The pipeline of `HTTP1Channel.setup`, with the first-request handler before
+    /// the connection state handler and the lane where the async channel would go.
     func setup(channel: any Channel, logger: Logger) -> EventLoopFuture<Value> {
         channel.eventLoop.makeCompletedFuture {
             let configuration = http.configuration
@@ -46,12 +50,15 @@ struct StreamingHTTP1Channel: ServerChildChannel {
             try pipeline.addHandler(HTTP1ToHTTPServerCodec(secure: false))
             try pipeline.addHandlers(configuration.additionalChannelHandlers())
             let state = HTTPConnectionStateHandler(idleTimeout: configuration.idleTimeout.map { .nanoseconds($0.nanoseconds) }, logger: logger)
-            let first = FirstRequestHandler(streams: streams, connectionState: state, kind: channel.eventLoop.makePromise())
+            let kind = ConnectionKind(promise: channel.eventLoop.makePromise())
+            let laneHandler = EntrantLaneHandler(lane: lane, kind: kind)
+            let first = FirstRequestHandler(streams: streams, connectionState: state, lane: laneHandler, kind: kind)
             // Before the connection state handler, which takes the quiesce event and
             // would close a stream it never saw as a request once idle.
             try pipeline.addHandler(first)
             try pipeline.addHandler(state)
-            return Value(channel: channel, kind: first.kind.futureResult)
+            try pipeline.addHandler(laneHandler)
+            return Value(channel: channel, kind: kind.promise.futureResult)
         }
     }
 
@@ -62,20 +69,23 @@ struct StreamingHTTP1Channel: ServerChildChannel {
 }
 
 /// Looks at a connection's first request head: a stream it can serve becomes an
-/// `EventStreamConnection` in its place; anything else gets the async channel
-/// Hummingbird serves from, and this handler leaves the pipeline.
+/// `EventStreamConnection` in its place; anything else is passed on to the
+/// entrant lane (which serves it or hands the connection to Hummingbird), and
+/// this handler leaves.
 final class FirstRequestHandler: ChannelInboundHandler, RemovableChannelHandler {
     typealias InboundIn = HTTPRequestPart
     typealias OutboundOut = HTTPResponsePart
 
     let streams: EventStreams
     let connectionState: HTTPConnectionStateHandler
-    let kind: EventLoopPromise<StreamingHTTP1Channel.Kind>
+    let lane: EntrantLaneHandler
+    let kind: ConnectionKind
     private var decided = false
 
-    init(streams: EventStreams, connectionState: HTTPConnectionStateHandler, kind: EventLoopPromise<StreamingHTTP1Channel.Kind>) {
+    init(streams: EventStreams, connectionState: HTTPConnectionStateHandler, lane: EntrantLaneHandler, kind: ConnectionKind) {
         self.streams = streams
         self.connectionState = connectionState
+        self.lane = lane
         self.kind = kind
     }
 
@@ -84,56 +94,40 @@ final class FirstRequestHandler: ChannelInboundHandler, RemovableChannelHandler 
         if case .head(let head) = unwrapInboundIn(data), let token = streams.token(of: head) {
             serveStream(context, head: head, token: token)
         } else {
-            handOver(context, then: { $0.fireChannelRead(data) })
+            passOn(context, then: { $0.fireChannelRead(data) })
         }
     }
 
     func errorCaught(context: ChannelHandlerContext, error: any Error) {
-        // A malformed first request: Hummingbird answers it as it always has.
+        // A malformed first request: the lane hands it to Hummingbird, which answers it as it always has.
         guard !decided else { return context.fireErrorCaught(error) }
-        handOver(context, then: { $0.fireErrorCaught(error) })
+        passOn(context, then: { $0.fireErrorCaught(error) })
     }
 
     func channelInactive(context: ChannelHandlerContext) {
-        if !decided {
-            decided = true
-            kind.fail(ChannelError.ioOnClosedChannel)
-        }
+        decided = true
+        kind.settle(.failure(ChannelError.ioOnClosedChannel))
         context.fireChannelInactive()
     }
 
-    func handlerRemoved(context: ChannelHandlerContext) {
-        if !decided {
-            decided = true
-            kind.fail(ChannelError.ioOnClosedChannel)
-        }
-    }
-
-    /// Installs the async channel at the end of the pipeline, passes on what came
-    /// and leaves.
-    private func handOver(_ context: ChannelHandlerContext, then forward: (ChannelHandlerContext) -> Void) {
+    /// Passes on what came and leaves.
+    private func passOn(_ context: ChannelHandlerContext, then forward: (ChannelHandlerContext) -> Void) {
         decided = true
-        do {
-            let asyncChannel = try NIOAsyncChannel<HTTPRequestPart, HTTPResponsePart>(
-                wrappingChannelSynchronously: context.channel, configuration: .init(isOutboundHalfClosureEnabled: true))
-            kind.succeed(.http(asyncChannel))
-            forward(context)
-            context.pipeline.syncOperations.removeHandler(context: context, promise: nil)
-        } catch {
-            kind.fail(error)
-            context.close(promise: nil)
-        }
+        forward(context)
+        context.pipeline.syncOperations.removeHandler(context: context, promise: nil)
     }
 
     private func serveStream(_ context: ChannelHandlerContext, head: HTTPRequest, token: String) {
         decided = true
-        kind.succeed(.stream)
+        kind.settle(.success(.stream))
         let start = ContinuousClock.now
         let path = head.path ?? ""
         let client = streams.client(of: head, peer: context.channel.remoteAddress)
         let pipeline = context.pipeline.syncOperations
-        // The stream decides when the connection ends; no idle timeout applies.
+        // The stream decides when the connection ends; no idle timeout applies,
+        // and no other request follows it.
         pipeline.removeHandler(connectionState, promise: nil)
+        pipeline.removeHandler(lane, promise: nil)
         if let refusal = streams.limit(token: token, client: client) {
             refuse(context, refusal)
             streams.record(status: Int(refusal.status.code), start: start, path: path, client: client)

@@ -32,6 +32,9 @@ public protocol EntryStore: Sendable {
     func event(id: String) async throws -> Event
     /// The event as last committed, from memory where the store keeps a copy (hot path).
     func currentEvent(id: String) async throws -> Event
+    /// The event as this node's memory has it now, without a database read; `nil`
+    /// if it is not in memory (`currentEvent` then reads it).
+    func cachedEvent(id: String) -> Event?
     /// Applies an admin change; throws `.eventNotFound` or `.eventSoldOut`.
     func updateEvent(id: String, patch: EventPatch, now: Int64) async throws -> Event
     /// Records a batch of submissions in one transaction (group commit). Each
@@ -40,6 +43,9 @@ public protocol EntryStore: Sendable {
     /// The entry with this token, or throws `.entryNotFound`. A successful call
     /// counts as the entrant's presence (a poll).
     func entry(token: String) async throws -> EntryView
+    /// `entry(token:)` from this node's memory alone, counted as a poll the same
+    /// way; `nil` where that would need a database read or throw.
+    func polledEntry(token: String) -> EntryView?
     /// The entry with this token as this node's memory has it now, without a
     /// database read and without counting as a poll; `nil` if unknown here.
     func knownEntry(token: String) -> EntryView?

@@ -22,7 +22,8 @@ public protocol BlockingSubmitStore: EntryStore {
 public final class GroupCommitter: Sendable {
     private struct Waiter {
         let submission: Submission
-        let continuation: CheckedContinuation<SubmitResult, any Error>
+        /// Called once, from the committing thread or task, after the commit.
+        let answer: @Sendable (Result<SubmitResult, any Error>) -> Void
     }
 
     private struct State {
@@ -99,19 +100,26 @@ public final class GroupCommitter: Sendable {
     /// Records one submission; returns once the transaction holding it has committed.
     public func submit(_ submission: Submission) async throws -> SubmitResult {
         try await withCheckedThrowingContinuation { continuation in
-            let startDrain = state.withLock { state -> Bool? in
-                if state.closed { return nil }
-                state.queue.append(Waiter(submission: submission, continuation: continuation))
-                if state.draining { return false }
-                state.draining = true
-                return true
-            }
-            switch startDrain {
-            case nil: continuation.resume(throwing: FirstComeError.shuttingDown)
-            case true?:
-                if let wake { wake.signal() } else { Task { await self.drain() } }
-            case false?: break
-            }
+            submit(submission) { continuation.resume(with: $0) }
+        }
+    }
+
+    /// Records one submission and calls `answer` once the transaction holding it
+    /// has committed (or with the error), on the committing thread or task: a
+    /// caller on an event loop hops back itself, without a task in between.
+    public func submit(_ submission: Submission, answer: @escaping @Sendable (Result<SubmitResult, any Error>) -> Void) {
+        let startDrain = state.withLock { state -> Bool? in
+            if state.closed { return nil }
+            state.queue.append(Waiter(submission: submission, answer: answer))
+            if state.draining { return false }
+            state.draining = true
+            return true
+        }
+        switch startDrain {
+        case nil: answer(.failure(FirstComeError.shuttingDown))
+        case true?:
+            if let wake { wake.signal() } else { Task { await self.drain() } }
+        case false?: break
         }
     }
 
@@ -173,7 +181,7 @@ public final class GroupCommitter: Sendable {
         switch result {
         case .success(let results):
             metrics?.recordCommit(batchSize: batch.count, duration: ContinuousClock.now - start)
-            for (waiter, result) in zip(batch, results) { waiter.continuation.resume(returning: result) }
+            for (waiter, result) in zip(batch, results) { waiter.answer(.success(result)) }
             return []
         case .failure(let error):
             // Storage faults (busy, disk full, read-only) hit every submission alike:
@@ -184,12 +192,12 @@ public final class GroupCommitter: Sendable {
                 } else {
                     logger.error("submission failed", metadata: ["error": "\(error)"])
                 }
-                for waiter in batch { waiter.continuation.resume(throwing: failure) }
+                for waiter in batch { waiter.answer(.failure(failure)) }
                 return []
             }
             guard batch.count > 1 else {
                 logger.error("submission failed", metadata: ["error": "\(error)"])
-                batch[0].continuation.resume(throwing: error)
+                batch[0].answer(.failure(error))
                 return []
             }
             // One bad submission must not fail its neighbours: retry each alone.

@@ -102,8 +102,12 @@ public struct SQLiteEntryStore: EntryStore {
     }
 
     public func currentEvent(id: String) async throws -> Event {
-        if let event = board.event(id: id) { return event }
+        if let event = cachedEvent(id: id) { return event }
         return try await event(id: id)
+    }
+
+    public func cachedEvent(id: String) -> Event? {
+        board.event(id: id)
     }
 
     public func updateEvent(id: String, patch: EventPatch, now: Int64) async throws -> Event {
@@ -129,11 +133,13 @@ public struct SQLiteEntryStore: EntryStore {
     }
 
     public func entry(token: String) async throws -> EntryView {
-        guard let (eventKey, seq) = tokens.verify(token), let view = board.view(eventKey: eventKey, seq: seq, token: token, seenAt: clock())
-        else {
-            throw FirstComeError.entryNotFound
-        }
+        guard let view = polledEntry(token: token) else { throw FirstComeError.entryNotFound }
         return view
+    }
+
+    public func polledEntry(token: String) -> EntryView? {
+        guard let (eventKey, seq) = tokens.verify(token) else { return nil }
+        return board.view(eventKey: eventKey, seq: seq, token: token, seenAt: clock())
     }
 
     public func knownEntry(token: String) -> EntryView? {

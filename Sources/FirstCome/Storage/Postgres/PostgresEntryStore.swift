@@ -126,7 +126,7 @@ public struct PostgresEntryStore: EntryStore {
     }
 
     public func currentEvent(id: String) async throws -> Event {
-        if let event = board.event(id: id) { return event }
+        if let event = cachedEvent(id: id) { return event }
         let event = try await event(id: id)
         board.update(event)
         return event
@@ -161,14 +161,23 @@ public struct PostgresEntryStore: EntryStore {
         }
     }
 
+    public func cachedEvent(id: String) -> Event? {
+        board.event(id: id)
+    }
+
     public func entry(token: String) async throws -> EntryView {
+        if let view = polledEntry(token: token) { return view }
         guard let (eventKey, seq) = tokens.verify(token) else { throw FirstComeError.entryNotFound }
-        if let view = board.view(eventKey: eventKey, seq: seq, token: token, seenAt: clock()) { return view }
         // A genuine token for an entry this node has not learnt of yet (made on
         // another node since the last catch-up): read it once.
         try await catchUp(only: eventKey)
         guard let view = board.view(eventKey: eventKey, seq: seq, token: token, seenAt: clock()) else { throw FirstComeError.entryNotFound }
         return view
+    }
+
+    public func polledEntry(token: String) -> EntryView? {
+        guard let (eventKey, seq) = tokens.verify(token) else { return nil }
+        return board.view(eventKey: eventKey, seq: seq, token: token, seenAt: clock())
     }
 
     public func knownEntry(token: String) -> EntryView? {
