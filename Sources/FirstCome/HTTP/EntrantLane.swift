@@ -43,6 +43,7 @@ final class EntrantLane: Sendable {
     let streams: EventStreams
     let logger: Logger
     private let dates = HTTPDateCache()
+    private let mailbox = LoopMailbox()
 
     init(entries: EntryController<AppRequestContext>, streams: EventStreams, logger: Logger) {
         self.entries = entries
@@ -98,42 +99,60 @@ final class EntrantLane: Sendable {
         }
     }
 
-    /// Answers a request of the lane: `answer` is called once, at once on the
-    /// calling thread when nothing has to wait, else from the committing thread
-    /// or a task.
+    /// Answers a request of the lane on `loop`, its connection's event loop:
+    /// `answer` is called there once, at once when nothing has to wait, else when
+    /// the commit (or a task) is done. The committing thread only posts the
+    /// outcome to the loop; the reply is made there.
     func serve(
-        _ route: Route, body: ByteBuffer, client: @autoclosure () -> String, answer: @escaping @Sendable (Result<Reply, any Error>) -> Void
+        _ route: Route, body: ByteBuffer, client: @autoclosure () -> String, on loop: any EventLoop,
+        answer: @escaping @Sendable (Result<Reply, any Error>) -> Void
     ) {
+        let mailbox = mailbox
+        @Sendable func later(_ make: @escaping @Sendable () -> Result<Reply, any Error>) {
+            mailbox.post(to: loop) { answer(make()) }
+        }
         do {
             if let limiter = streams.perClient { try limiter.admit(client: client()) }
+            let entries = entries
             switch route {
             case .submit(let id):
                 let request = try SubmitRequest.parse(Array(buffer: body))
-                let reply: @Sendable (Result<EntryController<AppRequestContext>.Entered, any Error>) -> Void = { entered in
-                    answer(entered.map { entered in
-                        let reply = EntryController<AppRequestContext>.submitReply(entered)
-                        return (reply.status, reply.body.buffer)
-                    })
+                let started = entries.enterNow(event: id, body: request) { outcome in
+                    later { Result { Self.submitReply(try outcome()) } }
                 }
-                if !entries.enterNow(event: id, body: request, answer: reply) {
-                    let entries = entries
-                    Task { reply(await Result<EntryController<AppRequestContext>.Entered, any Error>.of { try await entries.enter(event: id, body: request) }) }
+                if !started {
+                    Task {
+                        let entered = await Result<EntryController<AppRequestContext>.Entered, any Error>.of {
+                            try await entries.enter(event: id, body: request)
+                        }
+                        later { entered.map(Self.submitReply) }
+                    }
                 }
             case .poll(let token):
                 try entries.limitPoll(token: token)
-                let entries = entries
                 if let entry = entries.store.polledEntry(token: token) {
                     if let reply = entries.pollReplyNow(entry) { return answer(.success((.ok, reply.buffer))) }
-                    Task { answer(await Result<Reply, any Error>.of { (.ok, try await entries.pollReply(entry).buffer) }) }
+                    Task {
+                        let reply = await Result<Reply, any Error>.of { (.ok, try await entries.pollReply(entry).buffer) }
+                        later { reply }
+                    }
                 } else {
                     Task {
-                        answer(await Result<Reply, any Error>.of { (.ok, try await entries.pollReply(try await entries.store.entry(token: token)).buffer) })
+                        let reply = await Result<Reply, any Error>.of {
+                            (.ok, try await entries.pollReply(try await entries.store.entry(token: token)).buffer)
+                        }
+                        later { reply }
                     }
                 }
             }
         } catch {
             answer(.failure(error))
         }
+    }
+
+    private static func submitReply(_ entered: EntryController<AppRequestContext>.Entered) -> Reply {
+        let reply = EntryController<AppRequestContext>.submitReply(entered)
+        return (reply.status, reply.body.buffer)
     }
 
     /// The response head of a reply, or of a failure as the router's error
@@ -183,6 +202,39 @@ extension Result where Failure == any Error {
         } catch {
             return .failure(error)
         }
+    }
+}
+
+/// Work posted to event loops from other threads, run there in order with one
+/// wake-up per loop for whatever is queued by then: a commit answers many
+/// connections at once, on two loops.
+final class LoopMailbox: Sendable {
+    private struct Box {
+        var work: [@Sendable () -> Void] = []
+        var scheduled = false
+    }
+
+    private let boxes = Mutex<[ObjectIdentifier: Box]>([:])
+
+    func post(to loop: any EventLoop, _ work: @escaping @Sendable () -> Void) {
+        let key = ObjectIdentifier(loop)
+        let schedule = boxes.withLock { boxes -> Bool in
+            boxes[key, default: Box()].work.append(work)
+            guard !boxes[key]!.scheduled else { return false }
+            boxes[key]!.scheduled = true
+            return true
+        }
+        if schedule { loop.execute { self.run(key) } }
+    }
+
+    private func run(_ key: ObjectIdentifier) {
+        let work = boxes.withLock { boxes -> [@Sendable () -> Void] in
+            let work = boxes[key]?.work ?? []
+            boxes[key]?.work.removeAll(keepingCapacity: true)
+            boxes[key]?.scheduled = false
+            return work
+        }
+        for item in work { item() }
     }
 }
 

@@ -111,15 +111,10 @@ final class EntrantLaneHandler: ChannelDuplexHandler, RemovableChannelHandler {
     }
 
     private func answer(_ context: ChannelHandlerContext, _ reading: Reading) {
-        let loop = context.eventLoop
-        let bound = NIOLoopBound((self, context), eventLoop: loop)
+        let bound = NIOLoopBound((self, context), eventLoop: context.eventLoop)
         let peer = context.channel.remoteAddress
-        lane.serve(reading.route, body: reading.body, client: self.lane.streams.client(of: reading.head, peer: peer)) { result in
-            if loop.inEventLoop {
-                bound.value.0.respond(bound.value.1, reading, result, peer: peer)
-            } else {
-                loop.execute { bound.value.0.respond(bound.value.1, reading, result, peer: peer) }
-            }
+        lane.serve(reading.route, body: reading.body, client: lane.streams.client(of: reading.head, peer: peer), on: context.eventLoop) {
+            bound.value.0.respond(bound.value.1, reading, $0, peer: peer)
         }
     }
 

@@ -89,18 +89,20 @@ struct EntryController<Context: RequestContext> {
     /// `enter` without suspending, for a caller on an event loop, when nothing
     /// but the commit has to wait: the event is in memory and verifies no
     /// identity token. `answer` is called once, on the committing thread (or at
-    /// once with a refusal). `false`: nothing was done, use `enter`.
-    func enterNow(event id: String, body: SubmitRequest, answer: @escaping @Sendable (Result<Entered, any Error>) -> Void) -> Bool {
+    /// once with a refusal), with what gives the outcome: call that where the
+    /// reply is made, so the committing thread only passes it on. `false`:
+    /// nothing was done, use `enter`.
+    func enterNow(event id: String, body: SubmitRequest, answer: @escaping @Sendable (@escaping @Sendable () throws -> Entered) -> Void) -> Bool {
         guard let event = store.cachedEvent(id: id), event.identity == nil else { return false }
         let submission: Submission
         do {
             submission = try admit(body, user: try Self.namedUser(body), event: event)
         } catch {
-            answer(.failure(error))
+            answer { throw error }
             return true
         }
         let metrics = metrics
-        committer.submit(submission) { result in answer(Result { try Self.entered(result, event: id, metrics: metrics) }) }
+        committer.submit(submission) { result in answer { try Self.entered(result, event: id, metrics: metrics) } }
         return true
     }
 
