@@ -104,7 +104,7 @@ final class EntrantLane: Sendable {
     /// the commit (or a task) is done. The committing thread only posts the
     /// outcome to the loop; the reply is made there.
     func serve(
-        _ route: Route, body: ByteBuffer, client: @autoclosure () -> String, on loop: any EventLoop,
+        _ route: Route, body: ByteBuffer, client: String, on loop: any EventLoop,
         answer: @escaping @Sendable (Result<Reply, any Error>) -> Void
     ) {
         let mailbox = mailbox
@@ -112,7 +112,7 @@ final class EntrantLane: Sendable {
             mailbox.post(to: loop) { answer(make()) }
         }
         do {
-            if let limiter = streams.perClient { try limiter.admit(client: client()) }
+            try streams.perClient?.admit(client: client)
             let entries = entries
             switch route {
             case .submit(let id):
@@ -130,19 +130,14 @@ final class EntrantLane: Sendable {
                 }
             case .poll(let token):
                 try entries.limitPoll(token: token)
-                if let entry = entries.store.polledEntry(token: token) {
-                    if let reply = entries.pollReplyNow(entry) { return answer(.success((.ok, reply.buffer))) }
-                    Task {
-                        let reply = await Result<Reply, any Error>.of { (.ok, try await entries.pollReply(entry).buffer) }
-                        later { reply }
+                let known = entries.store.polledEntry(token: token)
+                if let known, let reply = entries.pollReplyNow(known) { return answer(.success((.ok, reply.buffer))) }
+                Task {
+                    let reply = await Result<Reply, any Error>.of {
+                        let entry = if let known { known } else { try await entries.store.entry(token: token) }
+                        return (.ok, try await entries.pollReply(entry).buffer)
                     }
-                } else {
-                    Task {
-                        let reply = await Result<Reply, any Error>.of {
-                            (.ok, try await entries.pollReply(try await entries.store.entry(token: token)).buffer)
-                        }
-                        later { reply }
-                    }
+                    later { reply }
                 }
             }
         } catch {
@@ -185,11 +180,17 @@ final class EntrantLane: Sendable {
         return failure
     }
 
+    /// The client's address as the router's middlewares see it, where a limit or
+    /// the access log needs it (resolved once per request); empty otherwise.
+    func client(of head: HTTPRequest, peer: SocketAddress?) -> String {
+        streams.perClient == nil && streams.accessLog == nil ? "" : streams.client(of: head, peer: peer)
+    }
+
     /// Counts and logs a finished request the way the router's middlewares do.
-    func record(_ route: Route, status: Int, start: ContinuousClock.Instant, path: String, client: @autoclosure () -> String) {
+    func record(_ route: Route, status: Int, start: ContinuousClock.Instant, path: String, client: String) {
         streams.metrics.recordRequest(route: route.label, method: route.method, status: status, duration: .now - start)
         if let accessLog = streams.accessLog {
-            AccessLogMiddleware<AppRequestContext>.log(accessLog, method: route.method, path: path, status: status, start: start, client: client())
+            AccessLogMiddleware<AppRequestContext>.log(accessLog, method: route.method, path: path, status: status, start: start, client: client)
         }
     }
 }

@@ -112,20 +112,20 @@ final class EntrantLaneHandler: ChannelDuplexHandler, RemovableChannelHandler {
 
     private func answer(_ context: ChannelHandlerContext, _ reading: Reading) {
         let bound = NIOLoopBound((self, context), eventLoop: context.eventLoop)
-        let peer = context.channel.remoteAddress
-        lane.serve(reading.route, body: reading.body, client: lane.streams.client(of: reading.head, peer: peer), on: context.eventLoop) {
-            bound.value.0.respond(bound.value.1, reading, $0, peer: peer)
+        let client = lane.client(of: reading.head, peer: context.channel.remoteAddress)
+        lane.serve(reading.route, body: reading.body, client: client, on: context.eventLoop) {
+            bound.value.0.respond(bound.value.1, reading, $0, client: client)
         }
     }
 
     /// Writes the reply (unless the connection has gone meanwhile), counts and
     /// logs it, and goes on with what waited.
     private func respond(
-        _ context: ChannelHandlerContext, _ reading: Reading, _ result: Result<EntrantLane.Reply, any Error>, peer: SocketAddress?
+        _ context: ChannelHandlerContext, _ reading: Reading, _ result: Result<EntrantLane.Reply, any Error>, client: String
     ) {
         let path = reading.head.path ?? ""
         let (head, body) = lane.response(result, path: path)
-        lane.record(reading.route, status: Int(head.status.code), start: reading.start, path: path, client: lane.streams.client(of: reading.head, peer: peer))
+        lane.record(reading.route, status: Int(head.status.code), start: reading.start, path: path, client: client)
         guard case .answering = state else { return }
         context.write(wrapOutboundOut(.head(head)), promise: nil)
         context.write(wrapOutboundOut(.body(body)), promise: nil)

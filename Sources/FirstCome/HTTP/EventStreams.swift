@@ -67,14 +67,12 @@ final class EventStreams: Sendable {
 
     /// A refusal by one of the limits, checked in the router's order (address, then token).
     func limit(token: String, client: String) -> FirstComeError? {
-        do {
+        do throws(FirstComeError) {
             try perClient?.admit(client: client)
             try perToken?.admit(token: token)
             return nil
-        } catch let refusal as FirstComeError {
-            return refusal
         } catch {
-            return .internalError
+            return error
         }
     }
 

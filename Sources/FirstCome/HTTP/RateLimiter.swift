@@ -68,17 +68,17 @@ public final class RateLimiter: Sendable {
 extension RateLimiter {
     /// The per-address limit (submit, poll, stream, waiting page): throws
     /// `rateLimited` once `client` has spent its burst.
-    func admit(client: String) throws {
+    func admit(client: String) throws(FirstComeError) {
         if let wait = acquire("ip:" + client) { throw FirstComeError.rateLimited(retryAfter: wait) }
     }
 
     /// The per-token limit (poll, stream).
-    func admit(token: String) throws {
+    func admit(token: String) throws(FirstComeError) {
         if let wait = acquire("token:" + token) { throw FirstComeError.rateLimited(retryAfter: wait) }
     }
 
     /// The per-user limit on submissions to one event.
-    func admit(user: String, event: String) throws {
+    func admit(user: String, event: String) throws(FirstComeError) {
         if let wait = acquire("user:\(event)\n\(user)") { throw FirstComeError.rateLimited(retryAfter: wait) }
     }
 }
