@@ -15,7 +15,7 @@ struct Demo: AsyncParsableCommand {
     @Option(help: "Base URL of a running service to drive instead of starting one, e.g. http://127.0.0.1:8080.")
     var target: String?
 
-    @Option(help: "The admin token of the --target service (env FIRSTCOME_ADMIN_TOKEN).")
+    @Option(help: "The admin token of the --target service (env FIRSTCOME_ADMIN_TOKEN). A token that begins with - goes as --admin-token=TOKEN.")
     var adminToken: String?
 
     @Option(help: "Number of distinct entrants.")

@@ -24,7 +24,7 @@ struct Serve: AsyncParsableCommand {
 
     @OptionGroup var database: DatabaseOption
 
-    @Option(help: "Bearer token for admin routes (env FIRSTCOME_ADMIN_TOKEN; default: stored in <db>.admin-token).")
+    @Option(help: "Bearer token for admin routes (env FIRSTCOME_ADMIN_TOKEN; default: stored in <db>.admin-token). A token that begins with - goes as --admin-token=TOKEN.")
     var adminToken: String?
 
     @Option(help: "Milliseconds between award scheduler ticks (env FIRSTCOME_TICK_MS; default 1000).")

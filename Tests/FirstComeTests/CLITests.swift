@@ -113,6 +113,14 @@ struct CLITests {
         #expect(token.count >= 32 && source == .file(path, created: false))
     }
 
+    @Test("generated admin tokens never begin with '-' (they must survive `--admin-token TOKEN` on a command line)")
+    func generatedTokensAreArguments() {
+        // One base64url token in 64 would begin with '-' if nothing prevented it.
+        let tokens = (0..<4096).map { _ in AdminToken.generate() }
+        #expect(tokens.allSatisfy { $0.count == 43 && $0.first != "-" })
+        #expect(Set(tokens).count == tokens.count)
+    }
+
     @Test("admin-token rotate: a running server takes the new token within a second; the old one stops working")
     func rotateAdminToken() async throws {
         let database = try TemporaryDatabase()

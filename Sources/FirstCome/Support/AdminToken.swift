@@ -14,6 +14,16 @@ public enum AdminToken {
         databasePath + ".admin-token"
     }
 
+    /// A new random token: 32 bytes from the system CSPRNG, base64url. It never
+    /// begins with `-`, so it can follow `--admin-token` on a command line as a
+    /// separate argument (one that began with `-` would be read as an option).
+    public static func generate() -> String {
+        while true {
+            let token = Base64URL.random(byteCount: 32)
+            if token.first != "-" { return token }
+        }
+    }
+
     /// The explicit token if any, else the stored one, else a new stored one.
     public static func resolve(explicit: String?, databasePath: String) throws -> (token: String, source: Source) {
         if let explicit, !explicit.isEmpty { return (explicit, .given) }
@@ -22,7 +32,7 @@ public enum AdminToken {
             let token = stored.trimmingCharacters(in: .whitespacesAndNewlines)
             if !token.isEmpty { return (token, .file(path, created: false)) }
         }
-        let token = Base64URL.random(byteCount: 32)
+        let token = generate()
         guard FileManager.default.createFile(atPath: path, contents: Data((token + "\n").utf8), attributes: [.posixPermissions: 0o600]) else {
             throw AdminTokenError(path: path)
         }
@@ -36,7 +46,7 @@ extension AdminToken {
     /// the new one within `AdminTokenWatch.interval`.
     public static func rotate(databasePath: String) throws -> String {
         let path = filePath(forDatabase: databasePath)
-        let token = Base64URL.random(byteCount: 32)
+        let token = generate()
         let temporary = path + ".new"
         guard FileManager.default.createFile(atPath: temporary, contents: Data((token + "\n").utf8), attributes: [.posixPermissions: 0o600]),
             Foundation.rename(temporary, path) == 0
