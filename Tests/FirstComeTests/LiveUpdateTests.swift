@@ -9,8 +9,8 @@ import Testing
 @Suite("Live updates (Server-Sent Events)")
 struct LiveUpdateTests {
     /// Reads a whole event stream; returns the `entry` events' JSON and the number of heartbeat comments.
-    static func read(_ url: String, timeout: Duration = .seconds(20)) async throws -> (events: [[String: Any]], heartbeats: Int, status: Int) {
-        let response = try await HTTPClient.shared.execute(HTTPClientRequest(url: url), timeout: .seconds(Int64(timeout.components.seconds)))
+    static func read(_ url: String, timeout: Duration = .seconds(20), client: HTTPClient = .shared) async throws -> (events: [[String: Any]], heartbeats: Int, status: Int) {
+        let response = try await client.execute(HTTPClientRequest(url: url), timeout: .seconds(Int64(timeout.components.seconds)))
         var text = ""
         for try await buffer in response.body { text += String(buffer: buffer) }
         let events = text.components(separatedBy: "\n\n").compactMap { block -> [String: Any]? in
@@ -48,11 +48,21 @@ struct LiveUpdateTests {
             let port = try #require(client.port)
             try await client.json(.post, "/v1/events", body: #"{"id":"m","name":"M","prizes":50,"admit_per_tick":100}"#, admin: true)
             let replies = try await LoadGenerator(baseURL: "http://127.0.0.1:\(port)", concurrency: 32).submit(event: "m", count: 300)
-            let finals = try await withThrowingTaskGroup(of: String?.self) { group in
-                for reply in replies {
-                    group.addTask { try await Self.read("http://127.0.0.1:\(port)/v1/entries/\(reply.token ?? "")/events").events.last?["status"] as? String }
+            // A connection per stream, so all 300 are open at once: through the shared
+            // client's eight per host they would queue, and the deadline of the last
+            // ones would run while they waited for a connection.
+            let configuration = HTTPClient.Configuration(
+                timeout: .init(connect: .seconds(60)),
+                connectionPool: .init(idleTimeout: .seconds(5), concurrentHTTP1ConnectionsPerHostSoftLimit: replies.count))
+            let finals = try await withHTTPClient(configuration) { http in
+                try await withThrowingTaskGroup(of: String?.self) { group in
+                    for reply in replies {
+                        group.addTask {
+                            try await Self.read("http://127.0.0.1:\(port)/v1/entries/\(reply.token ?? "")/events", client: http).events.last?["status"] as? String
+                        }
+                    }
+                    return try await group.reduce(into: [String?]()) { $0.append($1) }
                 }
-                return try await group.reduce(into: [String?]()) { $0.append($1) }
             }
             #expect(finals.filter { $0 == "won" }.count == 50 && finals.filter { $0 == "lost" }.count == 250)
         }

@@ -59,7 +59,29 @@ public enum AuditRecords {
     }
 
     public static func entry(seq: Int64, user: String, createdAt: Int64, payloadDigest: String) -> String {
-        entryHead + String(seq) + entryMiddle(user: user) + String(createdAt) + entryEnd(payloadDigest: payloadDigest)
+        entry(seq: seq, createdAt: createdAt, EntryParts(middle: entryMiddle(user: user), end: entryEnd(payloadDigest: payloadDigest)))
+    }
+
+    /// An entry record from its seq, its time and the parts that hold the rest.
+    static func entry(seq: Int64, createdAt: Int64, _ parts: EntryParts) -> String {
+        entryHead + String(seq) + parts.middle + String(createdAt) + parts.end
+    }
+
+    /// The parts of an entry record around its seq and time:
+    /// `entryHead ‖ seq ‖ middle ‖ created_at ‖ end`.
+    struct EntryParts: Sendable, Equatable {
+        let middle: String
+        let end: String
+
+        init(middle: String, end: String) {
+            self.middle = middle
+            self.end = end
+        }
+
+        /// The parts of a submission's record: its user and its payload's digest.
+        init(user: String, payload: String?) {
+            self.init(middle: AuditRecords.entryMiddle(user: user), end: AuditRecords.entryEnd(payloadDigest: AuditRecords.payloadDigest(payload)))
+        }
     }
 
     /// An entry record in parts, for a store that assigns seqs and times inside
@@ -106,7 +128,9 @@ public enum AuditRecords {
     public static func link(_ previous: [UInt8], _ record: String) -> [UInt8] {
         var hasher = SHA256()
         hasher.update(data: previous)
-        hasher.update(data: Array(record.utf8))
+        var record = record
+        // The record's UTF-8 in place, without a copy into an array.
+        record.withUTF8 { hasher.update(bufferPointer: UnsafeRawBufferPointer($0)) }
         return Array(hasher.finalize())
     }
 

@@ -102,7 +102,7 @@ struct EntryController<Context: RequestContext> {
             return true
         }
         let metrics = metrics
-        committer.submit(submission) { result in answer { try Self.entered(result, event: id, metrics: metrics) } }
+        committer.submit(submission) { outcome in answer { try Self.entered(outcome.result(), event: id, metrics: metrics) } }
         return true
     }
 

@@ -132,7 +132,8 @@ final class EventBoard: Sendable {
             }
             return found
         }
-        guard var (view, link) = found else { return nil }
+        guard let (entry, link) = found else { return nil }
+        var view = entry
         view.receipt = link.map(Receipts.hex) ?? ""
         return view
     }

@@ -7,8 +7,14 @@ import Synchronization
 /// A store that can record a batch without suspending, on the calling thread
 /// (SQLite: GRDB's writer runs the transaction there).
 public protocol BlockingSubmitStore: EntryStore {
-    /// `submit(_:now:)`, blocking the calling thread until the batch has committed.
-    func submitBlocking(_ batch: [Submission], now: Int64) throws -> [SubmitResult]
+    /// `submit(_:now:)`, blocking the calling thread until the batch has committed
+    /// and is on the store's board; each entry's token and view are left to
+    /// `result(of:)`, so the one committing thread does not make them.
+    func submitBlocking(_ batch: [Submission], now: Int64) throws -> [CommittedSubmission]
+
+    /// A committed submission's result (the entry's token and view), made by
+    /// whoever reads it.
+    func result(of committed: CommittedSubmission) -> SubmitResult
 }
 
 /// Group commit: submissions that arrive while a transaction is committing are
@@ -23,7 +29,7 @@ public final class GroupCommitter: Sendable {
     private struct Waiter {
         let submission: Submission
         /// Called once, from the committing thread or task, after the commit.
-        let answer: @Sendable (Result<SubmitResult, any Error>) -> Void
+        let answer: @Sendable (SubmitAnswer) -> Void
     }
 
     private struct State {
@@ -99,15 +105,16 @@ public final class GroupCommitter: Sendable {
 
     /// Records one submission; returns once the transaction holding it has committed.
     public func submit(_ submission: Submission) async throws -> SubmitResult {
-        try await withCheckedThrowingContinuation { continuation in
-            submit(submission) { continuation.resume(with: $0) }
-        }
+        try await withCheckedContinuation { continuation in
+            submit(submission) { continuation.resume(returning: $0) }
+        }.result().get()
     }
 
     /// Records one submission and calls `answer` once the transaction holding it
     /// has committed (or with the error), on the committing thread or task: a
-    /// caller on an event loop hops back itself, without a task in between.
-    public func submit(_ submission: Submission, answer: @escaping @Sendable (Result<SubmitResult, any Error>) -> Void) {
+    /// caller on an event loop hops back itself, without a task in between, and
+    /// reads the answer's `result()` there.
+    public func submit(_ submission: Submission, answer: @escaping @Sendable (SubmitAnswer) -> Void) {
         let startDrain = state.withLock { state -> Bool? in
             if state.closed { return nil }
             state.queue.append(Waiter(submission: submission, answer: answer))
@@ -116,7 +123,7 @@ public final class GroupCommitter: Sendable {
             return true
         }
         switch startDrain {
-        case nil: answer(.failure(FirstComeError.shuttingDown))
+        case nil: answer(SubmitAnswer(.failure(FirstComeError.shuttingDown)))
         case true?:
             if let wake { wake.signal() } else { Task { await self.drain() } }
         case false?: break
@@ -152,9 +159,9 @@ public final class GroupCommitter: Sendable {
 
     private func commit(_ batch: [Waiter]) async {
         let start = ContinuousClock.now
-        let result: Result<[SubmitResult], any Error>
+        let result: Result<[SubmitAnswer], any Error>
         do {
-            result = .success(try await store.submit(batch.map(\.submission), now: clock()))
+            result = .success(try await store.submit(batch.map(\.submission), now: clock()).map { SubmitAnswer(.success($0)) })
         } catch {
             result = .failure(error)
         }
@@ -171,17 +178,17 @@ public final class GroupCommitter: Sendable {
 
     private func commitBlocking(_ batch: [Waiter], _ store: any BlockingSubmitStore) {
         let start = ContinuousClock.now
-        let result = Result { try store.submitBlocking(batch.map(\.submission), now: clock()) }
+        let result = Result { try store.submitBlocking(batch.map(\.submission), now: clock()).map { SubmitAnswer($0, of: store) } }
         for waiter in settle(batch, result, since: start) { commitBlocking([waiter], store) }
     }
 
     /// Answers a batch's waiters from its transaction's result; returns the
     /// waiters to write again one by one.
-    private func settle(_ batch: [Waiter], _ result: Result<[SubmitResult], any Error>, since start: ContinuousClock.Instant) -> [Waiter] {
+    private func settle(_ batch: [Waiter], _ result: Result<[SubmitAnswer], any Error>, since start: ContinuousClock.Instant) -> [Waiter] {
         switch result {
-        case .success(let results):
+        case .success(let answers):
             metrics?.recordCommit(batchSize: batch.count, duration: ContinuousClock.now - start)
-            for (waiter, result) in zip(batch, results) { waiter.answer(.success(result)) }
+            for (waiter, answer) in zip(batch, answers) { waiter.answer(answer) }
             return []
         case .failure(let error):
             // Storage faults (busy, disk full, read-only) hit every submission alike:
@@ -192,12 +199,12 @@ public final class GroupCommitter: Sendable {
                 } else {
                     logger.error("submission failed", metadata: ["error": "\(error)"])
                 }
-                for waiter in batch { waiter.answer(.failure(failure)) }
+                for waiter in batch { waiter.answer(SubmitAnswer(.failure(failure))) }
                 return []
             }
             guard batch.count > 1 else {
                 logger.error("submission failed", metadata: ["error": "\(error)"])
-                batch[0].answer(.failure(error))
+                batch[0].answer(SubmitAnswer(.failure(error)))
                 return []
             }
             // One bad submission must not fail its neighbours: retry each alone.

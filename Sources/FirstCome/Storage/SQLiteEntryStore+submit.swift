@@ -5,16 +5,30 @@ extension SQLiteEntryStore: BlockingSubmitStore {
         let outcome = try await StorageErrors.translating {
             try await pool.write { db in try record(batch, now: now, in: db) }
         }
-        return settle(outcome)
+        return settle(outcome).map(result(of:))
     }
 
     /// The same on the calling thread: GRDB runs the transaction there when the
-    /// writer is free, so the group committer's own thread needs no hop.
-    public func submitBlocking(_ batch: [Submission], now: Int64) throws -> [SubmitResult] {
+    /// writer is free, so the group committer's own thread needs no hop. The
+    /// entries' tokens and views are left to `result(of:)`.
+    public func submitBlocking(_ batch: [Submission], now: Int64) throws -> [CommittedSubmission] {
         let outcome = try StorageErrors.translating {
             try pool.write { db in try record(batch, now: now, in: db) }
         }
         return settle(outcome)
+    }
+
+    /// A committed submission's entry with its token, as the board shows it now:
+    /// the batch was put on the board before it was handed on, so the entry is
+    /// there, as of its commit or later.
+    public func result(of committed: CommittedSubmission) -> SubmitResult {
+        switch committed {
+        case .rejected(let error):
+            return .rejected(error)
+        case .entry(let eventKey, let seq, let created):
+            let view = board.view(eventKey: eventKey, seq: seq, token: tokens.token(eventKey: eventKey, seq: seq))!
+            return created ? .created(view) : .existing(view)
+        }
     }
 
     /// The batch's transaction, its events stamped with the commit's version.
@@ -25,24 +39,15 @@ extension SQLiteEntryStore: BlockingSubmitStore {
         return outcome
     }
 
-    /// Puts a committed batch on the board and answers each submission from it.
-    private func settle(_ outcome: SubmitTransaction.Outcome) -> [SubmitResult] {
+    /// Puts a committed batch on the board (in commit order: on the committing
+    /// thread, before anyone is answered) and returns each submission's outcome.
+    private func settle(_ outcome: SubmitTransaction.Outcome) -> [CommittedSubmission] {
         for (key, event) in outcome.events {
             let chains = outcome.chains[key] ?? []
             board.update(
                 event, decisions: outcome.decisions[key].map { [$0] } ?? [], receipts: chains,
                 receiptsFrom: event.entries - Int64(chains.count / Receipts.linkSize) + 1)
         }
-        return outcome.items.map { item in
-            switch item {
-            case .rejected(let error):
-                return .rejected(error)
-            case .entry(let eventKey, let seq, let created):
-                let token = tokens.token(eventKey: eventKey, seq: seq)
-                // The board was updated above, so the entry is on it.
-                let view = board.view(eventKey: eventKey, seq: seq, token: token)!
-                return created ? .created(view) : .existing(view)
-            }
-        }
+        return outcome.items
     }
 }

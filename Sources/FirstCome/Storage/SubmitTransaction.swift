@@ -10,12 +10,7 @@ struct SubmitTransaction {
     /// The outcome of a batch: per-submission results (in order, as `(event key,
     /// seq, created)` or a refusal) and the events it changed, as committed.
     struct Outcome {
-        enum Item {
-            case entry(eventKey: Int64, seq: Int64, created: Bool)
-            case rejected(FirstComeError)
-        }
-
-        var items: [Item] = []
+        var items: [CommittedSubmission] = []
         var events: [Int64: Event] = [:]
         var decisions: [Int64: EventBoard.Decision] = [:]
         /// The chain links of the new entries, per event, in seq order (32 bytes each).
@@ -25,9 +20,13 @@ struct SubmitTransaction {
     func run(_ batch: [Submission]) throws -> Outcome {
         var outcome = Outcome()
         outcome.items.reserveCapacity(batch.count)
-        var keys: [String: Int64] = [:]
-        var missing: Set<String> = []
-        var touched: [Int64] = []
+        // The batch's events, changed in place as entries go in (a copy per entry
+        // would retain and release every field of the event), and their new links.
+        var events: [Event] = []
+        var chains: [[UInt8]] = []
+        // Where each event id of the batch is in `events`; nil: no such event.
+        var found: [String: Int?] = [:]
+        var last: (id: String, index: Int?)?
 
         let findUser = try db.cachedStatement(sql: "SELECT seq FROM entries WHERE event_key = ? AND user = ?")
         // A user already entered hits the unique index and inserts nothing: one
@@ -40,63 +39,70 @@ struct SubmitTransaction {
 
         for submission in batch {
             let id = submission.event
-            if keys[id] == nil && !missing.contains(id) {
+            let slot: Int?
+            if let last, last.id == id {
+                slot = last.index
+            } else if let known = found[id] {
+                slot = known
+            } else {
                 if let event = try EventRow.fetch(db, id: id) {
-                    keys[id] = event.key
-                    outcome.events[event.key] = event
+                    events.append(event)
+                    chains.append([])
+                    slot = events.count - 1
                 } else {
-                    missing.insert(id)
+                    slot = nil
                 }
+                found[id] = slot
             }
-            guard let key = keys[id], var event = outcome.events[key] else {
+            last = (id, slot)
+            guard let index = slot else {
                 outcome.items.append(.rejected(.eventNotFound(id)))
                 continue
             }
+            let key = events[index].key
             // An entrant already in gets their entry back, open or not.
             func existing() throws -> Bool {
                 guard let seq = try Int64.fetchOne(findUser, arguments: [key, submission.user]) else { return false }
                 outcome.items.append(.entry(eventKey: key, seq: seq, created: false))
                 return true
             }
-            guard event.acceptsEntries(at: now) else {
-                if try !existing() { outcome.items.append(.rejected(.eventNotOpen(event: id, state: event.state(at: now)))) }
+            guard events[index].acceptsEntries(at: now) else {
+                if try !existing() { outcome.items.append(.rejected(.eventNotOpen(event: id, state: events[index].state(at: now)))) }
                 continue
             }
-            guard event.entries < EntrantTokens.maxSeq else {
+            guard events[index].entries < EntrantTokens.maxSeq else {
                 if try !existing() { outcome.items.append(.rejected(.eventNotOpen(event: id, state: .closed))) }
                 continue
             }
-            let seq = event.entries + 1
-            let createdAt = event.entryTime(now)
-            let record = AuditRecords.entry(
-                seq: seq, user: submission.user, createdAt: createdAt, payloadDigest: AuditRecords.payloadDigest(submission.payload))
-            let head = AuditRecords.link(event.head, record)
+            let seq = events[index].entries + 1
+            let createdAt = events[index].entryTime(now)
+            let head = AuditRecords.link(events[index].head, AuditRecords.entry(seq: seq, createdAt: createdAt, submission.record))
             try insert.execute(arguments: [key, seq, submission.user, submission.payload, createdAt, Data(head)])
             if db.changesCount == 0 {
                 // The unique index refused it: this user is in already.
                 guard try existing() else { throw DatabaseError(resultCode: .SQLITE_CONSTRAINT, message: "entry neither inserted nor found") }
                 continue
             }
-            event.entries = seq
-            event.head = head
-            outcome.chains[key, default: []].append(contentsOf: event.head)
-            if !touched.contains(key) { touched.append(key) }
-            outcome.events[key] = event
-            outcome.items.append(.entry(eventKey: key, seq: event.entries, created: true))
+            events[index].entries = seq
+            events[index].head = head
+            chains[index].append(contentsOf: head)
+            outcome.items.append(.entry(eventKey: key, seq: seq, created: true))
         }
 
         // Persist the new counters, then decide at once where the rules say so:
         // direct mode, or an event already sold out (every new entry is lost).
         let updateEntries = try db.cachedStatement(sql: "UPDATE events SET entries = ?, head = ? WHERE key = ?")
-        for key in touched {
-            guard var event = outcome.events[key] else { continue }
-            try updateEntries.execute(arguments: [event.entries, Data(event.head), key])
+        for index in events.indices where !chains[index].isEmpty {
+            var event = events[index]
+            try updateEntries.execute(arguments: [event.entries, Data(event.head), event.key])
             if (event.mode == .direct || event.isSoldOut) && !event.paused {
                 let decided = try Award.decide(db, event: &event, limit: nil, now: now)
-                if let range = decided.decided { outcome.decisions[key] = EventBoard.Decision(lastSeq: range.upperBound, decidedAt: decided.decidedAt) }
-                outcome.events[key] = event
+                if let range = decided.decided { outcome.decisions[event.key] = EventBoard.Decision(lastSeq: range.upperBound, decidedAt: decided.decidedAt) }
+                events[index] = event
             }
+            outcome.chains[event.key] = chains[index]
         }
+        for event in events { outcome.events[event.key] = event }
         return outcome
     }
 }

@@ -145,8 +145,8 @@ extension PostgresEntryStore {
         let events = batch.map(\.event)
         let users = batch.map(\.user)
         let payloads = batch.map { $0.payload ?? "" }
-        let middles = batch.map { AuditRecords.entryMiddle(user: $0.user) }
-        let tails = batch.map { AuditRecords.entryEnd(payloadDigest: AuditRecords.payloadDigest($0.payload)) }
+        let middles = batch.map(\.record.middle)
+        let tails = batch.map(\.record.end)
         var attempt = 1
         while true {
             do {
