@@ -72,16 +72,6 @@ public enum AuditRecords {
     struct EntryParts: Sendable, Equatable {
         let middle: String
         let end: String
-
-        init(middle: String, end: String) {
-            self.middle = middle
-            self.end = end
-        }
-
-        /// The parts of a submission's record: its user and its payload's digest.
-        init(user: String, payload: String?) {
-            self.init(middle: AuditRecords.entryMiddle(user: user), end: AuditRecords.entryEnd(payloadDigest: AuditRecords.payloadDigest(payload)))
-        }
     }
 
     /// An entry record in parts, for a store that assigns seqs and times inside
@@ -151,5 +141,12 @@ public enum AuditRecords {
             out.append(hexDigits[Int(byte & 15)])
         }
         return String(decoding: out, as: UTF8.self)
+    }
+}
+
+extension AuditRecords.EntryParts {
+    /// The parts of a submission's record: its user and its payload's digest.
+    init(user: String, payload: String?) {
+        self.init(middle: AuditRecords.entryMiddle(user: user), end: AuditRecords.entryEnd(payloadDigest: AuditRecords.payloadDigest(payload)))
     }
 }

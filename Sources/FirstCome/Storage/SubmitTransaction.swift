@@ -26,7 +26,6 @@ struct SubmitTransaction {
         var chains: [[UInt8]] = []
         // Where each event id of the batch is in `events`; nil: no such event.
         var found: [String: Int?] = [:]
-        var last: (id: String, index: Int?)?
 
         let findUser = try db.cachedStatement(sql: "SELECT seq FROM entries WHERE event_key = ? AND user = ?")
         // A user already entered hits the unique index and inserts nothing: one
@@ -40,9 +39,7 @@ struct SubmitTransaction {
         for submission in batch {
             let id = submission.event
             let slot: Int?
-            if let last, last.id == id {
-                slot = last.index
-            } else if let known = found[id] {
+            if let known = found[id] {
                 slot = known
             } else {
                 if let event = try EventRow.fetch(db, id: id) {
@@ -54,7 +51,6 @@ struct SubmitTransaction {
                 }
                 found[id] = slot
             }
-            last = (id, slot)
             guard let index = slot else {
                 outcome.items.append(.rejected(.eventNotFound(id)))
                 continue
