@@ -44,6 +44,13 @@ public struct AppSettings: Sendable {
     /// A request (head and body) must arrive complete within this long of the
     /// connection being ready for it, or the connection is closed.
     public var requestTimeout: Duration
+    /// Most client connections open at once on both listeners; `nil` derives it
+    /// from the descriptor limit (`ConnectionBudget.cap(forLimit:)`).
+    public var maxConnections: Int?
+    /// Most live-update streams open at once for one entrant token, and from one
+    /// client address; `nil` is no limit.
+    public var maxStreamsPerToken: Int? = StreamCounts.defaultPerToken
+    public var maxStreamsPerClient: Int? = StreamCounts.defaultPerClient
 
     public init(
         host: String = "127.0.0.1", port: Int = 8080, adminToken: String, tickInterval: Duration = .seconds(1),
@@ -79,6 +86,8 @@ public struct FirstComeServices: Sendable {
     public let logger: Logger
     /// The per-address and per-user limits (shared by every route and stream that applies them).
     public let limits: RateLimits
+    /// The connection cap both listeners share.
+    public let connections: ConnectionBudget
 }
 
 /// The rate limiters of one service instance.
@@ -87,6 +96,8 @@ public struct RateLimits: Sendable {
     public let perClient: RateLimiter?
     /// Per user (submit) and per token (poll, stream).
     public let perUser: RateLimiter?
+    /// Live-update streams open at once, per token and per client address.
+    public let streams: StreamCounts
 }
 
 /// Builds the HTTP application on a store (SQLite or PostgreSQL). The award
@@ -120,7 +131,7 @@ public func buildApplication(
         app.addServices(
             Application(
                 router: buildRouter(settings: settings, services: services, parts: .admin),
-                server: server(settings),
+                server: guardedServer(settings, budget: services.connections),
                 configuration: .init(
                     address: .hostname(admin.host, port: admin.port), serverName: "firstcome-admin", backlog: settings.listenBacklog),
                 onServerRunning: { channel in await onServerRunning(channel.localAddress?.port ?? admin.port, true) },
@@ -129,9 +140,13 @@ public func buildApplication(
     return app
 }
 
-/// HTTP/1.1 with an idle timeout, a request deadline and bounded headers.
-func server(_ settings: AppSettings) -> HTTPServerBuilder {
-    .http1(configuration: http1Configuration(settings))
+/// HTTP/1.1 with an idle timeout, a request deadline, bounded headers, the
+/// connection cap and the HTTP/1 connection rules.
+func guardedServer(_ settings: AppSettings, budget: ConnectionBudget) -> HTTPServerBuilder {
+    let configuration = http1Configuration(settings)
+    return HTTPServerBuilder { responder in
+        GuardedHTTP1Channel(http: HTTP1Channel(responder: responder, configuration: configuration), budget: budget)
+    }
 }
 
 /// The HTTP/1.1 settings of both listeners.
@@ -168,7 +183,12 @@ public func makeServices(
             store: store, policy: settings.webhookPolicy, admission: admission, lease: scheduler.lease,
             logger: webhookLogger, metrics: metrics),
         metrics: metrics, admission: admission, templates: try templates ?? PageTemplates.builtIn(), logger: logger,
-        limits: RateLimits(perClient: settings.ipRateLimit.map { RateLimiter(rule: $0) }, perUser: settings.userRateLimit.map { RateLimiter(rule: $0) }))
+        limits: RateLimits(
+            perClient: settings.ipRateLimit.map { RateLimiter(rule: $0) }, perUser: settings.userRateLimit.map { RateLimiter(rule: $0) },
+            streams: StreamCounts(perToken: settings.maxStreamsPerToken, perClient: settings.maxStreamsPerClient)),
+        connections: ConnectionBudget(
+            cap: settings.maxConnections ?? ConnectionBudget.cap(forLimit: DescriptorLimit.current()?.soft ?? 1024),
+            logger: logger, metrics: metrics))
 }
 
 /// Which routes a router serves.
@@ -216,7 +236,7 @@ public func buildRouter(settings: AppSettings, services: FirstComeServices, part
         LiveUpdates<AppRequestContext>(
             store: services.store, heartbeat: settings.liveUpdateHeartbeat, minimumGap: settings.tickInterval,
             render: { try await entries.pollReply($0).json }
-        ).routes(polls, perToken: entries.perUser)
+        ).routes(polls, perToken: entries.perUser, counts: services.limits.streams, clients: clients)
         router.addRoutes(polls, atPath: "/v1/entries")
 
         let pages = RouteCollection(context: AppRequestContext.self)

@@ -19,13 +19,13 @@ func streamingServer(_ settings: AppSettings, services: FirstComeServices, serve
     let streams = EventStreams(
         store: services.store, heartbeat: settings.liveUpdateHeartbeat, minimumGap: settings.tickInterval,
         renderNow: { entries.pollReplyNow($0)?.json }, render: { try await entries.pollReply($0).json },
-        perClient: services.limits.perClient, perToken: services.limits.perUser,
+        perClient: services.limits.perClient, perToken: services.limits.perUser, counts: services.limits.streams,
         clients: ClientAddress(trustedProxies: settings.trustedProxies), metrics: services.metrics,
         accessLog: settings.accessLog ? services.logger : nil, serverName: serverName)
     let configuration = http1Configuration(settings)
     return HTTPServerBuilder { responder in
         StreamingHTTP1Channel(
             http: HTTP1Channel(responder: responder, configuration: configuration), streams: streams,
-            lane: EntrantLane(entries: entries, streams: streams, logger: services.logger))
+            lane: EntrantLane(entries: entries, streams: streams, logger: services.logger), budget: services.connections)
     }
 }

@@ -57,6 +57,15 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "Seconds a request may take to arrive complete, however slowly it trickles in (env FIRSTCOME_REQUEST_TIMEOUT_S; default 30).")
     var requestTimeoutS: Int?
 
+    @Option(help: "Most client connections open at once on both listeners; more are closed on arrival (env FIRSTCOME_MAX_CONNECTIONS; default: the descriptor limit less an eighth of it, at least 64, kept for the database, logs and webhooks).")
+    var maxConnections: Int?
+
+    @Option(help: "Most live-update streams open at once for one entrant token; 0 = no limit (env FIRSTCOME_MAX_STREAMS_PER_TOKEN; default 4).")
+    var maxStreamsPerToken: Int?
+
+    @Option(help: "Most live-update streams open at once from one client address; 0 = no limit (env FIRSTCOME_MAX_STREAMS_PER_CLIENT; default 1000; behind a proxy, set --trusted-proxies or every entrant counts as the proxy).")
+    var maxStreamsPerClient: Int?
+
     @Option(help: "Seconds after which a webhook delivery that keeps failing is given up; it can be redelivered later (env FIRSTCOME_WEBHOOK_GIVE_UP_S; default 86400).")
     var webhookGiveUpS: Int?
 
@@ -130,6 +139,13 @@ struct Serve: AsyncParsableCommand {
         guard let durability = Durability(rawValue: durabilityName) else {
             throw ValidationError("--durability must be 'full' or 'normal'")
         }
+        let maxConnections = try setting(maxConnections, env: "FIRSTCOME_MAX_CONNECTIONS") { Int($0) }
+        if let maxConnections, maxConnections < 1 { throw ValidationError("--max-connections must be at least 1") }
+        let streamsPerToken = try setting(maxStreamsPerToken, env: "FIRSTCOME_MAX_STREAMS_PER_TOKEN", default: StreamCounts.defaultPerToken) { Int($0) }
+        let streamsPerClient = try setting(maxStreamsPerClient, env: "FIRSTCOME_MAX_STREAMS_PER_CLIENT", default: StreamCounts.defaultPerClient) { Int($0) }
+        guard streamsPerToken >= 0, streamsPerClient >= 0 else {
+            throw ValidationError("--max-streams-per-token and --max-streams-per-client must be 0 (no limit) or more")
+        }
         bootstrapLogging(level: level)
         let logger = Logger(label: "firstcome")
 
@@ -141,6 +157,7 @@ struct Serve: AsyncParsableCommand {
             printError("\(error)")
             throw ExitCode.failure
         }
+        let connectionCap = Self.connectionCap(asked: maxConnections, logger: logger)
         let explicitToken = try setting(adminToken, env: "FIRSTCOME_ADMIN_TOKEN") { $0 }
         var lock: DatabaseLock?
         let token: String
@@ -175,6 +192,9 @@ struct Serve: AsyncParsableCommand {
             trustedProxies: Set(proxies.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }),
             idleTimeout: .seconds(idleSeconds), requestTimeout: .seconds(requestSeconds))
         settings.adminTokenFile = tokenFile
+        settings.maxConnections = connectionCap
+        settings.maxStreamsPerToken = streamsPerToken == 0 ? nil : streamsPerToken
+        settings.maxStreamsPerClient = streamsPerClient == 0 ? nil : streamsPerClient
         settings.webhookPolicy = WebhookPolicy(giveUpAfter: .seconds(giveUpSeconds))
         settings.accessLog = accessLog || ["1", "true", "yes"].contains(ProcessInfo.processInfo.environment["FIRSTCOME_ACCESS_LOG"]?.lowercased() ?? "")
         settings.admissionURL = try setting(admissionUrl, env: "FIRSTCOME_ADMISSION_URL") { $0 }
@@ -211,5 +231,23 @@ struct Serve: AsyncParsableCommand {
         await opened.close()
         withExtendedLifetime(lock) {}
         logger.notice("stopped")
+    }
+
+    /// Raises the descriptor limit as far as it goes and says what it got: the
+    /// connection cap is what is left after the reserve, or what was asked if that is less.
+    static func connectionCap(asked: Int?, logger: Logger) -> Int {
+        let before = DescriptorLimit.current()
+        guard let limit = DescriptorLimit.raiseToHard() else {
+            logger.warning("the descriptor limit could not be read; connections capped at \(asked ?? 1024)")
+            return asked ?? 1024
+        }
+        let derived = ConnectionBudget.cap(forLimit: limit.soft)
+        let cap = min(asked ?? derived, derived)
+        let raised = before.map { $0.soft != limit.soft ? " (raised from \($0.soft))" : "" } ?? ""
+        logger.notice("descriptor limit \(limit.soft)\(raised); up to \(cap) connections at once, \(limit.soft - cap) descriptors kept for the rest")
+        if let asked, asked > derived {
+            logger.warning("--max-connections \(asked) is more than the descriptor limit leaves; using \(cap)")
+        }
+        return cap
     }
 }

@@ -95,6 +95,37 @@ struct IdentityTests {
         }
     }
 
+    /// A JWT with `header` as its header, signed with HMAC-SHA256 under `secret` whatever the header says.
+    func hs256Signed(header: String, _ claims: Claims) throws -> String {
+        let encoder = JSONEncoder()
+        encoder.dateEncodingStrategy = .secondsSince1970
+        let payload = try encoder.encode(claims)
+        let signingInput = Base64URL.encode(Array(header.utf8)) + "." + Base64URL.encode(Array(payload))
+        let mac = HMAC<SHA256>.authenticationCode(for: Array(signingInput.utf8), using: SymmetricKey(data: Array(Self.secret.utf8)))
+        return signingInput + "." + Base64URL.encode(Array(mac))
+    }
+
+    @Test("a token whose header names another algorithm is refused; the subject is trimmed and normalised like a name")
+    func algorithmAndSubject() async throws {
+        try await withLiveApp { client, store in
+            try await createEvent(client, algorithm: "HS256", key: Self.secret)
+            let genuine = try hs256Signed(header: #"{"alg":"HS256","typ":"JWT"}"#, claims("ann"))
+            #expect(try await submit(client, #"{"identity_token":"\#(genuine)"}"#).status == 201)
+            for header in [#"{"alg":"HS512","typ":"JWT"}"#, #"{"alg":"none"}"#, #"{"typ":"JWT"}"#, #"{"alg":"HS256","alg":"none"}"#] {
+                let token = try hs256Signed(header: header, claims("bob"))
+                let reply = try await submit(client, #"{"identity_token":"\#(token)"}"#)
+                #expect(reply.status == 401 && reply.code == "invalid_identity", "\(header)")
+            }
+            let spaced = try await submit(client, #"{"identity_token":"\#(try await hs256(claims("  José ")))"}"#)
+            let decomposed = try await submit(client, #"{"identity_token":"\#(try await hs256(claims("Jose\u{301}")))"}"#)
+            #expect(spaced.status == 201 && decomposed.status == 200 && decomposed.seq == spaced.seq, "one person, one entry")
+            let invisible = try await submit(client, #"{"identity_token":"\#(try await hs256(claims("\u{FEFF}")))"}"#)
+            #expect(invisible.status == 401 && invisible.code == "invalid_identity")
+            let users = try await store.auditEntries(event: "drop", after: 0, limit: 100).1.map(\.user)
+            #expect(users == ["ann", "José"])
+        }
+    }
+
     @Test("ES256: tokens signed with the operator's private key are accepted")
     func es256() async throws {
         let privateKey = P256.Signing.PrivateKey()

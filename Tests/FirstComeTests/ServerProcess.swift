@@ -60,11 +60,16 @@ final class ServerProcess: @unchecked Sendable {
     /// What the server logged after "listening on" (so far).
     var laterLog: String { logged.withLock { $0 } }
 
-    init(database: String, adminToken: String = testAdminToken, extra: [String] = []) throws {
-        process = try ChildProcess(
-            Binary.url.path(percentEncoded: false),
-            ["serve", "--host", "127.0.0.1", "--port", "0", "--db", database, "--tick-ms", "50", "--admin-token", adminToken] + extra,
-            stdout: .discard)
+    /// - Parameter descriptorLimit: the child's `ulimit -n` (soft and hard), if set.
+    init(database: String, adminToken: String = testAdminToken, extra: [String] = [], descriptorLimit: Int? = nil) throws {
+        let arguments = ["serve", "--host", "127.0.0.1", "--port", "0", "--db", database, "--tick-ms", "50", "--admin-token", adminToken] + extra
+        if let descriptorLimit {
+            process = try ChildProcess(
+                "/bin/sh", ["-c", "ulimit -n \(descriptorLimit) && exec \"$0\" \"$@\"", Binary.url.path(percentEncoded: false)] + arguments,
+                stdout: .discard)
+        } else {
+            process = try ChildProcess(Binary.url.path(percentEncoded: false), arguments, stdout: .discard)
+        }
         errors = process.standardError!
         var seen = ""
         let deadline = Date().addingTimeInterval(30)

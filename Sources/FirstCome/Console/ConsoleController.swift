@@ -65,15 +65,19 @@ struct ConsoleController<Context: RemoteAddressRequestContext>: Sendable {
         PageLanguage.choose(query: form ?? request.uri.queryParameters.get("lang"), acceptLanguage: request.headers[.acceptLanguage])
     }
 
-    func session(_ request: Request) -> ConsoleSessions.Session? {
-        guard let cookie = request.cookies[ConsoleSessions.cookieName]?.value else { return nil }
-        return sessions.verify(cookie, now: clock())
+    /// The request's session: a genuine, unexpired cookie whose session was not
+    /// ended by signing out (on any node).
+    func session(_ request: Request) async throws -> ConsoleSessions.Session? {
+        guard let cookie = request.cookies[ConsoleSessions.cookieName]?.value, let session = sessions.verify(cookie, now: clock()) else {
+            return nil
+        }
+        return try await store.consoleSessionEnded(id: session.id) ? nil : session
     }
 
     /// A page that needs a session: without one, the sign-in form (303).
     func page(_ request: Request, _ body: (Visit) async throws -> Response) async throws -> Response {
         let language = language(request)
-        guard let session = session(request) else {
+        guard let session = try await session(request) else {
             return Response(
                 status: .seeOther, headers: [.location: WaitingPage.url("/admin/sign-in", query: [], lang: language.rawValue), .cacheControl: "no-store"])
         }
@@ -90,7 +94,7 @@ struct ConsoleController<Context: RemoteAddressRequestContext>: Sendable {
         } catch let error as FirstComeError where error.status != .contentTooLarge {
             return refused(language)
         }
-        guard let session = session(request), sessions.checkCSRF(fields["csrf"], session: session) else { return refused(language) }
+        guard let session = try await session(request), sessions.checkCSRF(fields["csrf"], session: session) else { return refused(language) }
         fields["csrf"] = nil
         fields["lang"] = nil
         return try await body(Visit(session: session, language: language, csrf: sessions.csrfToken(for: session), fields: fields))

@@ -7,7 +7,7 @@ extension ConsoleController {
     func signInRoutes(_ routes: RouteCollection<Context>) {
         routes.get("sign-in") { request, _ in
             let language = language(request)
-            if session(request) != nil { return Self.redirect(ConsolePage(language: language, path: "", query: [], csrf: nil), "/admin") }
+            if try await session(request) != nil { return Self.redirect(ConsolePage(language: language, path: "", query: [], csrf: nil), "/admin") }
             return signInPage(language)
         }
         routes.post("sign-in") { request, context in
@@ -15,6 +15,9 @@ extension ConsoleController {
         }
         routes.post("sign-out") { request, context in
             try await post(request, allowed: []) { visit in
+                // The cookie stays valid until its end unless the session is ended here, for every node.
+                try await store.endConsoleSession(id: visit.session.id, expiresAt: visit.session.expiresAt, now: clock())
+                admin.logger.info("console sign-out")
                 var response = Self.redirect(visit.page("/admin/sign-in"), "/admin/sign-in")
                 response.setCookie(cookie("", maxAge: 0, request: request, peer: context.remoteAddress))
                 return response

@@ -44,8 +44,8 @@ extension ConsoleController {
     /// `?find=NAME`: that entrant's number, status, place and receipt, as their own page shows them.
     func find(_ page: inout ConsolePage, event: Event, request: Request) async throws {
         guard let name = request.uri.queryParameters.get("find"), !name.isEmpty else { return }
-        let user = EventRules.normalizedUser(name)
-        var found: [String: Any] = ["user": user]
+        let user = (try? EventRules.user(fromSent: name)) ?? name
+        var found: [String: Any] = ["user": TextRules.escapedForDisplay(user)]
         defer { page.context["found"] = found }
         guard (try? EventRules.checkUser(user)) != nil, let seq = try await store.seq(event: event.id, user: user) else {
             found["missing"] = true

@@ -106,15 +106,21 @@ public struct EventPatch: Sendable, Equatable {
 
 /// Field rules shared by the API and the store.
 public enum EventRules {
-    /// An event's display name: 1 to 200 characters, not only spaces.
+    /// Longest event name, in Unicode scalars.
+    public static let maxNameLength = 200
+
+    /// An event's display name, stored as sent: 1 to 200 Unicode scalars, not
+    /// only White_Space.
     public static func checkName(_ name: String) throws {
-        guard !name.trimmingCharacters(in: .whitespaces).isEmpty, name.count <= 200 else {
-            throw FirstComeError.invalidRequest("'name' must be 1 to 200 characters")
+        guard !name.isEmpty, !TextRules.exceeds(name, scalars: maxNameLength),
+            name.unicodeScalars.contains(where: { !TextRules.isWhiteSpace($0) })
+        else {
+            throw FirstComeError.invalidRequest("'name' must be 1 to \(maxNameLength) characters (Unicode code points), not only spaces")
         }
     }
 
     public static let maxPrizes: Int64 = 1_000_000
-    /// Longest beacon description and value, in characters.
+    /// Longest beacon description and value, in Unicode scalars.
     public static let maxBeaconLength = 200
     public static let maxBeaconValueLength = 512
 
@@ -147,10 +153,12 @@ public enum EventRules {
         }
     }
 
-    /// A beacon description or value: 1 to `limit` characters, no control characters.
+    /// A beacon description or value: 1 to `limit` Unicode scalars, no control characters.
     public static func checkBeaconText(_ text: String, field: String, limit: Int) throws {
-        guard (1...limit).contains(text.count), !text.unicodeScalars.contains(where: { $0.properties.generalCategory == .control }) else {
-            throw FirstComeError.invalidRequest("'\(field)' must be 1 to \(limit) characters without control characters")
+        guard !text.isEmpty, !TextRules.exceeds(text, scalars: limit),
+            !text.unicodeScalars.contains(where: { $0.properties.generalCategory == .control })
+        else {
+            throw FirstComeError.invalidRequest("'\(field)' must be 1 to \(limit) characters (Unicode code points) without control characters")
         }
     }
     /// The hardest proof-of-work an event may ask (about 67 million hashes on average).
@@ -192,28 +200,65 @@ public enum EventRules {
         }
     }
 
-    /// Entrant ids: 1 to 128 characters, none of them control characters.
-    /// How names are compared: surrounding white space is dropped and the rest
+    /// Most Unicode scalars a name may have as sent, surrounding white space
+    /// and all: the bound on what trimming and NFC are run on.
+    public static let maxSentUserLength = 256
+
+    /// How names are compared: surrounding White_Space is dropped and the rest
     /// is put in Unicode NFC, so "José" typed two ways and "ann " are one entrant
-    /// each; case is kept ("Ann" and "ann" are two).
+    /// each; case is kept ("Ann" and "ann" are two). Check what was sent with
+    /// `checkSentUser` first: this costs time in proportion to its length.
     public static func normalizedUser(_ user: String) -> String {
         let utf8 = user.utf8
         // Fast path: printable ASCII without surrounding spaces is already normal.
         if let first = utf8.first, let last = utf8.last, first != 0x20, last != 0x20, utf8.allSatisfy({ $0 >= 0x20 && $0 < 0x7F }) {
             return user
         }
-        return user.trimmingCharacters(in: .whitespacesAndNewlines).precomposedStringWithCanonicalMapping
+        return TextRules.nfc(TextRules.trimmed(user))
     }
 
+    /// What an entrant sent as their name, before it is normalised: at most
+    /// `maxSentUserLength` scalars, no run of more than
+    /// `TextRules.maxNonStarterRun` combining marks.
+    public static func checkSentUser(_ user: String) throws {
+        guard !TextRules.exceeds(user, scalars: maxSentUserLength) else {
+            throw FirstComeError.invalidRequest("'user' must be 1 to \(maxUserLength) characters (Unicode code points)")
+        }
+        if user.utf8.allSatisfy({ $0 < 0x80 }) { return }
+        guard TextRules.longestNonStarterRun(user) <= TextRules.maxNonStarterRun else {
+            throw FirstComeError.invalidRequest("'user' has more than \(TextRules.maxNonStarterRun) combining marks in a row")
+        }
+    }
+
+    /// The entrant id for a name as sent: checked (`checkSentUser`), normalised,
+    /// and checked as stored (`checkUser`).
+    public static func user(fromSent sent: String) throws -> String {
+        try checkSentUser(sent)
+        let user = normalizedUser(sent)
+        try checkUser(user)
+        return user
+    }
+
+    /// A name as stored: 1 to 128 Unicode scalars, no control characters, at
+    /// least one visible character (`TextRules.isVisible`), no run of more than
+    /// `TextRules.maxNonStarterRun` combining marks.
     public static func checkUser(_ user: String) throws {
-        // Fast path: short printable ASCII, the common case.
+        // Fast path: short printable ASCII with a visible character, the common case.
         let utf8 = user.utf8
-        if !utf8.isEmpty && utf8.count <= maxUserLength && utf8.allSatisfy({ $0 >= 0x20 && $0 < 0x7F }) { return }
-        guard (1...maxUserLength).contains(user.count) else {
-            throw FirstComeError.invalidRequest("'user' must be 1 to \(maxUserLength) characters")
+        if !utf8.isEmpty && utf8.count <= maxUserLength && utf8.allSatisfy({ $0 >= 0x20 && $0 < 0x7F }) && utf8.contains(where: { $0 != 0x20 }) {
+            return
+        }
+        guard !user.isEmpty, !TextRules.exceeds(user, scalars: maxUserLength) else {
+            throw FirstComeError.invalidRequest("'user' must be 1 to \(maxUserLength) characters (Unicode code points)")
         }
         guard !user.unicodeScalars.contains(where: { $0.properties.generalCategory == .control }) else {
             throw FirstComeError.invalidRequest("'user' must not contain control characters")
+        }
+        guard user.unicodeScalars.contains(where: TextRules.isVisible) else {
+            throw FirstComeError.invalidRequest("'user' must contain a visible character (a letter, digit, punctuation mark or symbol)")
+        }
+        guard TextRules.longestNonStarterRun(user) <= TextRules.maxNonStarterRun else {
+            throw FirstComeError.invalidRequest("'user' has more than \(TextRules.maxNonStarterRun) combining marks in a row")
         }
     }
 }

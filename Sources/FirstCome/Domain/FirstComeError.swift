@@ -48,6 +48,12 @@ public enum FirstComeError: Error, Equatable, Sendable {
 }
 
 extension FirstComeError {
+    /// A value the database's CHECK constraints refused: the request's data is
+    /// at fault (400), not the service. The field rules should have caught it first.
+    public static var schemaRefused: FirstComeError {
+        .invalidRequest("a value breaks a rule of the database's schema; nothing was recorded")
+    }
+
     /// Whether the database, not the request, is at fault (answered with 503).
     public var isStorageFault: Bool {
         switch self {

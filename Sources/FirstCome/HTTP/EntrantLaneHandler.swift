@@ -47,6 +47,8 @@ final class EntrantLaneHandler: ChannelDuplexHandler, RemovableChannelHandler {
     private var state = State.idle
     private var waiting = CircularBuffer<Arrival>()
     private var readHeld = false
+    /// The client has closed its side: once what it sent is answered, the connection ends.
+    private var inputClosed = false
 
     init(lane: EntrantLane, kind: ConnectionKind) {
         self.lane = lane
@@ -65,6 +67,12 @@ final class EntrantLaneHandler: ChannelDuplexHandler, RemovableChannelHandler {
         state = .gone
         kind.settle(.failure(ChannelError.ioOnClosedChannel))
         context.fireChannelInactive()
+    }
+
+    func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
+        guard case ChannelEvent.inputClosed = event else { return context.fireUserInboundEventTriggered(event) }
+        inputClosed = true
+        if case .idle = state, waiting.isEmpty { context.close(promise: nil) }
     }
 
     func handlerRemoved(context: ChannelHandlerContext) {
@@ -136,7 +144,9 @@ final class EntrantLaneHandler: ChannelDuplexHandler, RemovableChannelHandler {
             if case .answering = state { return }
             if case .gone = state { return }
         }
-        if readHeld {
+        if inputClosed {
+            context.close(promise: nil)
+        } else if readHeld {
             readHeld = false
             context.read()
         }
@@ -157,6 +167,7 @@ final class EntrantLaneHandler: ChannelDuplexHandler, RemovableChannelHandler {
                 }
             }
             waiting.removeAll()
+            if inputClosed { context.fireUserInboundEventTriggered(ChannelEvent.inputClosed) }
             // The async channel passes reads on at a read's completion; what waited
             // here may have been read long ago.
             context.fireChannelReadComplete()

@@ -51,8 +51,7 @@ struct EntryController<Context: RequestContext> {
             guard let given = request.uri.queryParameters.get("user") else {
                 throw FirstComeError.invalidRequest("give the user the challenge is for: ?user=USER")
             }
-            let user = EventRules.normalizedUser(given)
-            try EventRules.checkUser(user)
+            let user = try EventRules.user(fromSent: given)
             let made = proofs.challenge(eventKey: event.key, user: user, now: clock())
             var object = JSONObject()
             object.string("event", id)

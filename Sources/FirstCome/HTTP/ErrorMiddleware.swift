@@ -1,6 +1,7 @@
 import Hummingbird
 import Logging
 import NIOCore
+import NIOHTTP1
 
 /// Turns every error that leaves a handler into a `FirstComeError`, so no client
 /// ever sees a bare 500 or Hummingbird's own error format.
@@ -22,6 +23,9 @@ struct ErrorMiddleware<Context: RequestContext>: RouterMiddleware {
             return .invalidRequest(DecodingErrorText.describe(error))
         case is NIOTooManyBytesError:
             return .payloadTooLarge("the request body is too large")
+        case let error as HTTPParserError:
+            // A malformed body (a bad chunk size, say) is the client's fault: 400, nothing logged.
+            return .invalidRequest("the request could not be read as HTTP/1.1: \(error)")
         case let error as HTTPError:
             switch error.status {
             case .notFound: return .notFound("\(request.method) \(request.uri.path)")

@@ -51,6 +51,11 @@ final class EventStreamConnection: ChannelInboundHandler, RemovableChannelHandle
     func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
         if event is ChannelShouldQuiesceEvent {
             finish(context)  // graceful shutdown ends streams at once
+        } else if case ChannelEvent.inputClosed = event {
+            // The client closed its side: it reads no more, so the stream ends now,
+            // not at the next heartbeat's failed write.
+            stop()
+            context.close(promise: nil)
         } else {
             context.fireUserInboundEventTriggered(event)
         }
@@ -156,6 +161,7 @@ final class EventStreamConnection: ChannelInboundHandler, RemovableChannelHandle
         if let ticket { streams.store.decisions.end(ticket) }
         ticket = nil
         streams.store.streaming(token: token, open: false)
+        streams.counts.close(token: token, client: client)
         streams.record(status: 200, start: start, path: path, client: client)
     }
 }

@@ -20,6 +20,8 @@ final class EventStreams: Sendable {
     let render: @Sendable (EntryView) async throws -> String
     let perClient: RateLimiter?
     let perToken: RateLimiter?
+    /// Streams open at once per token and per client address (both paths share it).
+    let counts: StreamCounts
     let clients: ClientAddress
     let metrics: FirstComeMetrics
     /// Set with `--access-log`.
@@ -29,7 +31,7 @@ final class EventStreams: Sendable {
     init(
         store: any EntryStore, heartbeat: Duration, minimumGap: Duration, renderNow: @escaping @Sendable (EntryView) -> String?,
         render: @escaping @Sendable (EntryView) async throws -> String, perClient: RateLimiter?, perToken: RateLimiter?,
-        clients: ClientAddress, metrics: FirstComeMetrics, accessLog: Logger?, serverName: String
+        counts: StreamCounts, clients: ClientAddress, metrics: FirstComeMetrics, accessLog: Logger?, serverName: String
     ) {
         self.store = store
         self.heartbeat = heartbeat
@@ -38,6 +40,7 @@ final class EventStreams: Sendable {
         self.render = render
         self.perClient = perClient
         self.perToken = perToken
+        self.counts = counts
         self.clients = clients
         self.metrics = metrics
         self.accessLog = accessLog
@@ -65,11 +68,14 @@ final class EventStreams: Sendable {
         clients.resolve(Request(head: head, body: .init(buffer: ByteBuffer())), peer: peer)
     }
 
-    /// A refusal by one of the limits, checked in the router's order (address, then token).
+    /// A refusal by one of the limits, checked in the router's order (address,
+    /// then token, then the streams open); without one the stream is counted
+    /// open until `counts.close`.
     func limit(token: String, client: String) -> FirstComeError? {
         do throws(FirstComeError) {
             try perClient?.admit(client: client)
             try perToken?.admit(token: token)
+            try counts.open(token: token, client: client)
             return nil
         } catch {
             return error

@@ -27,6 +27,9 @@ final class IdentityVerifier: Sendable {
 
     /// The verified subject of `token`, or throws `.invalidIdentity`.
     func subject(of token: String, rule: IdentityRule) async throws -> String {
+        guard Self.headerAlgorithm(of: token) == rule.algorithm.rawValue else {
+            throw FirstComeError.invalidIdentity("its algorithm is not the event's \(rule.algorithm.rawValue)")
+        }
         let keys = try await collection(for: rule)
         let claims: Claims
         do {
@@ -48,11 +51,33 @@ final class IdentityVerifier: Sendable {
             }
         }
         do {
-            try EventRules.checkUser(claims.sub.value)
+            return try EventRules.user(fromSent: claims.sub.value)
         } catch {
-            throw FirstComeError.invalidIdentity("its subject is not a valid user (1 to 128 printable characters)")
+            throw FirstComeError.invalidIdentity("its subject is not a valid user (\(EventRules.maxUserLength) characters at most, a visible one among them)")
         }
-        return claims.sub.value
+    }
+
+    /// The `alg` of a JWT's header, if the header is a JSON object that names one.
+    static func headerAlgorithm(of token: String) -> String? {
+        guard let header = token.split(separator: ".", maxSplits: 1, omittingEmptySubsequences: false).first,
+            header.utf8.count <= 1024, let bytes = Base64URL.decode(header)
+        else { return nil }
+        var algorithm: String?
+        var scanner = JSONScanner(bytes)
+        do {
+            try scanner.readObject { key, scanner in
+                if key == "alg" {
+                    guard algorithm == nil, scanner.peekValue() == UInt8(ascii: "\"") else { throw JSONScanner.Failure(message: "alg") }
+                    algorithm = try scanner.readString()
+                } else {
+                    var ignored: [UInt8] = []
+                    try scanner.copyValue(into: &ignored, maxDepth: 4)
+                }
+            }
+        } catch {
+            return nil
+        }
+        return algorithm
     }
 
     private func collection(for rule: IdentityRule) async throws -> JWTKeyCollection {

@@ -7,9 +7,19 @@ import NIOCore
 enum JSONBody {
     /// Largest request body accepted on any route.
     static let maxBytes = 16 * 1024
+    /// Deepest nesting an admin body may have (its deepest field is two levels down).
+    static let maxDepth = 16
 
     static func decode<T: Decodable>(_ type: T.Type, from request: Request) async throws -> T {
         let buffer = try await collect(request)
+        // Foundation's decoder takes a leading byte-order mark and lets a repeated
+        // key's first value win (`"prizes":1,"prizes":1000000`): refuse both first.
+        var scanner = JSONScanner(buffer.getBytes(at: buffer.readerIndex, length: buffer.readableBytes) ?? [])
+        do {
+            try scanner.checkDocument(maxDepth: maxDepth)
+        } catch let failure as JSONScanner.Failure {
+            throw FirstComeError.invalidRequest(failure.message)
+        }
         do {
             return try JSONDecoder().decode(T.self, from: buffer)
         } catch let error as DecodingError {

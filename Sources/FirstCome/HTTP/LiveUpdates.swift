@@ -12,22 +12,25 @@ import ServiceLifecycle
 /// A connection whose first request is a stream is served by `EventStreamConnection`
 /// on its event loop instead (see `StreamingHTTP1Channel`); this route serves a
 /// stream asked for later on a connection, and both follow `LiveUpdateSteps`.
-struct LiveUpdates<Context: RequestContext> {
+struct LiveUpdates<Context: RemoteAddressRequestContext> {
     let store: any EntryStore
     let heartbeat: Duration
     let minimumGap: Duration
     /// Renders one entry as its poll reply.
     let render: @Sendable (EntryView) async throws -> String
 
-    func routes(_ routes: RouteCollection<Context>, perToken: RateLimiter?) {
-        routes.get(":token/events") { _, context in
+    func routes(_ routes: RouteCollection<Context>, perToken: RateLimiter?, counts: StreamCounts, clients: ClientAddress) {
+        routes.get(":token/events") { request, context in
             let token = try context.parameters.require("token")
             try perToken?.admit(token: token)
             _ = try await store.entry(token: token)  // 404 before the stream starts
+            let client = clients.resolve(request, peer: context.remoteAddress)
+            try counts.open(token: token, client: client)
             return Response(
                 status: .ok,
                 headers: LiveUpdateSteps.headers,
                 body: ResponseBody { writer in
+                    defer { counts.close(token: token, client: client) }
                     try await stream(token: token) { text in try await writer.write(ByteBuffer(string: text)) }
                     try await writer.finish(nil)
                 })

@@ -13,6 +13,10 @@ final class RequestDeadlineHandler: ChannelDuplexHandler, RemovableChannelHandle
 
     private let timeout: TimeAmount
     private var deadline: Scheduled<Void>?
+    /// Requests read to their end whose replies have not ended: while one is
+    /// being answered (a live-update stream pipelined behind a submit, say) the
+    /// connection is busy, not waiting for a request.
+    private var unanswered = 0
 
     init(timeout: TimeAmount) {
         self.timeout = timeout
@@ -30,12 +34,18 @@ final class RequestDeadlineHandler: ChannelDuplexHandler, RemovableChannelHandle
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         // The clock runs from the moment the connection is ready for a request
         // until that request's end has been read.
-        if case .end = unwrapInboundIn(data) { disarm() }
+        if case .end = unwrapInboundIn(data) {
+            unanswered += 1
+            disarm()
+        }
         context.fireChannelRead(data)
     }
 
     func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
-        if case .end = unwrapOutboundIn(data) { arm(context) }
+        if case .end = unwrapOutboundIn(data) {
+            unanswered = max(0, unanswered - 1)
+            if unanswered == 0 { arm(context) }
+        }
         context.write(data, promise: promise)
     }
 

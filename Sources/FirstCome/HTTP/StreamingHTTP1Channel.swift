@@ -28,16 +28,22 @@ struct StreamingHTTP1Channel: ServerChildChannel {
         case http(NIOAsyncChannel<HTTPRequestPart, HTTPResponsePart>)
         /// A stream served on the event loop.
         case stream
+        /// Closed on arrival: the connection cap was reached.
+        case shed
     }
 
     let http: HTTP1Channel
     let streams: EventStreams
     let lane: EntrantLane
+    let budget: ConnectionBudget
 
     /// The pipeline of `HTTP1Channel.setup`, with the first-request handler before
     /// the connection state handler and the lane where the async channel would go.
     func setup(channel: any Channel, logger: Logger) -> EventLoopFuture<Value> {
-        channel.eventLoop.makeCompletedFuture {
+        guard budget.admit(channel) else {
+            return channel.eventLoop.makeSucceededFuture(Value(channel: channel, kind: channel.eventLoop.makeSucceededFuture(.shed)))
+        }
+        return channel.eventLoop.makeCompletedFuture {
             let configuration = http.configuration
             var limits = NIOHTTPDecoderLimitConfiguration()
             limits.maxHeaderFieldSize = configuration.httpDecoder.maxHeaderFieldSize
@@ -47,6 +53,7 @@ struct StreamingHTTP1Channel: ServerChildChannel {
             try pipeline.configureHTTPServerPipeline(
                 withPipeliningAssistance: false, withErrorHandling: false, withOutboundHeaderValidation: false,
                 withEncoderConfiguration: .init(), withDecoderLimitConfiguration: limits)
+            try pipeline.addHandler(HTTP1ConnectionRules())
             try pipeline.addHandler(HTTP1ToHTTPServerCodec(secure: false))
             try pipeline.addHandlers(configuration.additionalChannelHandlers())
             let state = HTTPConnectionStateHandler(idleTimeout: configuration.idleTimeout.map { .nanoseconds($0.nanoseconds) }, logger: logger)

@@ -90,8 +90,7 @@ struct SubmitRequest: Equatable {
     /// A request from fields read elsewhere (the waiting page's form), checked like a JSON one.
     static func validated(user: String?, identityToken: String?, payload: String?) throws -> SubmitRequest {
         guard user != nil || identityToken != nil else { throw FirstComeError.invalidRequest("missing field 'user'") }
-        let user = user.map(EventRules.normalizedUser)
-        if let user { try EventRules.checkUser(user) }
+        let user = try user.map(EventRules.user(fromSent:))
         return SubmitRequest(user: user, identityToken: identityToken, payload: payload)
     }
 }

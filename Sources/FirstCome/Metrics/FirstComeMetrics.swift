@@ -10,6 +10,8 @@ public final class FirstComeMetrics: Sendable {
     private let tickDuration: DurationHistogram
     private let commitDuration: DurationHistogram
     private let batchSize: ValueHistogram
+    private let connectionsShed: Counter
+    private let connectionsOpen: Gauge
     /// Request metrics per (route, method, status), so the hot path skips the registry's label lookup.
     private let requestMetrics = Mutex<[RequestKey: (Counter, DurationHistogram)]>([:])
 
@@ -43,6 +45,12 @@ public final class FirstComeMetrics: Sendable {
         batchSize = registry.makeValueHistogram(
             descriptor: Self.name("commit_batch_size", unit: "entries", help: "Submissions per group-commit transaction."),
             labels: [], buckets: [1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024, 2048])
+        connectionsShed = registry.makeCounter(
+            descriptor: Self.name("connections_shed", unit: "total", help: "Connections closed on arrival because the connection cap was reached."),
+            labels: [])
+        connectionsOpen = registry.makeGauge(
+            descriptor: Self.name("connections_open", unit: "connections", help: "Client connections open now (both listeners)."),
+            labels: [])
     }
 
     static func name(_ metric: String, unit: String, help: String) -> MetricNameDescriptor {
@@ -108,6 +116,16 @@ public final class FirstComeMetrics: Sendable {
             descriptor: Self.name("webhook_pending", unit: "deliveries", help: "Webhook deliveries not yet delivered nor given up."),
             labels: []
         ).set(Double(count))
+    }
+
+    /// A connection closed at once because the connection cap was reached.
+    func recordConnectionShed() {
+        connectionsShed.increment()
+    }
+
+    /// Client connections open now, both listeners together.
+    func recordOpenConnections(_ count: Int) {
+        connectionsOpen.set(to: Double(count))
     }
 
     func recordCommit(batchSize size: Int, duration: Duration) {

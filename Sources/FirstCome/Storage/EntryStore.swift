@@ -91,6 +91,11 @@ public protocol EntryStore: Sendable {
     func noteWebhookMilestones(now: Int64) async throws -> Int64
     /// An event's course per second, read from what the database keeps (one snapshot).
     func timeline(event: String) async throws -> EventTimeline
+    /// Ends console session `id` (good until `expiresAt`) for every node, and
+    /// forgets sessions that expired by `now`.
+    func endConsoleSession(id: String, expiresAt: Int64, now: Int64) async throws
+    /// Whether console session `id` was ended.
+    func consoleSessionEnded(id: String) async throws -> Bool
 }
 
 /// One record of an event's control log.

@@ -1,6 +1,7 @@
 import Dispatch
 import Foundation
 import Glibc
+import HTTPTypes
 import Logging
 import Synchronization
 
@@ -165,7 +166,7 @@ public final class GroupCommitter: Sendable {
         } catch {
             result = .failure(error)
         }
-        for waiter in settle(batch, result, since: start) { await commit([waiter]) }
+        for part in settle(batch, result, since: start) { await commit(part) }
     }
 
     private func drainBlocking(_ store: any BlockingSubmitStore) {
@@ -179,12 +180,13 @@ public final class GroupCommitter: Sendable {
     private func commitBlocking(_ batch: [Waiter], _ store: any BlockingSubmitStore) {
         let start = ContinuousClock.now
         let result = Result { try store.submitBlocking(batch.map(\.submission), now: clock()).map { SubmitAnswer($0, of: store) } }
-        for waiter in settle(batch, result, since: start) { commitBlocking([waiter], store) }
+        for part in settle(batch, result, since: start) { commitBlocking(part, store) }
     }
 
     /// Answers a batch's waiters from its transaction's result; returns the
-    /// waiters to write again one by one.
-    private func settle(_ batch: [Waiter], _ result: Result<[SubmitAnswer], any Error>, since start: ContinuousClock.Instant) -> [Waiter] {
+    /// parts to write again (the two halves of a batch one submission failed,
+    /// so the rest commit in a few batches while the bad one is found).
+    private func settle(_ batch: [Waiter], _ result: Result<[SubmitAnswer], any Error>, since start: ContinuousClock.Instant) -> [[Waiter]] {
         switch result {
         case .success(let answers):
             metrics?.recordCommit(batchSize: batch.count, duration: ContinuousClock.now - start)
@@ -193,23 +195,24 @@ public final class GroupCommitter: Sendable {
         case .failure(let error):
             // Storage faults (busy, disk full, read-only) hit every submission alike:
             // answer them all at once instead of retrying into the same fault.
-            if let failure = error as? FirstComeError, failure.isStorageFault || batch.count == 1 {
-                if failure.isStorageFault {
-                    logger.warning("storage fault: answered 503", metadata: ["submissions": "\(batch.count)", "error": "\(failure.message)"])
-                } else {
-                    logger.error("submission failed", metadata: ["error": "\(error)"])
-                }
+            if let failure = error as? FirstComeError, failure.isStorageFault {
+                logger.warning("storage fault: answered 503", metadata: ["submissions": "\(batch.count)", "error": "\(failure.message)"])
                 for waiter in batch { waiter.answer(SubmitAnswer(.failure(failure))) }
                 return []
             }
             guard batch.count > 1 else {
-                logger.error("submission failed", metadata: ["error": "\(error)"])
+                if let failure = error as? FirstComeError, failure.status.code < 500 {
+                    logger.notice("submission refused", metadata: ["error": "\(failure.message)"])
+                } else {
+                    logger.error("submission failed", metadata: ["error": "\(error)"])
+                }
                 batch[0].answer(SubmitAnswer(.failure(error)))
                 return []
             }
-            // One bad submission must not fail its neighbours: retry each alone.
-            logger.warning("batch failed, retrying one by one", metadata: ["size": "\(batch.count)", "error": "\(error)"])
-            return batch
+            // One bad submission must not fail its neighbours.
+            logger.warning("batch failed, retrying it in halves", metadata: ["size": "\(batch.count)", "error": "\(error)"])
+            let half = batch.count / 2
+            return [Array(batch[..<half]), Array(batch[half...])]
         }
     }
 }

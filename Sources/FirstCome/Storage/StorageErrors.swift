@@ -13,6 +13,10 @@ enum StorageErrors {
             return FirstComeError.storageUnavailable("database is read-only")
         case .SQLITE_IOERR, .SQLITE_CANTOPEN, .SQLITE_CORRUPT, .SQLITE_NOTADB:
             return FirstComeError.storageUnavailable(error.message ?? "I/O error")
+        case .SQLITE_CONSTRAINT where error.extendedResultCode == .SQLITE_CONSTRAINT_CHECK:
+            return FirstComeError.schemaRefused
+        case .SQLITE_TOOBIG:
+            return FirstComeError.payloadTooLarge("a value is too large to store")
         default:
             return error
         }

@@ -73,7 +73,13 @@ struct SubmitTransaction {
             let seq = events[index].entries + 1
             let createdAt = events[index].entryTime(now)
             let head = AuditRecords.link(events[index].head, AuditRecords.entry(seq: seq, createdAt: createdAt, submission.record))
-            try insert.execute(arguments: [key, seq, submission.user, submission.payload, createdAt, Data(head)])
+            do {
+                try insert.execute(arguments: [key, seq, submission.user, submission.payload, createdAt, Data(head)])
+            } catch let error as DatabaseError where error.extendedResultCode == .SQLITE_CONSTRAINT_CHECK {
+                // SQLite undoes the one statement and the transaction goes on: only this row is refused.
+                outcome.items.append(.rejected(.schemaRefused))
+                continue
+            }
             if db.changesCount == 0 {
                 // The unique index refused it: this user is in already.
                 guard try existing() else { throw DatabaseError(resultCode: .SQLITE_CONSTRAINT, message: "entry neither inserted nor found") }

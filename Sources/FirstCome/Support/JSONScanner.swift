@@ -139,6 +139,49 @@ struct JSONScanner {
         return depth
     }
 
+    /// Checks a whole document: one value, nothing after it, no object with a
+    /// key twice (at any depth), nested at most `maxDepth` levels. A byte-order
+    /// mark is not JSON white space (RFC 8259), so it is refused too.
+    mutating func checkDocument(maxDepth: Int) throws {
+        try checkValue(maxDepth: maxDepth, depth: 0)
+        skipSpace()
+        guard index == bytes.count else { throw fail("unexpected data after the JSON value") }
+    }
+
+    private mutating func checkValue(maxDepth: Int, depth: Int) throws {
+        skipSpace()
+        switch peek() {
+        case UInt8(ascii: "{"):
+            guard depth < maxDepth else { throw fail("nested deeper than \(maxDepth) levels") }
+            var keys: Set<String> = []
+            try readFields { key, scanner in
+                guard keys.insert(key).inserted else { throw scanner.fail("the key '\(key)' appears twice in one object") }
+                try scanner.checkValue(maxDepth: maxDepth, depth: depth + 1)
+            }
+        case UInt8(ascii: "["):
+            guard depth < maxDepth else { throw fail("nested deeper than \(maxDepth) levels") }
+            index += 1
+            skipSpace()
+            if peek() == UInt8(ascii: "]") {
+                index += 1
+                return
+            }
+            while true {
+                try checkValue(maxDepth: maxDepth, depth: depth + 1)
+                skipSpace()
+                if peek() == UInt8(ascii: ",") {
+                    index += 1
+                    continue
+                }
+                try expect(UInt8(ascii: "]"))
+                return
+            }
+        default:
+            var ignored: [UInt8] = []
+            try copyValue(into: &ignored, maxDepth: 0)
+        }
+    }
+
     // MARK: - Pieces
 
     private func peek() -> UInt8? {

@@ -30,6 +30,8 @@ enum PostgresErrors {
             case _ where state.hasPrefix("08") || state.hasPrefix("57") || state.hasPrefix("53") || state.hasPrefix("58"):
                 return FirstComeError.storageUnavailable("the database is unavailable")
             case "25006": return FirstComeError.storageUnavailable("the database is read-only")
+            // A CHECK constraint or a value the column cannot hold: the request's data, not the service.
+            case _ where state == "23514" || state.hasPrefix("22"): return FirstComeError.schemaRefused
             default: return error
             }
         }

@@ -1,0 +1,95 @@
+import Foundation
+import Hummingbird
+import HummingbirdTesting
+import Testing
+
+@testable import FirstCome
+
+/// Names built to cost the service: over-long in code points while short in
+/// graphemes, long runs of combining marks, nothing visible. Each is refused
+/// with 400 before it reaches a batch, and the honest entries around it commit.
+@Suite("Hostile text")
+struct HostileTextTests {
+    /// "a" and `count` combining marks of alternating classes (NFC must reorder them).
+    static func marks(_ count: Int) -> String {
+        var text = "a"
+        for index in 0..<count { text.unicodeScalars.append(Unicode.Scalar(index % 2 == 0 ? 0x0301 : 0x0316)!) }
+        return text
+    }
+
+    @Test("the name rules count code points and refuse what the schema would, and invisible names")
+    func rules() throws {
+        #expect(throws: FirstComeError.self) { try EventRules.user(fromSent: Self.marks(520)) }
+        #expect(throws: FirstComeError.self) { try EventRules.user(fromSent: Self.marks(31)) }
+        #expect(throws: FirstComeError.self) { try EventRules.user(fromSent: String(repeating: "가", count: 129)) }
+        #expect(throws: FirstComeError.self) { try EventRules.user(fromSent: "\u{FEFF}") }
+        #expect(throws: FirstComeError.self) { try EventRules.user(fromSent: "\u{200B}\u{200D}\u{0301}") }
+        #expect(throws: FirstComeError.self) { try EventRules.user(fromSent: "   ") }
+        #expect(throws: FirstComeError.self) { try EventRules.user(fromSent: "a\u{0007}b") }
+        #expect(throws: FirstComeError.self) { try EventRules.user(fromSent: " " + String(repeating: "x", count: 300)) }
+        #expect(try EventRules.user(fromSent: Self.marks(30)).unicodeScalars.count == 30, "one acute composes with the a")
+        #expect(try EventRules.user(fromSent: String(repeating: "가", count: 128)).unicodeScalars.count == 128)
+        // 60 syllables sent decomposed (180 code points) are 60 once composed.
+        let decomposed = String(repeating: "한", count: 60).decomposedStringWithCanonicalMapping
+        #expect(decomposed.unicodeScalars.count == 180)
+        #expect(try EventRules.user(fromSent: decomposed) == String(repeating: "한", count: 60))
+        #expect(try EventRules.user(fromSent: "  Jose\u{301}\u{3000}") == "José")
+        #expect(try EventRules.user(fromSent: "\u{202E}gpj.exe") == "\u{202E}gpj.exe", "visible, shown escaped to operators")
+        #expect(TextRules.escapedForDisplay("\u{202E}gpj.exe") == "<U+202E>gpj.exe")
+        #expect(throws: FirstComeError.self) { try EventRules.checkName(String(repeating: "e\u{301}", count: 150)) }
+        #expect(throws: FirstComeError.self) { try EventRules.checkName("\u{2028}\u{3000}") }
+        try EventRules.checkName(String(repeating: "é", count: 200))
+    }
+
+    @Test("crafted names answer 400 with nothing recorded; honest entries beside them commit")
+    func craftedNames() async throws {
+        try await withLiveApp { client, store in
+            #expect(try await client.json(.post, "/v1/events", body: #"{"id":"t","name":"T","prizes":1000}"#, admin: true).status == .created)
+            let crafted = [Self.marks(520), Self.marks(7000), Self.marks(40), "\u{FEFF}", String(repeating: "字", count: 200)]
+            try await withThrowingTaskGroup(of: (Bool, Int, String?).self) { group in
+                for name in crafted {
+                    group.addTask {
+                        let reply = try await client.json(.post, "/v1/events/t/entries", body: "{\"user\":\(JSONText.quote(name))}")
+                        return (false, Int(reply.status.code), errorCode(reply.json))
+                    }
+                }
+                for index in 0..<40 {
+                    group.addTask {
+                        let reply = try await client.json(.post, "/v1/events/t/entries", body: #"{"user":"honest-\#(index)"}"#)
+                        return (true, Int(reply.status.code), errorCode(reply.json))
+                    }
+                }
+                for try await (honest, status, code) in group {
+                    if honest {
+                        #expect(status == 201)
+                    } else {
+                        #expect(status == 400 && code == "invalid_request")
+                    }
+                }
+            }
+            #expect(try await store.event(id: "t").entries == 40, "only the honest entries were recorded")
+            let name = String(repeating: "e\u{301}", count: 150)
+            let event = try await client.json(.post, "/v1/events", body: "{\"id\":\"n\",\"name\":\(JSONText.quote(name)),\"prizes\":1}", admin: true)
+            #expect(event.status == .badRequest, "an event name longer than the schema allows is 400, not 500")
+            let patch = try await client.json(.patch, "/v1/events/t", body: "{\"name\":\(JSONText.quote(name))}", admin: true)
+            #expect(patch.status == .badRequest)
+        }
+    }
+
+    @Test("admin JSON with a repeated key or a byte-order mark is refused")
+    func strictAdminJSON() async throws {
+        try await withLiveApp { client, store in
+            let repeated = try await client.json(.post, "/v1/events", body: #"{"id":"d","name":"D","prizes":1,"prizes":1000000}"#, admin: true)
+            #expect(repeated.status == .badRequest && errorCode(repeated.json) == "invalid_request")
+            let nested = try await client.json(
+                .post, "/v1/events", body: #"{"id":"d","name":"D","prizes":1,"webhook":{"url":"http://a.example/","url":"http://b.example/","secret":"0123456789abcdef"}}"#,
+                admin: true)
+            #expect(nested.status == .badRequest)
+            let bom = try await client.json(.post, "/v1/events", body: "\u{FEFF}{\"id\":\"d\",\"name\":\"D\",\"prizes\":1}", admin: true)
+            #expect(bom.status == .badRequest)
+            #expect((try? await store.event(id: "d")) == nil, "nothing was created")
+            let fine = try await client.json(.post, "/v1/events", body: #"{"id":"d","name":"D","prizes":2}"#, admin: true)
+            #expect(fine.status == .created && fine.json["prizes"] as? Int == 2)
+        }
+    }
+}
