@@ -37,6 +37,9 @@ CREATE_KEYS = ("name", "admit_per_tick", "opens_at", "closes_at", "identity", "p
 # A create action ends with pow_bits (1 to 26) only when the event asks a proof-of-work,
 # then prequeue_at only when the event has a pre-queue.
 MAX_POW_BITS = 26
+# Events created from 2026-11-22T00:00:00Z on (when the audit chain began) start
+# their control log with a create action; only older ones may lack it (AUDIT.md 6.2).
+CREATE_REQUIRED_FROM = 1795305600000
 # Orders with a draw (AUDIT.md §4); fifo is the absence of "order".
 ORDERS = ("shuffle", "lottery")
 RULES_KEYS = (
@@ -226,9 +229,29 @@ def is_compact_json(text):
     return True
 
 
+WHITE_SPACE = set(chr(c) for c in list(range(0x09, 0x0E)) + [0x20, 0x85, 0xA0, 0x1680] + list(range(0x2000, 0x200B))
+                  + [0x2028, 0x2029, 0x202F, 0x205F, 0x3000])
+
+
 def is_white(ch):
-    """Foundation's whitespacesAndNewlines: Zs, Zl, Zp, tab, LF, VT, FF, CR, NEL."""
-    return ch in "\t\n\x0b\x0c\r\x85" or unicodedata.category(ch) in ("Zs", "Zl", "Zp")
+    """Unicode White_Space (docs/AUDIT.md section 5.2)."""
+    return ch in WHITE_SPACE
+
+
+def user_rule_broken(user):
+    """What is wrong with a stored name by section 5.2's rules, or None."""
+    if not 1 <= len(user) <= 128:
+        return "is not 1 to 128 code points"
+    if any(unicodedata.category(ch) == "Cc" for ch in user):
+        return "has a control character"
+    if not any(unicodedata.category(ch)[0] in "LNPS" for ch in user):
+        return "has no visible character"
+    run = 0
+    for ch in user:
+        run = run + 1 if unicodedata.combining(ch) else 0
+        if run > 30:
+            return "has more than 30 combining marks in a row"
+    return None
 
 
 # --- the verifier -------------------------------------------------------------
@@ -398,10 +421,16 @@ class Verifier:
         self.places.append(place)
 
     def check_user_forms(self):
-        """Without an identity rule the service stores names trimmed and in NFC."""
-        if self.settings is None or self.identity is not None:
+        """Every stored name keeps section 5.2's rules; without an identity rule
+        it is also trimmed and in NFC."""
+        if self.settings is None:
             return
         for index, user in enumerate(self.users):
+            broken = user_rule_broken(user)
+            if broken:
+                raise Failure("seq %d: the user %s (section 5.2)" % (index + 1, broken))
+            if self.identity is not None:
+                continue
             if is_white(user[0]) or is_white(user[-1]):
                 raise Failure("seq %d: the user has surrounding white space (the service trims names)" % (index + 1))
             if not unicodedata.is_normalized("NFC", user):
@@ -557,8 +586,8 @@ class Verifier:
             raise Failure("control log position %d: the record is not in canonical form" % self.position)
 
     def check_name(self, where, name):
-        if not isinstance(name, str) or all(ch == " " or unicodedata.category(ch) == "Zs" or ch == "\t" for ch in name):
-            raise Failure("%s: name must be a string that is not only spaces" % where)
+        if not isinstance(name, str) or all(is_white(ch) for ch in name) or not 1 <= len(name) <= 200:
+            raise Failure("%s: name must be 1 to 200 code points, not only white space" % where)
 
     def check_limit(self, where, value, allow_null):
         if value is None and allow_null:
@@ -604,6 +633,11 @@ class Verifier:
             if any(a >= b for a, b in zip(expired, expired[1:])) or expired[0] < first or expired[-1] > last:
                 raise Failure("%s %d: decision %d..%d lists expired %ss outside it or out of order"
                               % (unit, first, first, last, unit))
+        if self.settings is None and expired:
+            # Events older than the audit chain had no presence expiry.
+            raise Failure("%s %d: entries expired in a log without a create action (no presence expiry)" % (unit, expired[0]))
+        if self.draw is not None and at < self.draw["drawn_at"]:
+            raise Failure("%s %d: decision %d..%d made at %d, before the draw (%d)" % (unit, first, first, last, at, self.draw["drawn_at"]))
         if self.settings is not None:
             if self.settings["paused"]:
                 raise Failure("%s %d: decision %d..%d made while the event was paused" % (unit, first, first, last))
@@ -690,7 +724,7 @@ class Verifier:
         if drawn_at < cutoff or (drawn and drawn_at < self.created[drawn - 1]):
             raise Failure("draw: drawn at %d, before the cutoff or the last drawn entry" % drawn_at)
         self.place_seq = draw_order(computed, drawn)
-        self.draw = {"cutoff": cutoff, "drawn": drawn, "seed": seed}
+        self.draw = {"cutoff": cutoff, "drawn": drawn, "seed": seed, "drawn_at": drawn_at}
 
     def read_heads(self, number, obj, raw):
         if self.stage == "start":
@@ -710,6 +744,9 @@ class Verifier:
             raise Failure("the log is truncated: no heads line")
         if self.order is not None and self.settings is None:
             raise Failure("the log of a %s event must start with its create action" % self.order)
+        if self.settings is None and self.created_at >= CREATE_REQUIRED_FROM:
+            raise Failure("the control log does not start with a create action (required of every event created "
+                          "since the audit chain began, rules' created_at %d)" % self.created_at)
         self.check_user_forms()
         # Places: the draw's order for seqs 1..K, the seq itself after K; none before the draw.
         place_of = {seq: index + 1 for index, seq in enumerate(self.place_seq)}
@@ -775,7 +812,9 @@ def check_commitment(report, data):
     if sorted(commitment.keys) != sorted(expected):
         raise Failure("the commitment must have the fields %s" % ",".join(expected))
     for key in ("event", "entries", "head", "control_head", "winners", "winners_digest"):
-        if commitment.get(key) != report[key] or isinstance(commitment.get(key), bool):
+        value = commitment.get(key)
+        typed = is_int(value) if key in ("entries", "winners") else isinstance(value, str)
+        if not typed or value != report[key]:
             raise Failure("commitment: %s is %s, the export gives %s"
                           % (key, json.dumps(commitment.get(key)), json.dumps(report[key])))
     rules = commitment.get("rules")

@@ -44,11 +44,17 @@ struct AuditVerify: AsyncParsableCommand {
         let report: AuditVerifier.Report
         do {
             if let file {
-                guard let text = try? String(contentsOfFile: file, encoding: .utf8) else {
+                guard let data = FileManager.default.contents(atPath: file) else {
                     printError("cannot read \(file)")
                     throw ExitCode.failure
                 }
-                var lines = text.utf8.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: false)
+                // Read as bytes: decoding the file as text would drop a byte-order mark unseen.
+                let bytes = [UInt8](data)
+                guard !bytes.starts(with: [0xEF, 0xBB, 0xBF]) else {
+                    throw AuditVerifier.Failure(message: "the file begins with a byte-order mark, which an export never has")
+                }
+                guard String(validating: bytes, as: UTF8.self) != nil else { throw AuditVerifier.Failure(message: "the file is not UTF-8") }
+                var lines = bytes.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: false)
                 guard lines.last?.isEmpty == true else { throw AuditVerifier.Failure(message: "the last line does not end with a line feed") }
                 lines.removeLast()
                 for (number, line) in lines.enumerated() {

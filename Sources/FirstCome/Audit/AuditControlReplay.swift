@@ -10,8 +10,11 @@ struct AuditControlReplay {
     private(set) var name: String?
     private(set) var identity: Bool?
     private(set) var paused = false
-    /// Whether presence expiry is on; `nil` for logs without a create action (older events).
+    /// Whether presence expiry is on; `nil` for logs without a create action
+    /// (events older than the audit chain, which had no presence expiry).
     private(set) var presence: Bool?
+    /// The rules' `created_at`: a create action's `at` is the same.
+    private var createdAt: Int64 = 0
     private var records = 0
     /// The settings as the actions left them (times, order, draw), applied by
     /// the same code as the service's (`EventPatch.applied`).
@@ -22,7 +25,8 @@ struct AuditControlReplay {
     var drawn: Bool { settings.draw != nil }
 
     /// The rules, read before any record.
-    mutating func start(event: String, prizes: Int64, order: EventOrder, mode: EventMode, beacon: String?) {
+    mutating func start(event: String, prizes: Int64, order: EventOrder, mode: EventMode, beacon: String?, createdAt: Int64) {
+        self.createdAt = createdAt
         settings.id = event
         settings.prizes = prizes
         settings.order = order
@@ -47,7 +51,11 @@ struct AuditControlReplay {
         case "create":
             guard records == 1 else { throw fail(position, "a create action that is not the log's first record") }
             guard let name = values["name"] as? String else { throw fail(position, "create action without a name") }
+            guard at == createdAt else { throw fail(position, "the create action's time \(at) is not the rules' created_at \(createdAt)") }
             let identity = values["identity"] as? String
+            if let identity, IdentityRule.Algorithm(rawValue: identity) == nil {
+                throw fail(position, "the create action names an identity algorithm the service does not have: '\(identity)'")
+            }
             let presence = Self.integer(values["presence_timeout_s"])
             rebuilt = ControlAction.create(
                 name: name, admitPerTick: Self.integer(values["admit_per_tick"]), opensAt: Self.integer(values["opens_at"]),
@@ -72,6 +80,7 @@ struct AuditControlReplay {
             self.identity = identity != nil
             self.presence = presence != nil
         case "patch":
+            guard name != nil else { throw fail(position, "a patch in a log that does not start with a create action") }
             let patch: EventPatch
             do {
                 patch = try EventPatch(
@@ -93,11 +102,11 @@ struct AuditControlReplay {
             rebuilt = patch.patchAction
             if let name = patch.name { self.name = name }
             if let paused = patch.paused { self.paused = paused }
-            if case .some(let timeout) = patch.presenceTimeout, presence != nil { presence = timeout != nil }
+            if case .some(let timeout) = patch.presenceTimeout { presence = timeout != nil }
         default:
             throw fail(position, "unknown action '\(kind)'")
         }
-        guard AuditRecords.action(at: at, action: rebuilt) == record else {
+        guard AuditRecords.action(at: at, action: rebuilt).utf8.elementsEqual(record.utf8) else {
             throw fail(position, "the action record is not in canonical form (or has fields the service never writes)")
         }
     }
@@ -105,12 +114,15 @@ struct AuditControlReplay {
     /// Checks a decision against the settings in force and its canonical text.
     mutating func decision(_ record: String, rebuilt: String, expired: Bool, position: Int64, first: Int64) throws {
         records += 1
-        guard rebuilt == record else { throw fail(position, "the decision record is not in canonical form") }
+        guard rebuilt.utf8.elementsEqual(record.utf8) else { throw fail(position, "the decision record is not in canonical form") }
         guard !paused else {
             throw AuditVerifier.Failure(seq: first, message: "decided while admissions were paused")
         }
-        guard !expired || presence != false else {
+        guard !expired || presence == true else {
             throw AuditVerifier.Failure(seq: first, message: "an entry expired while presence expiry was off")
+        }
+        guard !expired || settings.mode == .queue else {
+            throw AuditVerifier.Failure(seq: first, message: "an entry expired in direct mode (entries are decided as they come)")
         }
     }
 

@@ -28,6 +28,9 @@ extension AuditVerifier {
                 first: first, last: last, won: wins, expired: expired, decidedAt: at, entryChain: Array(chains[offset..<offset + 32]),
                 places: order.draws),
             expired: !expired.isEmpty, position: controlPosition, first: first)
+        if let drawnAt = control.settings.draw?.drawnAt, at < drawnAt {
+            throw Failure(seq: first, message: "decided before the draw that ordered the entries")
+        }
         guard at >= createdAt[Int(chainSeq - 1)] else {
             throw Failure(seq: chainSeq, message: "decided before the entry was made")
         }

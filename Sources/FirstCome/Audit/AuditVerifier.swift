@@ -16,7 +16,14 @@ public struct AuditVerifier {
         public var head: String
         public var controlHead: String
         public var winnersDigest: String
+        /// The rules text of the event line, for comparison with a commitment's.
+        public var rules: String = ""
     }
+
+    /// Events created from this time on (2026-11-22T00:00:00Z, when the audit
+    /// chain began) have a create action at position 1: only an older event's
+    /// log may lack it (docs/AUDIT.md §6.2).
+    public static let createRequiredFrom: Int64 = 1_795_305_600_000
 
     /// The first problem found.
     public struct Failure: Error, Equatable, CustomStringConvertible {
@@ -56,6 +63,9 @@ public struct AuditVerifier {
     var places: Places?
     /// The `place` field of each entry line, seq 1 first.
     var linePlaces: [Int64?] = []
+    /// The rules' text and `created_at`.
+    var rules = ""
+    var rulesCreatedAt: Int64 = 0
 
     public init() {}
 
@@ -74,7 +84,7 @@ public struct AuditVerifier {
         case "heads": try readHeads(object)
         default: throw Failure(message: "unknown line type '\(type)'")
         }
-        guard Self.rebuild(type, object) == line else {
+        guard let rebuilt = Self.rebuild(type, object), rebuilt.utf8.elementsEqual(line.utf8) else {
             throw Failure(message: "a \(type) line is not in canonical form (field order, spelling or extra fields): \(line.prefix(80))")
         }
     }
@@ -108,13 +118,23 @@ public struct AuditVerifier {
     /// Checks every status against the replayed decisions; returns the summary.
     public func finish() throws -> Report {
         guard finished else { throw Failure(message: "the log is truncated: no heads line") }
+        if control.name == nil && rulesCreatedAt >= Self.createRequiredFrom {
+            throw Failure(message: "the control log does not start with a create action (required of every event created since the audit chain began)")
+        }
         if let name = control.name, eventName != name {
             throw Failure(message: "the event line names the event '\(eventName ?? "")' but its control log says '\(name)'")
         }
-        if control.identity == false {
-            // Without an identity rule the service stores names trimmed, in NFC, without control characters.
-            for (index, user) in users.enumerated() where !EventRules.normalizedUser(user).utf8.elementsEqual(user.utf8) || (try? EventRules.checkUser(user)) == nil {
-                throw Failure(seq: Int64(index + 1), message: "the user is not as the service stores names (trimmed, NFC, no control characters)")
+        if control.name != nil {
+            // Every stored name keeps the name rules; without an identity rule it is also trimmed and in NFC.
+            for (index, user) in users.enumerated() {
+                do {
+                    try EventRules.checkUser(user)
+                } catch let error as FirstComeError {
+                    throw Failure(seq: Int64(index + 1), message: "the user is not as the service stores names: \(error.message)")
+                }
+                if control.identity == false && !EventRules.normalizedUser(user).utf8.elementsEqual(user.utf8) {
+                    throw Failure(seq: Int64(index + 1), message: "the user is not as the service stores names (trimmed, NFC)")
+                }
             }
         }
         var counts: [EntryStatus: Int64] = [:]
@@ -141,7 +161,7 @@ public struct AuditVerifier {
             event: event, entries: Int64(statuses.count), winners: won, lost: counts[.lost] ?? 0, expired: counts[.expired] ?? 0,
             waiting: counts[.waiting] ?? 0,
             head: AuditRecords.hex(entryHead), controlHead: AuditRecords.hex(controlHead),
-            winnersDigest: AuditRecords.winnersDigest(winners))
+            winnersDigest: AuditRecords.winnersDigest(winners), rules: rules)
     }
 
     private mutating func readEvent(_ object: [String: Any]) throws {
@@ -160,8 +180,8 @@ public struct AuditVerifier {
         beacon = fields["beacon"] as? String
         guard
             AuditRecords.rules(
-                event: id, prizes: prizes, mode: mode, createdAt: createdAt, order: order, seedCommitment: seedCommitment, beacon: beacon)
-                == rules
+                event: id, prizes: prizes, mode: mode, createdAt: createdAt, order: order, seedCommitment: seedCommitment, beacon: beacon
+            ).utf8.elementsEqual(rules.utf8)
         else {
             throw Failure(message: "the rules are not in canonical form")
         }
@@ -176,7 +196,12 @@ public struct AuditVerifier {
                 }
             }
         }
-        control.start(event: id, prizes: prizes, order: order, mode: mode, beacon: beacon)
+        guard object["event"] as? String == id else {
+            throw Failure(message: "the event line names the event '\(object["event"] as? String ?? "")' but its rules say '\(id)'")
+        }
+        control.start(event: id, prizes: prizes, order: order, mode: mode, beacon: beacon, createdAt: createdAt)
+        rulesCreatedAt = createdAt
+        self.rules = rules
         guard (1...EventRules.maxPrizes).contains(prizes) else { throw Failure(message: "the rules give \(prizes) prizes") }
         eventName = object["name"] as? String
         let computed = AuditRecords.genesis(rules: rules)
@@ -202,6 +227,9 @@ public struct AuditVerifier {
         guard !user.isEmpty else { throw Failure(seq: seq, message: "the user is empty") }
         if let earlier = seqOfUser.updateValue(seq, forKey: user) {
             throw Failure(seq: seq, message: "the user already has seq \(earlier); one entry per user")
+        }
+        guard digest.isEmpty || (digest.utf8.count == 64 && Self.bytes(hex: digest) != nil) else {
+            throw Failure(seq: seq, message: "the payload digest is neither empty nor 64 lowercase hex digits")
         }
         if let payload = object["payload"] as? String, AuditRecords.payloadDigest(payload) != digest {
             throw Failure(seq: seq, message: "the payload does not match its digest")

@@ -29,7 +29,8 @@ enum Award {
         // Nor before the entries they decide, whichever clock stamped those.
         let newest = try Int64.fetchOne(
             db.cachedStatement(sql: "SELECT created_at FROM entries WHERE event_key = ? AND seq = ?"), arguments: [event.key, event.entries])
-        let now = max(now, previous ?? now, newest ?? now)
+        // Nor before the draw that ordered them.
+        let now = max(now, previous ?? now, newest ?? now, event.draw?.drawnAt ?? now)
         let check = event.remaining > 0 ? presence : nil
         let drawn = event.draw?.drawn ?? 0
         let seen = check == nil ? [] : try lastSeen(db, eventKey: event.key, places: window, drawn: drawn)

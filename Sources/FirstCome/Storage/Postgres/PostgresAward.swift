@@ -46,9 +46,9 @@ extension PostgresEntryStore {
                 }
                 let event = try await PostgresEventRow.fetchRequired(connection, id: id, lock: true, logger: logger)
                 guard let window = AwardPlan.window(event, limit: limit) else { return (event, nil) }
-                // Decision times never go back, nor come before the entries they decide,
-                // whichever node's clock read `now` first.
-                var now = now
+                // Decision times never go back, nor come before the entries they decide
+                // or the draw that ordered them, whichever node's clock read `now` first.
+                var now = max(now, event.draw?.drawnAt ?? now)
                 for try await last in try await connection.query(
                     """
                     (SELECT decided_at FROM decisions WHERE event_key = \(event.key) ORDER BY last_seq DESC LIMIT 1)
