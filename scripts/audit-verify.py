@@ -691,8 +691,11 @@ class Verifier:
             raise Failure("%s: the draw comes after a decision" % where)
         if algorithm != DRAW_ALGORITHM:
             raise Failure("draw: unknown algorithm %s" % quote(algorithm))
-        if beacon is not None and (beacon == "" or any(unicodedata.category(ch) == "Cc" for ch in beacon)):
-            raise Failure("draw: the beacon value must be a non-empty text without control characters")
+        if beacon is not None and (beacon == "" or len(beacon) > 512 or any(unicodedata.category(ch) == "Cc" for ch in beacon)
+                                   or is_white(beacon[0]) or is_white(beacon[-1])
+                                   or not any(unicodedata.category(ch)[0] in "LNPS" for ch in beacon)):
+            raise Failure("draw: the beacon value must be 1 to 512 code points with a visible character, "
+                          "no white space around it and no control characters")
         # The cutoff, from the settings in force (the log of a drawing event starts with its create).
         # shuffle: opens_at; lottery: the earlier of closes_at and the admin's close.
         if self.order == "shuffle":

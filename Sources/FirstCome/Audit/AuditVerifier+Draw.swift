@@ -22,7 +22,7 @@ extension AuditVerifier {
             throw fail(beacon == nil ? "a beacon value for an event that names no beacon" : "no beacon value, but the rules name a beacon")
         }
         if let beaconValue {
-            do { try EventRules.checkBeaconText(beaconValue, field: "beacon", limit: EventRules.maxBeaconValueLength) } catch let error as FirstComeError {
+            do { try EventRules.checkBeaconValue(beaconValue, beacon: beacon ?? "") } catch let error as FirstComeError {
                 throw fail("the beacon value: \(error.message)")
             }
         }

@@ -62,7 +62,7 @@ struct ConsoleController<Context: RemoteAddressRequestContext>: Sendable {
     }
 
     func language(_ request: Request, form: String? = nil) -> PageLanguage {
-        PageLanguage.choose(query: form ?? request.uri.queryParameters.get("lang"), acceptLanguage: request.headers[.acceptLanguage])
+        PageLanguage.choose(query: form ?? FormBody.value("lang", in: request.uri), acceptLanguage: request.headers[.acceptLanguage])
     }
 
     /// The request's session: a genuine, unexpired cookie whose session was not

@@ -6,10 +6,18 @@ extension ConsoleController {
     func drawRoutes(_ routes: RouteCollection<Context>) {
         routes.post("events/:id/beacon") { request, context in
             let id = try context.parameters.require("id")
-            return try await post(request, allowed: ["value"]) { visit in
+            return try await post(request, allowed: ["value", "confirm"]) { visit in
                 var page = visit.page("/admin/events/\(id)")
                 do {
-                    _ = try await store.postBeacon(event: id, value: visit.fields["value"] ?? "", now: clock())
+                    let value = visit.fields["value"] ?? ""
+                    // The draw is made with the value and cannot be undone: show the value, and take it only when confirmed.
+                    guard visit.fields["confirm"] == "yes" else {
+                        let event = try await store.event(id: id)
+                        _ = try event.withBeacon(value, now: clock())
+                        page.context["beacon_confirm"] = ["value": value, "escaped": TextRules.escapedForDisplay(value), "action": page.url("/admin/events/\(id)/beacon")]
+                        return try await eventPage(&page, id: id, request: request)
+                    }
+                    _ = try await store.postBeacon(event: id, value: value, now: clock())
                     admin.logger.info("beacon value posted", metadata: ["event": "\(id)", "value": "\(visit.fields["value"] ?? "")", "via": "console"])
                     return Self.redirect(page, "/admin/events/\(id)", [("done", "beacon")])
                 } catch let error as FirstComeError where !error.isStorageFault {

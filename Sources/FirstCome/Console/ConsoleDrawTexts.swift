@@ -18,7 +18,9 @@ enum ConsoleDrawTexts {
         "draw_waits_beacon": "The cutoff has passed: post the value of {beacon} to make the draw.",
         "draw_made": "Drawn at {time}: {n} entries got random places.",
         "beacon_value": "Beacon value",
-        "post_beacon": "Post the value and draw",
+        "post_beacon": "Check the value",
+        "beacon_confirm": "The draw will be made with exactly this value, and cannot be undone. Compare it with the value the source published:",
+        "beacon_confirm_button": "Draw with this value",
         "draw_record": "The draw record (JSON)",
         "done_beacon": "Beacon value taken; the draw follows at the next tick.",
     ]
@@ -41,7 +43,9 @@ enum ConsoleDrawTexts {
         "draw_waits_beacon": "기준 시각이 지났습니다. {beacon}의 값을 입력하면 추첨합니다.",
         "draw_made": "{time}에 추첨: 응모 {n}건에 무작위 순서를 정했습니다.",
         "beacon_value": "비컨 값",
-        "post_beacon": "값 입력하고 추첨",
+        "post_beacon": "값 확인",
+        "beacon_confirm": "정확히 이 값으로 추첨하며, 되돌릴 수 없습니다. 출처가 공개한 값과 비교하세요:",
+        "beacon_confirm_button": "이 값으로 추첨",
         "draw_record": "추첨 기록 (JSON)",
         "done_beacon": "비컨 값을 받았습니다. 다음 틱에 추첨합니다.",
     ]

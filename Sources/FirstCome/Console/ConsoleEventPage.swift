@@ -10,7 +10,7 @@ extension ConsoleController {
             let id = try context.parameters.require("id")
             return try await page(request) { visit in
                 var page = visit.page("/admin/events/\(id)", query: Self.keptQuery(request))
-                if let done = request.uri.queryParameters.get("done"), Self.doneKeys.contains(done) {
+                if let done = FormBody.value("done", in: request.uri), Self.doneKeys.contains(done) {
                     page.context["flash"] = page.text(done == "created" ? "created" : "done_" + done)
                 }
                 return try await eventPage(&page, id: id, request: request)
@@ -63,7 +63,7 @@ extension ConsoleController {
 
     /// The query items a language switch keeps.
     static func keptQuery(_ request: Request) -> [(String, String)] {
-        request.uri.queryParameters.map { (String($0.key), String($0.value)) }.filter { ["after", "find"].contains($0.0) }
+        FormBody.query(request.uri).filter { ["after", "find"].contains($0.0) }
     }
 
     /// The event page; `error` (from a control) is shown at the top, `settings`
@@ -88,7 +88,10 @@ extension ConsoleController {
         switch figures.state {
         case .open, .scheduled, .prequeue: page.context["can_close"] = true
         case .closed: page.context["can_open"] = true
-        case .soldOut: break
+        case .soldOut:
+            // Late entries are still recorded (and lose) until intake closes; closing
+            // fixes the log, so `event.closed` and `event.finished` (with the commitment) follow.
+            if event.closedAt == nil && (event.closesAt.map { $0 > now } ?? true) { page.context["can_finish"] = true }
         }
         if figures.event.waiting == 0, figures.state == .closed || figures.state == .soldOut,
             let json = try? await Commitment.json(store: store, id: id, now: now),

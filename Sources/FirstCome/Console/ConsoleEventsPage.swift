@@ -7,7 +7,7 @@ extension ConsoleController {
         routes.get { request, _ in
             try await page(request) { visit in
                 var page = visit.page("/admin")
-                if request.uri.queryParameters.get("done") == "created" { page.context["flash"] = page.text("created") }
+                if FormBody.value("done", in: request.uri) == "created" { page.context["flash"] = page.text("created") }
                 return try await eventsPage(&page, form: [:], error: nil)
             }
         }

@@ -31,7 +31,7 @@ extension ConsoleController {
 
     /// The page of winners after `?after=` (a seq), with a link to the next.
     func winners(_ page: inout ConsolePage, event: Event, request: Request) async throws {
-        let after = request.uri.queryParameters.get("after").flatMap { Int64($0) }.map { max(0, $0) } ?? 0
+        let after = FormBody.value("after", in: request.uri).flatMap { Int64($0) }.map { max(0, $0) } ?? 0
         let list = try await store.winners(event: event.id, after: after, limit: Self.winnersPageSize)
         page.context["winners"] = list.map { ["seq": $0.seq, "user": $0.user, "decided_at": ConsolePage.time($0.decidedAt)] }
         page.context["has_winners"] = !list.isEmpty
@@ -43,7 +43,7 @@ extension ConsoleController {
 
     /// `?find=NAME`: that entrant's number, status, place and receipt, as their own page shows them.
     func find(_ page: inout ConsolePage, event: Event, request: Request) async throws {
-        guard let name = request.uri.queryParameters.get("find"), !name.isEmpty else { return }
+        guard let name = FormBody.value("find", in: request.uri), !name.isEmpty else { return }
         let user = (try? EventRules.user(fromSent: name)) ?? name
         var found: [String: Any] = ["user": TextRules.escapedForDisplay(user)]
         defer { page.context["found"] = found }

@@ -124,7 +124,7 @@ extension Event {
         guard let beacon else { throw FirstComeError.beaconRefused("event '\(id)' names no beacon; its draw does not wait for one") }
         guard draw == nil else { throw FirstComeError.drawMade(event: id, what: "the beacon value") }
         guard beaconValue == nil else { throw FirstComeError.beaconRefused("event '\(id)' already has the value of \(beacon)") }
-        try EventRules.checkBeaconText(value, field: "value", limit: EventRules.maxBeaconValueLength)
+        try EventRules.checkBeaconValue(value, beacon: beacon)
         guard let cutoff = drawCutoff, now >= cutoff else {
             let when = drawCutoff.map { " (\(Timestamp.format($0)))" } ?? ""
             throw FirstComeError.beaconRefused("the beacon value is taken once the draw's entries are fixed\(when), not before")

@@ -161,6 +161,21 @@ public enum EventRules {
             throw FirstComeError.invalidRequest("'\(field)' must be 1 to \(limit) characters (Unicode code points) without control characters")
         }
     }
+    /// A posted beacon value: a beacon text that is not blank and has no white
+    /// space around it (a value is copied from its source as published: drand's
+    /// randomness, say, is 64 hex digits). One slip here would fix the draw.
+    public static func checkBeaconValue(_ value: String, beacon: String) throws {
+        let scalars = value.unicodeScalars
+        guard let first = scalars.first, let last = scalars.last, !TextRules.isWhiteSpace(first), !TextRules.isWhiteSpace(last),
+            scalars.contains(where: TextRules.isVisible)
+        else {
+            throw FirstComeError.invalidRequest(
+                "'value' must be the value \(beacon) published, exactly as published: not blank, no spaces around it "
+                    + "(drand's randomness, for example, is 64 hexadecimal digits)")
+        }
+        try checkBeaconText(value, field: "value", limit: maxBeaconValueLength)
+    }
+
     /// The hardest proof-of-work an event may ask (about 67 million hashes on average).
     public static let maxPowBits: Int64 = 26
 

@@ -1,0 +1,85 @@
+import Foundation
+import GRDB
+import Hummingbird
+import HummingbirdTesting
+import Testing
+
+@testable import FirstCome
+
+/// What a new operator met in the console: names with spaces in the finder, a
+/// blank beacon value, a sold-out event that could not be finished, the
+/// sold-out notice's time.
+@Suite("Console and webhook rough edges")
+struct RoughEdgesTests {
+    @Test("the finder reads '+' in its query as a space, as a form sends it")
+    func finderSpaces() async throws {
+        try await withLiveApp { client, _ in
+            #expect(try await client.json(.post, "/v1/events", body: #"{"id":"f","name":"F","prizes":3}"#, admin: true).status == .created)
+            #expect(try await client.json(.post, "/v1/events/f/entries", body: #"{"user":"Mina Park"}"#).status == .created)
+            let visitor = try await ConsoleVisitor.signIn(client)
+            let page = try await client.consoleGet("/admin/events/f?find=Mina+Park", as: visitor)
+            #expect(page.status == .ok)
+            #expect(!page.html.contains("Nobody entered under that name"), "found by the name with a space")
+            #expect(page.html.contains("Mina Park"))
+        }
+    }
+
+    @Test("a blank or padded beacon value is refused; the console shows the value before it draws")
+    func beaconValue() async throws {
+        let now = Timestamp.now()
+        try await withLiveApp { client, store in
+            let body = #"{"id":"l","name":"L","prizes":1,"order":"lottery","closes_at":"\#(Timestamp.format(now + 60_000))","beacon":"drand quicknet round 4242"}"#
+            #expect(try await client.json(.post, "/v1/events", body: body, admin: true).status == .created)
+            #expect(try await client.json(.post, "/v1/events/l/entries", body: #"{"user":"a"}"#).status == .created)
+            #expect(try await client.json(.patch, "/v1/events/l", body: #"{"state":"closed"}"#, admin: true).status == .ok)
+            for value in ["   ", " a1b2", "a1b2 ", "\u{200B}"] {
+                let reply = try await client.json(.post, "/v1/events/l/beacon", body: "{\"value\":\(JSONText.quote(value))}", admin: true)
+                #expect(reply.status == .badRequest, "\(JSONText.quote(value))")
+            }
+            #expect(try await store.event(id: "l").beaconValue == nil, "nothing was taken")
+            let visitor = try await ConsoleVisitor.signIn(client)
+            let asked = try await client.consolePost("/admin/events/l/beacon", as: visitor, ["value": "a1b2c3"])
+            let html = String(buffer: asked.body)
+            #expect(asked.status == .ok && html.contains("id=\"beacon-confirm-value\"") && html.contains("a1b2c3"))
+            #expect(try await store.event(id: "l").beaconValue == nil, "the first post only shows the value")
+            let confirmed = try await client.consolePost("/admin/events/l/beacon", as: visitor, ["value": "a1b2c3", "confirm": "yes"])
+            #expect(confirmed.status == .seeOther)
+            #expect(try await store.event(id: "l").beaconValue == "a1b2c3")
+        }
+    }
+
+    @Test("a sold-out event still taking entries can be finished from the console")
+    func finishSoldOut() async throws {
+        try await withLiveApp { client, store in
+            #expect(try await client.json(.post, "/v1/events", body: #"{"id":"s","name":"S","prizes":1}"#, admin: true).status == .created)
+            #expect(try await client.json(.post, "/v1/events/s/entries", body: #"{"user":"a"}"#).status == .created)
+            #expect(try await eventually { try await store.event(id: "s").awarded == 1 })
+            let visitor = try await ConsoleVisitor.signIn(client)
+            let page = try await client.consoleGet("/admin/events/s", as: visitor)
+            #expect(page.html.contains("id=\"do-finish\""), "a sold-out event offers to close intake and finish")
+            let closed = try await client.consolePost("/admin/events/s/control", as: visitor, ["action": "close"])
+            #expect(closed.status == .seeOther)
+            #expect(try await store.event(id: "s").closedAt != nil)
+            #expect(!(try await client.consoleGet("/admin/events/s", as: visitor)).html.contains("id=\"do-finish\""))
+        }
+    }
+
+    @Test("event.sold_out is timed by the decision that gave the last prize, not by the highest seq's")
+    func soldOutTime() async throws {
+        try await TemporaryDatabase.with { pool, _ in
+            let at = try await pool.write { db -> Int64? in
+                try db.execute(sql: "INSERT INTO events (id, name, prizes, mode, created_at) VALUES ('s', 'S', 2, 'queue', 1)")
+                try db.execute(sql: "INSERT INTO webhooks (event_key, url, secret, updated_at) VALUES (1, 'http://shop.example/', '0123456789abcdef', 1)")
+                for seq in 1...2 {
+                    try db.execute(
+                        sql: "INSERT INTO entries (event_key, seq, user, created_at, chain) VALUES (1, ?, ?, 10, zeroblob(32))", arguments: [seq, "u\(seq)"])
+                }
+                // As a drawn order can give them: the higher seq wins first, the lower one takes the last prize later.
+                try db.execute(sql: "UPDATE entries SET status = 'won', decided_at = 100 WHERE event_key = 1 AND seq = 2")
+                try db.execute(sql: "UPDATE entries SET status = 'won', decided_at = 200 WHERE event_key = 1 AND seq = 1")
+                return try Int64.fetchOne(db, sql: "SELECT at FROM webhook_outbox WHERE type = 'event.sold_out'")
+            }
+            #expect(at == 200)
+        }
+    }
+}
