@@ -91,7 +91,8 @@ struct AuditVerify: AsyncParsableCommand {
             head: \(report.head)
             control head: \(report.controlHead)
             winners digest: \(report.winnersDigest)
-            """ + (commitment == nil ? "" : "\ncommitment: matches \(commitment ?? "")"))
+            """ + (report.drawn.map { "\ndraw: replayed from the revealed secret, \($0) places match" } ?? "")
+                + (commitment == nil ? "" : "\ncommitment: matches \(commitment ?? "")"))
     }
 }
 

@@ -221,6 +221,8 @@ struct Serve: AsyncParsableCommand {
         MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: metrics.registry))
         let app = try buildApplication(settings: settings, store: store, logger: logger, metrics: metrics, admission: admission, templates: templates) { boundPort, admin in
             logger.notice("\(admin ? "admin routes listening" : "listening") on http://\(admin ? adminHost : host):\(boundPort)")
+            // The console is served where the admin routes are.
+            if admin || adminPort == nil { logger.notice("operator console at http://\(admin ? adminHost : host):\(boundPort)/admin") }
         }
         do {
             try await app.runService()

@@ -82,4 +82,23 @@ struct RoughEdgesTests {
             #expect(at == 200)
         }
     }
+
+    @Test("the event page: the commitment's URL and a download, a paused badge, the mode in the page's language; the sign-in names the token's file")
+    func consoleSmallOnes() async throws {
+        try await withLiveApp(configure: { $0.adminTokenFile = "/srv/firstcome/drop.sqlite.admin-token" }) { client, store in
+            #expect(try await client.json(.post, "/v1/events", body: #"{"id":"c","name":"C","prizes":1}"#, admin: true).status == .created)
+            #expect(try await client.json(.post, "/v1/events/c/entries", body: #"{"user":"a"}"#).status == .created)
+            #expect(try await eventually { try await store.event(id: "c").awarded == 1 })
+            #expect(try await client.json(.patch, "/v1/events/c", body: #"{"state":"closed","paused":true}"#, admin: true).status == .ok)
+            let visitor = try await ConsoleVisitor.signIn(client)
+            let page = try await client.consoleGet("/admin/events/c", as: visitor).html
+            #expect(page.contains("href=\"/v1/events/c/commitment\" download=\"c.commitment.json\""))
+            #expect(page.contains("id=\"commitment-json\""))
+            #expect(page.contains("id=\"state-badge\">Sold out · Paused") || page.contains("· Paused</span>"), "the badge says paused")
+            let korean = try await client.consoleGet("/admin/events/c?lang=ko", as: visitor).html
+            #expect(korean.contains("대기열 (스케줄러가 순서대로 결정)"), "the mode in Korean")
+            let signIn = String(buffer: try await client.execute(uri: "/admin/sign-in", method: .get).body)
+            #expect(signIn.contains("/srv/firstcome/drop.sqlite.admin-token"))
+        }
+    }
 }

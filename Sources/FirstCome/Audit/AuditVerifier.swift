@@ -18,6 +18,9 @@ public struct AuditVerifier {
         public var winnersDigest: String
         /// The rules text of the event line, for comparison with a commitment's.
         public var rules: String = ""
+        /// A shuffle's or lottery's replayed draw: how many entries it ordered
+        /// (their places all matched); `nil` for fifo or before the draw.
+        public var drawn: Int64?
     }
 
     /// Events created from this time on (2026-11-22T00:00:00Z, when the audit
@@ -161,7 +164,7 @@ public struct AuditVerifier {
             event: event, entries: Int64(statuses.count), winners: won, lost: counts[.lost] ?? 0, expired: counts[.expired] ?? 0,
             waiting: counts[.waiting] ?? 0,
             head: AuditRecords.hex(entryHead), controlHead: AuditRecords.hex(controlHead),
-            winnersDigest: AuditRecords.winnersDigest(winners), rules: rules)
+            winnersDigest: AuditRecords.winnersDigest(winners), rules: rules, drawn: places?.drawn)
     }
 
     private mutating func readEvent(_ object: [String: Any]) throws {

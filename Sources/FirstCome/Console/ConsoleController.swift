@@ -20,6 +20,8 @@ struct ConsoleController<Context: RemoteAddressRequestContext>: Sendable {
     /// Sign-in tries per client address.
     let signInLimiter: RateLimiter
     let rates: ArrivalRates
+    /// The file the admin token was read from, named on the sign-in page.
+    let tokenFile: String?
     let clock: @Sendable () -> Int64
 
     /// Five tries at once, then one every twelve seconds.
@@ -34,6 +36,7 @@ struct ConsoleController<Context: RemoteAddressRequestContext>: Sendable {
         clients = ClientAddress(trustedProxies: settings.trustedProxies)
         signInLimiter = RateLimiter(rule: Self.signInRule)
         rates = ArrivalRates()
+        tokenFile = settings.adminTokenFile
         self.clock = clock
     }
 

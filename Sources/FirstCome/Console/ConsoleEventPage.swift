@@ -97,7 +97,11 @@ extension ConsoleController {
             let json = try? await Commitment.json(store: store, id: id, now: now),
             let commitment = try? JSONSerialization.jsonObject(with: Data(json.utf8)) as? [String: Any]
         {
-            page.context["commitment"] = commitment
+            var shown = commitment
+            shown["json"] = json
+            shown["url"] = "/v1/events/\(id)/commitment"
+            shown["file"] = "\(id).commitment.json"
+            page.context["commitment"] = shown
         }
         page.context["webhook"] = try await webhookContext(id: id, page: page)
         if let draw = drawContext(event, page: page, now: now) { page.context["draw"] = draw }
@@ -113,8 +117,8 @@ extension ConsoleController {
     private func eventContext(_ figures: ConsoleFigures, page: ConsolePage) -> [String: Any] {
         let event = figures.event
         return [
-            "id": event.id, "name": event.name, "mode": event.mode.rawValue, "state": figures.state.rawValue,
-            "state_text": page.stateText(figures.state), "paused_text": page.text(event.paused ? "yes" : "no"),
+            "id": event.id, "name": event.name, "mode": page.text("mode_" + event.mode.rawValue), "state": figures.state.rawValue,
+            "state_text": page.stateText(figures.state) + (event.paused ? " · " + page.text("paused") : ""), "paused_text": page.text(event.paused ? "yes" : "no"),
             "entries": event.entries, "waiting": event.waiting, "serving": event.serving, "awarded": event.awarded,
             "prizes": event.prizes, "remaining": event.remaining, "expired": figures.expired.map(String.init) ?? "–",
             "lost": figures.lost.map(String.init) ?? "–",

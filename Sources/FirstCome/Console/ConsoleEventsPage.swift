@@ -30,7 +30,7 @@ extension ConsoleController {
         let rate = rates.record(event: event.id, entries: event.entries, at: now)
         return [
             "id": event.id, "name": event.name, "url": page.url("/admin/events/\(event.id)"), "state": state.rawValue,
-            "state_text": page.stateText(state), "entries": event.entries, "waiting": event.waiting, "awarded": event.awarded,
+            "state_text": page.stateText(state) + (event.paused ? " · " + page.text("paused") : ""), "entries": event.entries, "waiting": event.waiting, "awarded": event.awarded,
             "prizes": event.prizes, "paused": event.paused, "rate": ArrivalRates.text(rate),
         ]
     }

@@ -31,6 +31,7 @@ extension ConsoleController {
         var page = ConsolePage(language: language, path: "/admin/sign-in", query: [], csrf: nil)
         page.context["title"] = page.text("sign_in") + " · " + page.text("console")
         page.context["action"] = page.url("/admin/sign-in")
+        page.context["token_hint"] = page.text("admin_token_hint", ["file": tokenFile ?? "DATABASE.admin-token"])
         if let error { page.context["error"] = error }
         return page.response("sign-in", status: status, headers: headers)
     }
