@@ -118,13 +118,6 @@ struct DomainTests {
         #expect(event.acceptsEntries(at: 120))
     }
 
-    @Test("CSV fields with separators are quoted")
-    func csv() {
-        #expect(WinnersExport.csvField("plain") == "plain")
-        #expect(WinnersExport.csvField("a,b") == "\"a,b\"")
-        #expect(WinnersExport.csvField("say \"hi\"") == "\"say \"\"hi\"\"\"")
-    }
-
     @Test("admin token comparison")
     func constantTime() {
         typealias Auth = AdminAuthMiddleware<BasicRequestContextForTests>
