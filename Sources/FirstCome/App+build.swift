@@ -236,7 +236,8 @@ public func buildRouter(settings: AppSettings, services: FirstComeServices, part
     }
     if parts != .public {
         system.metricsRoutes(router)
-        let events = EventController<AppRequestContext>(store: services.store, clock: Timestamp.now, logger: services.logger)
+        let events = EventController<AppRequestContext>(
+            store: services.store, clock: Timestamp.now, logger: services.logger, webhookPolicy: settings.webhookPolicy)
         let audit = AuditController<AppRequestContext>(store: services.store)
         let adminEvents = RouteCollection(context: AppRequestContext.self)
             .add(middleware: AdminAuthMiddleware(token: settings.adminTokenFile.map { AdminTokenWatch(file: $0, token: settings.adminToken) }

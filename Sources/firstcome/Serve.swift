@@ -60,6 +60,9 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "Seconds after which a webhook delivery that keeps failing is given up; it can be redelivered later (env FIRSTCOME_WEBHOOK_GIVE_UP_S; default 86400).")
     var webhookGiveUpS: Int?
 
+    @Flag(help: "Let webhooks reach loopback, link-local, private and unspecified addresses (a receiver on this machine or the LAN); refused by default, when the URL is set and after DNS at each delivery (env FIRSTCOME_WEBHOOK_ALLOW_PRIVATE=1).")
+    var webhookAllowPrivate = false
+
     @Flag(help: "Log one line per HTTP request: method, path, status, milliseconds, client (env FIRSTCOME_ACCESS_LOG=1).")
     var accessLog = false
 
@@ -175,8 +178,9 @@ struct Serve: AsyncParsableCommand {
             trustedProxies: Set(proxies.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }),
             idleTimeout: .seconds(idleSeconds), requestTimeout: .seconds(requestSeconds))
         settings.adminTokenFile = tokenFile
-        settings.webhookPolicy = WebhookPolicy(giveUpAfter: .seconds(giveUpSeconds))
-        settings.accessLog = accessLog || ["1", "true", "yes"].contains(ProcessInfo.processInfo.environment["FIRSTCOME_ACCESS_LOG"]?.lowercased() ?? "")
+        settings.webhookPolicy = WebhookPolicy(
+            giveUpAfter: .seconds(giveUpSeconds), allowInternalTargets: webhookAllowPrivate || environmentFlag("FIRSTCOME_WEBHOOK_ALLOW_PRIVATE"))
+        settings.accessLog = accessLog || environmentFlag("FIRSTCOME_ACCESS_LOG")
         settings.admissionURL = try setting(admissionUrl, env: "FIRSTCOME_ADMISSION_URL") { $0 }
         var templates: PageTemplates?
         do {

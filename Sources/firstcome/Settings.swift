@@ -18,6 +18,11 @@ func setting<T>(_ option: T?, env name: String, parse: (String) -> T?) throws ->
     return parsed
 }
 
+/// Whether the environment variable `name` turns a flag on (`1`, `true` or `yes`).
+func environmentFlag(_ name: String) -> Bool {
+    ["1", "true", "yes"].contains(ProcessInfo.processInfo.environment[name]?.lowercased() ?? "")
+}
+
 /// Prints one line to standard error.
 func printError(_ message: String) {
     FileHandle.standardError.write(Data("firstcome: \(message)\n".utf8))

@@ -11,7 +11,10 @@ struct CLITests {
         #expect(top.status == 0)
         for command in ["serve", "migrate", "winners", "demo"] { #expect(top.out.contains(command)) }
         let serve = try Binary.run(["serve", "--help"])
-        for text in ["FIRSTCOME_HOST", "FIRSTCOME_PORT", "FIRSTCOME_DB", "FIRSTCOME_ADMIN_TOKEN", "FIRSTCOME_TICK_MS", "--durability"] {
+        for text in [
+            "FIRSTCOME_HOST", "FIRSTCOME_PORT", "FIRSTCOME_DB", "FIRSTCOME_ADMIN_TOKEN", "FIRSTCOME_TICK_MS", "--durability", "--webhook-allow-private",
+            "FIRSTCOME_WEBHOOK_ALLOW_PRIVATE",
+        ] {
             #expect(serve.out.contains(text), "serve --help lacks \(text)")
         }
     }
