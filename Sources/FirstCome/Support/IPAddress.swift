@@ -1,11 +1,14 @@
 import Foundation
 
 /// An IPv4 or IPv6 address as its bytes, read from its text form, for the
-/// decisions that depend on what an address is rather than how it is written,
-/// such as the webhook target check.
+/// decisions that depend on what an address is rather than how it is written:
+/// rate-limit keys and the webhook target check.
 public struct IPAddress: Sendable, Hashable {
     /// 4 bytes (IPv4) or 16 (IPv6), network order.
     public let bytes: [UInt8]
+
+    /// Bits of an IPv6 address that name one site's network (one customer's /64).
+    static let ipv6NetworkBits = 64
 
     public init?(bytes: [UInt8]) {
         guard bytes.count == 4 || bytes.count == 16 else { return nil }
@@ -41,6 +44,16 @@ public struct IPAddress: Sendable, Hashable {
     public var unmapped: IPAddress {
         guard bytes.count == 16, bytes[0..<10].allSatisfy({ $0 == 0 }), bytes[10] == 0xFF, bytes[11] == 0xFF else { return self }
         return IPAddress(bytes: Array(bytes[12..<16]))!
+    }
+
+    /// The key one client's requests share in a rate limiter: the IPv4 address
+    /// (mapped or not), or the /64 an IPv6 address belongs to, since one
+    /// subscriber is given a whole /64 and can pick any address in it.
+    public var rateLimitKey: String {
+        let address = unmapped
+        if address.isIPv4 { return address.bytes.map(String.init).joined(separator: ".") }
+        let groups = stride(from: 0, to: Self.ipv6NetworkBits / 8, by: 2).map { String(UInt16(address.bytes[$0]) << 8 | UInt16(address.bytes[$0 + 1]), radix: 16) }
+        return groups.joined(separator: ":") + "::/\(Self.ipv6NetworkBits)"
     }
 
     /// Loopback, link-local, private, unique-local or unspecified (IPv4-mapped
