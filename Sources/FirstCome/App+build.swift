@@ -41,6 +41,8 @@ public struct AppSettings: Sendable {
     public var accessLog = false
     /// When failed webhook deliveries are retried and given up.
     public var webhookPolicy = WebhookPolicy()
+    /// Wrong admin tokens one client address may send to the admin API, and how fast it gets tries back.
+    public var adminTokenFailures = TokenFailureLimit.adminRule
     /// A request (head and body) must arrive complete within this long of the
     /// connection being ready for it, or the connection is closed.
     public var requestTimeout: Duration
@@ -87,6 +89,8 @@ public struct RateLimits: Sendable {
     public let perClient: RateLimiter?
     /// Per user (submit) and per token (poll, stream).
     public let perUser: RateLimiter?
+    /// Wrong admin tokens per client address on the admin API.
+    let adminTokenFailures: TokenFailureLimit
 }
 
 /// Builds the HTTP application on a store (SQLite or PostgreSQL). The award
@@ -168,7 +172,9 @@ public func makeServices(
             store: store, policy: settings.webhookPolicy, admission: admission, lease: scheduler.lease,
             logger: webhookLogger, metrics: metrics),
         metrics: metrics, admission: admission, templates: try templates ?? PageTemplates.builtIn(), logger: logger,
-        limits: RateLimits(perClient: settings.ipRateLimit.map { RateLimiter(rule: $0) }, perUser: settings.userRateLimit.map { RateLimiter(rule: $0) }))
+        limits: RateLimits(
+            perClient: settings.ipRateLimit.map { RateLimiter(rule: $0) }, perUser: settings.userRateLimit.map { RateLimiter(rule: $0) },
+            adminTokenFailures: TokenFailureLimit(rule: settings.adminTokenFailures, what: "admin token", logger: logger)))
 }
 
 /// Which routes a router serves.
@@ -240,8 +246,10 @@ public func buildRouter(settings: AppSettings, services: FirstComeServices, part
             store: services.store, clock: Timestamp.now, logger: services.logger, webhookPolicy: settings.webhookPolicy)
         let audit = AuditController<AppRequestContext>(store: services.store)
         let adminEvents = RouteCollection(context: AppRequestContext.self)
-            .add(middleware: AdminAuthMiddleware(token: settings.adminTokenFile.map { AdminTokenWatch(file: $0, token: settings.adminToken) }
-                ?? AdminTokenWatch(fixed: settings.adminToken)))
+            .add(
+                middleware: AdminAuthMiddleware(
+                    token: settings.adminTokenFile.map { AdminTokenWatch(file: $0, token: settings.adminToken) } ?? AdminTokenWatch(fixed: settings.adminToken),
+                    failures: services.limits.adminTokenFailures, clients: ClientAddress(trustedProxies: settings.trustedProxies)))
         events.adminRoutes(adminEvents)
         audit.routes(adminEvents)
         WebhookController<AppRequestContext>(store: services.store, clock: Timestamp.now, logger: services.logger).routes(adminEvents)

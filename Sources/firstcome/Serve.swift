@@ -24,7 +24,7 @@ struct Serve: AsyncParsableCommand {
 
     @OptionGroup var database: DatabaseOption
 
-    @Option(help: "Bearer token for admin routes (env FIRSTCOME_ADMIN_TOKEN; default: stored in <db>.admin-token). A token that begins with - goes as --admin-token=TOKEN.")
+    @Option(help: "Bearer token for admin routes, at least 16 characters (env FIRSTCOME_ADMIN_TOKEN; default: stored in <db>.admin-token; `firstcome admin-token rotate` makes one). A token that begins with - goes as --admin-token=TOKEN.")
     var adminToken: String?
 
     @Option(help: "Milliseconds between award scheduler ticks (env FIRSTCOME_TICK_MS; default 1000).")
@@ -133,6 +133,8 @@ struct Serve: AsyncParsableCommand {
         guard let durability = Durability(rawValue: durabilityName) else {
             throw ValidationError("--durability must be 'full' or 'normal'")
         }
+        let explicitToken = try setting(adminToken, env: "FIRSTCOME_ADMIN_TOKEN") { $0 }
+        if let explicitToken, !explicitToken.isEmpty { try requireStrongAdminToken(explicitToken) }
         bootstrapLogging(level: level)
         let logger = Logger(label: "firstcome")
 
@@ -144,7 +146,6 @@ struct Serve: AsyncParsableCommand {
             printError("\(error)")
             throw ExitCode.failure
         }
-        let explicitToken = try setting(adminToken, env: "FIRSTCOME_ADMIN_TOKEN") { $0 }
         var lock: DatabaseLock?
         let token: String
         var tokenFile: String?
@@ -152,6 +153,7 @@ struct Serve: AsyncParsableCommand {
         case .sqlite(let path):
             lock = try orExit { try DatabaseLock(databasePath: path) }
             let (resolved, source) = try orExit { try AdminToken.resolve(explicit: explicitToken, databasePath: path) }
+            try requireStrongAdminToken(resolved)
             if case .file(let file, let created) = source {
                 logger.notice("\(created ? "generated an admin token and stored it" : "using the admin token stored") in \(file)")
                 tokenFile = file

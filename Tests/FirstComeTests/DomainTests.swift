@@ -120,7 +120,7 @@ struct DomainTests {
 
     @Test("admin token comparison")
     func constantTime() {
-        typealias Auth = AdminAuthMiddleware<BasicRequestContextForTests>
+        typealias Auth = AdminAuthMiddleware<AppRequestContext>
         #expect(Auth.constantTimeEquals(Array("secret".utf8), Array("secret".utf8)))
         #expect(!Auth.constantTimeEquals(Array("secret".utf8), Array("secreT".utf8)))
         #expect(!Auth.constantTimeEquals(Array("secret".utf8), Array("secret2".utf8)))

@@ -62,6 +62,17 @@ public final class RateLimiter: Sendable {
         }
     }
 
+    /// The seconds `key` must wait for its next token, without spending one; `nil` while it has one.
+    public func wait(_ key: String, now: ContinuousClock.Instant = .now) -> Double? {
+        buckets.withLock { table in
+            guard let bucket = table[key] else { return nil }
+            let elapsed = now - bucket.updated
+            let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+            let tokens = min(rule.burst, bucket.tokens + seconds * rule.perSecond)
+            return tokens >= 1 ? nil : (1 - tokens) / rule.perSecond
+        }
+    }
+
     /// Drops buckets that have refilled completely (they behave like absent
     /// ones); if the table is still full, the least recently used.
     private func prune(_ table: inout [String: Bucket], now: ContinuousClock.Instant) {
