@@ -41,6 +41,8 @@ public struct AppSettings: Sendable {
     public var accessLog = false
     /// When failed webhook deliveries are retried and given up.
     public var webhookPolicy = WebhookPolicy()
+    /// Wrong admin tokens one client address may send to the admin API, and how fast it gets tries back.
+    public var adminTokenFailures = TokenFailureLimit.adminRule
     /// A request (head and body) must arrive complete within this long of the
     /// connection being ready for it, or the connection is closed.
     public var requestTimeout: Duration
@@ -98,6 +100,8 @@ public struct RateLimits: Sendable {
     public let perUser: RateLimiter?
     /// Live-update streams open at once, per token and per client address.
     public let streams: StreamCounts
+    /// Wrong admin tokens per client address on the admin API.
+    let adminTokenFailures: TokenFailureLimit
 }
 
 /// Builds the HTTP application on a store (SQLite or PostgreSQL). The award
@@ -185,7 +189,8 @@ public func makeServices(
         metrics: metrics, admission: admission, templates: try templates ?? PageTemplates.builtIn(), logger: logger,
         limits: RateLimits(
             perClient: settings.ipRateLimit.map { RateLimiter(rule: $0) }, perUser: settings.userRateLimit.map { RateLimiter(rule: $0) },
-            streams: StreamCounts(perToken: settings.maxStreamsPerToken, perClient: settings.maxStreamsPerClient)),
+            streams: StreamCounts(perToken: settings.maxStreamsPerToken, perClient: settings.maxStreamsPerClient),
+            adminTokenFailures: TokenFailureLimit(rule: settings.adminTokenFailures, what: "admin token", logger: logger)),
         connections: ConnectionBudget(
             cap: settings.maxConnections ?? ConnectionBudget.cap(forLimit: DescriptorLimit.current()?.soft ?? 1024),
             logger: logger, metrics: metrics))
@@ -256,11 +261,14 @@ public func buildRouter(settings: AppSettings, services: FirstComeServices, part
     }
     if parts != .public {
         system.metricsRoutes(router)
-        let events = EventController<AppRequestContext>(store: services.store, clock: Timestamp.now, logger: services.logger)
+        let events = EventController<AppRequestContext>(
+            store: services.store, clock: Timestamp.now, logger: services.logger, webhookPolicy: settings.webhookPolicy)
         let audit = AuditController<AppRequestContext>(store: services.store)
         let adminEvents = RouteCollection(context: AppRequestContext.self)
-            .add(middleware: AdminAuthMiddleware(token: settings.adminTokenFile.map { AdminTokenWatch(file: $0, token: settings.adminToken) }
-                ?? AdminTokenWatch(fixed: settings.adminToken)))
+            .add(
+                middleware: AdminAuthMiddleware(
+                    token: settings.adminTokenFile.map { AdminTokenWatch(file: $0, token: settings.adminToken) } ?? AdminTokenWatch(fixed: settings.adminToken),
+                    failures: services.limits.adminTokenFailures, clients: ClientAddress(trustedProxies: settings.trustedProxies)))
         events.adminRoutes(adminEvents)
         audit.routes(adminEvents)
         WebhookController<AppRequestContext>(store: services.store, clock: Timestamp.now, logger: services.logger).routes(adminEvents)

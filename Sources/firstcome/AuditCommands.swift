@@ -119,13 +119,13 @@ struct AuditExportCommand: AsyncParsableCommand {
         guard format == "jsonl" || format == "csv" else { throw ValidationError("--format must be jsonl or csv") }
         var sink = try OutputSink(path: output)
         let csv = format == "csv"
-        if csv { sink.write("seq,user,created_at,status,payload_sha256,chain" + (includePayload ? ",payload" : "") + "\n") }
+        if csv { sink.write(AuditExport.csvHeader(includePayload: includePayload)) }
         try await database.withStore(.read) { opened in
             try await AuditExport(store: opened.store).write(eventID: event, includePayload: includePayload) { line in
                 if !csv {
                     sink.write(line + "\n")
                 } else if let row = AuditExport.csvRow(line, includePayload: includePayload) {
-                    sink.write(row + "\n")
+                    sink.write(row)
                 }
             }
         }

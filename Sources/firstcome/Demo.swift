@@ -46,6 +46,7 @@ struct Demo: AsyncParsableCommand {
             guard let token = try setting(adminToken, env: "FIRSTCOME_ADMIN_TOKEN", parse: { $0 }) else {
                 throw ValidationError("--target needs --admin-token (or FIRSTCOME_ADMIN_TOKEN)")
             }
+            try requireStrongAdminToken(token)
             summary = try await DemoRunner(options: options).run(against: target, adminToken: token)
         } else {
             summary = try await DemoRunner(options: options).run()

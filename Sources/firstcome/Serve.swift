@@ -24,7 +24,7 @@ struct Serve: AsyncParsableCommand {
 
     @OptionGroup var database: DatabaseOption
 
-    @Option(help: "Bearer token for admin routes (env FIRSTCOME_ADMIN_TOKEN; default: stored in <db>.admin-token). A token that begins with - goes as --admin-token=TOKEN.")
+    @Option(help: "Bearer token for admin routes, at least 16 characters (env FIRSTCOME_ADMIN_TOKEN; default: stored in <db>.admin-token; `firstcome admin-token rotate` makes one). A token that begins with - goes as --admin-token=TOKEN.")
     var adminToken: String?
 
     @Option(help: "Milliseconds between award scheduler ticks (env FIRSTCOME_TICK_MS; default 1000).")
@@ -68,6 +68,9 @@ struct Serve: AsyncParsableCommand {
 
     @Option(help: "Seconds after which a webhook delivery that keeps failing is given up; it can be redelivered later (env FIRSTCOME_WEBHOOK_GIVE_UP_S; default 86400).")
     var webhookGiveUpS: Int?
+
+    @Flag(help: "Let webhooks reach loopback, link-local, private and unspecified addresses (a receiver on this machine or the LAN); refused by default, when the URL is set and after DNS at each delivery (env FIRSTCOME_WEBHOOK_ALLOW_PRIVATE=1).")
+    var webhookAllowPrivate = false
 
     @Flag(help: "Log one line per HTTP request: method, path, status, milliseconds, client (env FIRSTCOME_ACCESS_LOG=1).")
     var accessLog = false
@@ -146,6 +149,8 @@ struct Serve: AsyncParsableCommand {
         guard streamsPerToken >= 0, streamsPerClient >= 0 else {
             throw ValidationError("--max-streams-per-token and --max-streams-per-client must be 0 (no limit) or more")
         }
+        let explicitToken = try setting(adminToken, env: "FIRSTCOME_ADMIN_TOKEN") { $0 }
+        if let explicitToken, !explicitToken.isEmpty { try requireStrongAdminToken(explicitToken) }
         bootstrapLogging(level: level)
         let logger = Logger(label: "firstcome")
 
@@ -158,7 +163,6 @@ struct Serve: AsyncParsableCommand {
             throw ExitCode.failure
         }
         let connectionCap = Self.connectionCap(asked: maxConnections, logger: logger)
-        let explicitToken = try setting(adminToken, env: "FIRSTCOME_ADMIN_TOKEN") { $0 }
         var lock: DatabaseLock?
         let token: String
         var tokenFile: String?
@@ -166,6 +170,7 @@ struct Serve: AsyncParsableCommand {
         case .sqlite(let path):
             lock = try orExit { try DatabaseLock(databasePath: path) }
             let (resolved, source) = try orExit { try AdminToken.resolve(explicit: explicitToken, databasePath: path) }
+            try requireStrongAdminToken(resolved)
             if case .file(let file, let created) = source {
                 logger.notice("\(created ? "generated an admin token and stored it" : "using the admin token stored") in \(file)")
                 tokenFile = file
@@ -195,8 +200,9 @@ struct Serve: AsyncParsableCommand {
         settings.maxConnections = connectionCap
         settings.maxStreamsPerToken = streamsPerToken == 0 ? nil : streamsPerToken
         settings.maxStreamsPerClient = streamsPerClient == 0 ? nil : streamsPerClient
-        settings.webhookPolicy = WebhookPolicy(giveUpAfter: .seconds(giveUpSeconds))
-        settings.accessLog = accessLog || ["1", "true", "yes"].contains(ProcessInfo.processInfo.environment["FIRSTCOME_ACCESS_LOG"]?.lowercased() ?? "")
+        settings.webhookPolicy = WebhookPolicy(
+            giveUpAfter: .seconds(giveUpSeconds), allowInternalTargets: webhookAllowPrivate || environmentFlag("FIRSTCOME_WEBHOOK_ALLOW_PRIVATE"))
+        settings.accessLog = accessLog || environmentFlag("FIRSTCOME_ACCESS_LOG")
         settings.admissionURL = try setting(admissionUrl, env: "FIRSTCOME_ADMISSION_URL") { $0 }
         var templates: PageTemplates?
         do {

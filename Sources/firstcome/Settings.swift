@@ -1,4 +1,5 @@
 import ArgumentParser
+import FirstCome
 import Foundation
 import Logging
 
@@ -16,6 +17,19 @@ func setting<T>(_ option: T?, env name: String, parse: (String) -> T?) throws ->
     guard let text = ProcessInfo.processInfo.environment[name], !text.isEmpty else { return nil }
     guard let parsed = parse(text) else { throw ValidationError("environment variable \(name) has an invalid value '\(text)'") }
     return parsed
+}
+
+/// Whether the environment variable `name` turns a flag on (`1`, `true` or `yes`).
+func environmentFlag(_ name: String) -> Bool {
+    ["1", "true", "yes"].contains(ProcessInfo.processInfo.environment[name]?.lowercased() ?? "")
+}
+
+/// The one check of an admin token given to `serve` or `demo` (by option,
+/// environment or token file): a short one exits 64 (usage) with one line.
+func requireStrongAdminToken(_ token: String) throws {
+    guard let weakness = AdminToken.weakness(token) else { return }
+    printError(weakness)
+    throw ExitCode.validationFailure
 }
 
 /// Prints one line to standard error.

@@ -11,7 +11,10 @@ struct CLITests {
         #expect(top.status == 0)
         for command in ["serve", "migrate", "winners", "demo"] { #expect(top.out.contains(command)) }
         let serve = try Binary.run(["serve", "--help"])
-        for text in ["FIRSTCOME_HOST", "FIRSTCOME_PORT", "FIRSTCOME_DB", "FIRSTCOME_ADMIN_TOKEN", "FIRSTCOME_TICK_MS", "--durability"] {
+        for text in [
+            "FIRSTCOME_HOST", "FIRSTCOME_PORT", "FIRSTCOME_DB", "FIRSTCOME_ADMIN_TOKEN", "FIRSTCOME_TICK_MS", "--durability", "--webhook-allow-private",
+            "FIRSTCOME_WEBHOOK_ALLOW_PRIVATE",
+        ] {
             #expect(serve.out.contains(text), "serve --help lacks \(text)")
         }
     }
@@ -51,13 +54,13 @@ struct CLITests {
         defer { database.remove() }
         let running = try ServerProcess(database: database.path)
         let other = database.directory.appending(path: "other.sqlite").path(percentEncoded: false)
-        let busy = try Binary.run(["serve", "--port", "\(running.port)", "--db", other, "--admin-token", "x"])
+        let busy = try Binary.run(["serve", "--port", "\(running.port)", "--db", other, "--admin-token", testAdminToken])
         #expect(busy.status == 1 && busy.err.contains("cannot listen on 127.0.0.1:\(running.port): address already in use"), "\(busy.err)")
         #expect(busy.err.split(separator: "\n").count == 1)
         #expect(!FileManager.default.fileExists(atPath: other), "nothing is created")
         #expect(running.stop(signal: SIGTERM) == 0)
 
-        for command in [["migrate"], ["serve", "--port", "0", "--admin-token", "x"]] {
+        for command in [["migrate"], ["serve", "--port", "0", "--admin-token", testAdminToken]] {
             let missing = try Binary.run(command + ["--db", "/nonexistent-firstcome-folder/x.sqlite"])
             #expect(missing.status == 1 && missing.err.contains("the folder /nonexistent-firstcome-folder/ does not exist"), "\(missing.err)")
         }
@@ -72,9 +75,9 @@ struct CLITests {
         let migrate = try Binary.run(["migrate", "--db", database.path])
         #expect(migrate.status == 0 && migrate.out.contains("0001_initial"))
 
-        let server = try ServerProcess(database: database.path, adminToken: "cli-token")
+        let server = try ServerProcess(database: database.path, adminToken: "cli-admin-token-0123")
         let base = "http://127.0.0.1:\(server.port)"
-        let api = DemoAPI(base: base, adminToken: "cli-token")
+        let api = DemoAPI(base: base, adminToken: "cli-admin-token-0123")
         try await api.createEvent(id: "cli", prizes: 3)
         let replies = try await LoadGenerator(baseURL: base, concurrency: 16).submit(event: "cli", count: 200)
         #expect(replies.allSatisfy { $0.status == 201 })
@@ -137,6 +140,26 @@ struct CLITests {
         #expect(server.stop(signal: SIGTERM) == 0)
         let postgres = try Binary.run(["admin-token", "rotate", "--db", "postgres://u@127.0.0.1/db"])
         #expect(postgres.status == 1 && postgres.err.contains("restart of each node"))
+    }
+
+    @Test("serve and demo refuse an admin token under 16 characters, from the option, the environment or the token file: one line, exit 64")
+    func shortAdminTokens() throws {
+        let database = try TemporaryDatabase()
+        defer { database.remove() }
+        func refused(_ result: (status: Int32, out: String, err: String)) -> Bool {
+            let lines = result.err.split(separator: "\n")
+            return result.status == 64 && lines.count == 1 && lines[0].contains("at least 16") && lines[0].contains("firstcome admin-token rotate")
+        }
+        let serve = ["serve", "--port", "0", "--db", database.path]
+        #expect(refused(try Binary.run(serve + ["--admin-token", "secret"])))
+        #expect(refused(try Binary.run(serve + ["--admin-token=0123456789abcde"])))
+        #expect(refused(try Binary.run(serve, environment: ["FIRSTCOME_ADMIN_TOKEN": "secret"])))
+        #expect(refused(try Binary.run(["demo", "--target", "http://127.0.0.1:9", "--admin-token", "secret"])))
+        #expect(!FileManager.default.fileExists(atPath: database.path), "refused before anything is created")
+        try Data("short\n".utf8).write(to: URL(fileURLWithPath: AdminToken.filePath(forDatabase: database.path)))
+        #expect(refused(try Binary.run(serve)))
+        let sixteen = try ServerProcess(database: database.path, adminToken: "0123456789abcdef")
+        #expect(sixteen.stop(signal: SIGTERM) == 0)
     }
 
     @Test("a foreign file as --db fails at start with one line")

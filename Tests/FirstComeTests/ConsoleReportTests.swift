@@ -54,7 +54,7 @@ import Testing
 
     @Test func webhookSectionRedelivers() async throws {
         try await WebhookReceiver.with { receiver, url in
-            try await withLiveApp(tick: .milliseconds(20)) { client, store in
+            try await withLiveApp(tick: .milliseconds(20), configure: allowLoopback) { client, store in
                 try await client.json(
                     .post, "/v1/events",
                     body: #"{"id":"hook","name":"Hook","prizes":1,"webhook":{"url":"\#(url)","secret":"0123456789abcdef"}}"#, admin: true)

@@ -140,7 +140,7 @@ struct FaultTests {
         try handle.seek(toOffset: 4096 * 3)
         handle.write(Data((0..<(4096 * 4)).map { UInt8(truncatingIfNeeded: $0 &* 31 &+ 7) }))
         try handle.close()
-        let result = try Binary.run(["serve", "--port", "0", "--db", database.path, "--admin-token", "x"])
+        let result = try Binary.run(["serve", "--port", "0", "--db", database.path, "--admin-token", testAdminToken])
         #expect(result.status == 1)
         let lines = result.err.split(separator: "\n").filter { $0.hasPrefix("firstcome:") }
         #expect(lines.count == 1 && lines.first?.contains("damaged") == true, "\(result.err)")

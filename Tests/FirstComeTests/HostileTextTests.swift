@@ -35,7 +35,7 @@ struct HostileTextTests {
         #expect(try EventRules.user(fromSent: decomposed) == String(repeating: "한", count: 60))
         #expect(try EventRules.user(fromSent: "  Jose\u{301}\u{3000}") == "José")
         #expect(try EventRules.user(fromSent: "\u{202E}gpj.exe") == "\u{202E}gpj.exe", "visible, shown escaped to operators")
-        #expect(TextRules.escapedForDisplay("\u{202E}gpj.exe") == "<U+202E>gpj.exe")
+        #expect(VisibleText.escaped("\u{202E}gpj.exe") == "<U+202E>gpj.exe")
         #expect(throws: FirstComeError.self) { try EventRules.checkName(String(repeating: "e\u{301}", count: 150)) }
         #expect(throws: FirstComeError.self) { try EventRules.checkName("\u{2028}\u{3000}") }
         try EventRules.checkName(String(repeating: "é", count: 200))

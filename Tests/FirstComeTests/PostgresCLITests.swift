@@ -13,8 +13,8 @@ struct PostgresCLITests {
             let migrate = try Binary.run(["migrate", "--db", database.url])
             #expect(migrate.status == 0 && migrate.out.contains("0001_initial"), "\(migrate.err)")
 
-            let server = try ServerProcess(database: database.url, adminToken: "pg-token")
-            let api = DemoAPI(base: server.baseURL, adminToken: "pg-token")
+            let server = try ServerProcess(database: database.url, adminToken: "pg-admin-token-0123")
+            let api = DemoAPI(base: server.baseURL, adminToken: "pg-admin-token-0123")
             try await api.createEvent(id: "pg", prizes: 3)
             let replies = try await LoadGenerator(baseURL: server.baseURL, concurrency: 16).submit(event: "pg", count: 200)
             #expect(replies.allSatisfy { $0.status == 201 })

@@ -247,20 +247,3 @@ struct Socket {
         _ = Glibc.send(fd, bytes, bytes.count, Int32(MSG_NOSIGNAL))
     }
 }
-
-@Suite("Rate limiter buckets")
-struct RateLimiterTests {
-    @Test("a bucket spends its burst, refills at its rate, and parses RATE/BURST")
-    func bucket() {
-        let limiter = RateLimiter(rule: RateLimiter.Rule(perSecond: 2, burst: 3))
-        let start = ContinuousClock.now
-        #expect((0..<3).allSatisfy { _ in limiter.acquire("k", now: start) == nil })
-        let wait = limiter.acquire("k", now: start)
-        #expect(wait != nil && abs(wait! - 0.5) < 0.01)
-        #expect(limiter.acquire("k", now: start + .milliseconds(500)) == nil)
-        #expect(limiter.acquire("other", now: start) == nil, "keys are independent")
-        #expect(RateLimiter.Rule("20/40") == RateLimiter.Rule(perSecond: 20, burst: 40))
-        #expect(RateLimiter.Rule("5") == RateLimiter.Rule(perSecond: 5, burst: 10))
-        #expect(RateLimiter.Rule("x") == nil && RateLimiter.Rule("0") == nil && RateLimiter.Rule("1/0") == nil)
-    }
-}

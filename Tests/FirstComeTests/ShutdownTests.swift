@@ -96,7 +96,7 @@ struct ShutdownTests {
         let database = try TemporaryDatabase()
         defer { database.remove() }
         let server = try ServerProcess(database: database.path)
-        let second = try Binary.run(["serve", "--port", "0", "--db", database.path, "--admin-token", "x"])
+        let second = try Binary.run(["serve", "--port", "0", "--db", database.path, "--admin-token", testAdminToken])
         #expect(second.status == 1)
         #expect(second.err.contains("in use by a running firstcome server"))
         #expect(server.stop() == 0)

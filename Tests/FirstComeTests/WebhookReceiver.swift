@@ -5,7 +5,8 @@ import Logging
 import Synchronization
 
 /// A webhook receiver on 127.0.0.1 for tests: records every delivery it accepts,
-/// and answers 503 (without recording) while `failing` is on or `failNext` > 0.
+/// answers 503 (without recording) while `failing` is on or `failNext` > 0, and
+/// 307 to another URL (counted in `redirected`) while `redirect` is set.
 final class WebhookReceiver: Sendable {
     struct Delivery: Sendable {
         let body: String
@@ -17,6 +18,7 @@ final class WebhookReceiver: Sendable {
     }
 
     private let state = Mutex<(accepted: [Delivery], refused: Int, failNext: Int, failing: Bool)>(([], 0, 0, false))
+    private let redirection = Mutex<(target: String?, count: Int)>((nil, 0))
 
     var accepted: [Delivery] { state.withLock { $0.accepted } }
     var refused: Int { state.withLock { $0.refused } }
@@ -28,6 +30,17 @@ final class WebhookReceiver: Sendable {
 
     func failNext(_ count: Int) { state.withLock { $0.failNext = count } }
     func setFailing(_ on: Bool) { state.withLock { $0.failing = on } }
+    func redirect(to url: String?) { redirection.withLock { $0.target = url } }
+    var redirected: Int { redirection.withLock { $0.count } }
+
+    /// Where to send this request on to, counting it, while `redirect` is set.
+    private func redirectTarget() -> String? {
+        redirection.withLock { state in
+            guard let target = state.target else { return nil }
+            state.count += 1
+            return target
+        }
+    }
 
     private func take(body: String, signature: String) -> Bool {
         state.withLock { state in
@@ -47,6 +60,7 @@ final class WebhookReceiver: Sendable {
         let router = Router()
         router.post("hook") { request, _ -> Response in
             let bytes = try await request.body.collect(upTo: 1 << 20)
+            if let target = receiver.redirectTarget() { return Response(status: .temporaryRedirect, headers: [.location: target]) }
             let signature = request.headers[HTTPField.Name("Firstcome-Signature")!] ?? ""
             return Response(status: receiver.take(body: String(buffer: bytes), signature: signature) ? .ok : .serviceUnavailable)
         }

@@ -7,6 +7,9 @@ import Testing
 
 @testable import FirstCome
 
+/// The receivers of these tests listen on 127.0.0.1, which a webhook may reach only when the operator allows it.
+func allowLoopback(_ settings: inout AppSettings) { settings.webhookPolicy.allowInternalTargets = true }
+
 /// Webhooks: the outbox is written with the decisions, deliveries are signed,
 /// in order per event, retried, redeliverable, and survive a kill -9.
 @Suite struct WebhookTests {
@@ -66,7 +69,7 @@ import Testing
     @Test func deliversSignedInOrderThroughAnOutage() async throws {
         try await WebhookReceiver.with { receiver, url in
             receiver.failNext(2)
-            try await withLiveApp(admission: testAdmission()) { client, store in
+            try await withLiveApp(configure: allowLoopback, admission: testAdmission()) { client, store in
                 let created = try await client.json(
                     .post, "/v1/events", body: #"{"id":"shop","name":"Shop","prizes":3,"webhook":{"url":"\#(url)","secret":"\#(Self.secret)"}}"#,
                     admin: true)
@@ -144,7 +147,7 @@ import Testing
             receiver.setFailing(true)
             let database = try TemporaryDatabase()
             defer { database.remove() }
-            let server = try ServerProcess(database: database.path, extra: ["--access-log"])
+            let server = try ServerProcess(database: database.path, extra: ["--access-log", "--webhook-allow-private"])
             let api = DemoAPI(base: server.baseURL, adminToken: testAdminToken)
             _ = try await api.call(
                 .POST, "/v1/events", body: #"{"id":"crash","name":"Crash","prizes":5,"webhook":{"url":"\#(url)","secret":"\#(Self.secret)"}}"#,
@@ -157,7 +160,7 @@ import Testing
             #expect(access.allSatisfy { $0.contains("client=127.0.0.1") && $0.contains("ms=") })
             #expect(receiver.accepted.isEmpty)
             receiver.setFailing(false)
-            let restarted = try ServerProcess(database: database.path)
+            let restarted = try ServerProcess(database: database.path, extra: ["--webhook-allow-private"])
             let expected = (1...5).map { "crash:entry.won:\($0)" } + ["crash:event.sold_out"]
             #expect(try await eventually(timeout: .seconds(30)) { receiver.firstIDs == expected })
             #expect(receiver.accepted.allSatisfy { Self.verifies($0) })

@@ -95,20 +95,25 @@ public struct AuditExport: Sendable {
         return line.json
     }
 
-    /// The CSV row for an entry line of the export (`nil` for other lines). Times
-    /// are RFC 3339 here, for people; the JSON Lines export keeps the integer
-    /// milliseconds that the chain hashes.
+    /// The header of the CSV export, matching `csvRow`.
+    public static func csvHeader(includePayload: Bool) -> String {
+        SpreadsheetCSV.row(["seq", "user", "created_at", "status", "payload_sha256", "chain"] + (includePayload ? ["payload"] : []))
+    }
+
+    /// The CSV line (newline included) for an entry line of the export (`nil` for
+    /// other lines). Times are RFC 3339 here, for people; the JSON Lines export
+    /// keeps the integer milliseconds that the chain hashes.
     public static func csvRow(_ line: String, includePayload: Bool) -> String? {
         guard let object = try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any],
             object["type"] as? String == "entry"
         else { return nil }
-        var fields = ["seq", "user", "created_at", "status", "payload_sha256", "chain"].map { key -> String in
-            if key == "created_at", let number = object[key] as? NSNumber { return Timestamp.format(number.int64Value) }
-            if let number = object[key] as? NSNumber { return number.stringValue }
-            return WinnersExport.csvField(object[key] as? String ?? "")
-        }
-        if includePayload { fields.append(WinnersExport.csvField(object["payload"] as? String ?? "")) }
-        return fields.joined(separator: ",")
+        let keys = ["seq", "user", "created_at", "status", "payload_sha256", "chain"] + (includePayload ? ["payload"] : [])
+        return SpreadsheetCSV.row(
+            keys.map { key -> String in
+                if key == "created_at", let number = object[key] as? NSNumber { return Timestamp.format(number.int64Value) }
+                if let number = object[key] as? NSNumber { return number.stringValue }
+                return object[key] as? String ?? ""
+            })
     }
 
     /// One user's entry as JSON: where it stands in the log and what happened to it.

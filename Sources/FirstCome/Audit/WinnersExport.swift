@@ -1,5 +1,6 @@
 /// Writes an event's winner list as JSON or CSV, page by page, so a list of a
-/// million winners never sits in memory at once. Used by the HTTP API and the CLI.
+/// million winners never sits in memory at once. Used by the HTTP API, the console
+/// and the CLI; CSV fields go through `SpreadsheetCSV`.
 public enum WinnersExport {
     public enum Format: String, Sendable, CaseIterable {
         case json
@@ -22,7 +23,7 @@ public enum WinnersExport {
     ) async throws {
         switch format {
         case .json: try await emit("{\"event\":\(JSONText.quote(event)),\"winners\":[")
-        case .csv: try await emit(includePayload ? "seq,user,decided_at,payload\n" : "seq,user,decided_at\n")
+        case .csv: try await emit(SpreadsheetCSV.row(["seq", "user", "decided_at"] + (includePayload ? ["payload"] : [])))
         }
         var after: Int64 = 0
         var first = true
@@ -40,9 +41,8 @@ public enum WinnersExport {
                     if includePayload { chunk += ",\"payload\":" + (winner.payload ?? "null") }
                     chunk += "}"
                 case .csv:
-                    chunk += "\(winner.seq),\(csvField(winner.user)),\(Timestamp.format(winner.decidedAt))"
-                    if includePayload { chunk += "," + csvField(winner.payload ?? "") }
-                    chunk += "\n"
+                    let fields = [String(winner.seq), winner.user, Timestamp.format(winner.decidedAt)]
+                    chunk += SpreadsheetCSV.row(fields + (includePayload ? [winner.payload ?? ""] : []))
                 }
                 first = false
             }
@@ -51,11 +51,5 @@ public enum WinnersExport {
             if page.count < pageSize { break }
         }
         if format == .json { try await emit("]}\n") }
-    }
-
-    /// RFC 4180 quoting: fields holding a comma, quote or line break are quoted.
-    static func csvField(_ text: String) -> String {
-        guard text.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" }) else { return text }
-        return "\"" + text.replacingOccurrences(of: "\"", with: "\"\"") + "\""
     }
 }

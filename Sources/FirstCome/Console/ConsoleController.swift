@@ -17,14 +17,14 @@ struct ConsoleController<Context: RemoteAddressRequestContext>: Sendable {
     let sessions: ConsoleSessions
     let admin: EventAdmin
     let clients: ClientAddress
-    /// Sign-in tries per client address.
-    let signInLimiter: RateLimiter
+    /// Wrong sign-in tokens per client address.
+    let signInFailures: TokenFailureLimit
     let rates: ArrivalRates
     /// The file the admin token was read from, named on the sign-in page.
     let tokenFile: String?
     let clock: @Sendable () -> Int64
 
-    /// Five tries at once, then one every twelve seconds.
+    /// Five wrong tokens at once, then one every twelve seconds.
     static var signInRule: RateLimiter.Rule { RateLimiter.Rule(perSecond: 1.0 / 12, burst: 5) }
 
     init(settings: AppSettings, services: FirstComeServices, clock: @escaping @Sendable () -> Int64 = Timestamp.now) {
@@ -34,7 +34,7 @@ struct ConsoleController<Context: RemoteAddressRequestContext>: Sendable {
                 ?? AdminTokenWatch(fixed: settings.adminToken))
         admin = EventAdmin(store: services.store, logger: services.logger)
         clients = ClientAddress(trustedProxies: settings.trustedProxies)
-        signInLimiter = RateLimiter(rule: Self.signInRule)
+        signInFailures = TokenFailureLimit(rule: Self.signInRule, what: "console sign-in", logger: services.logger)
         rates = ArrivalRates()
         tokenFile = settings.adminTokenFile
         self.clock = clock

@@ -14,7 +14,7 @@ extension ConsoleController {
                     guard visit.fields["confirm"] == "yes" else {
                         let event = try await store.event(id: id)
                         _ = try event.withBeacon(value, now: clock())
-                        page.context["beacon_confirm"] = ["value": value, "escaped": TextRules.escapedForDisplay(value), "action": page.url("/admin/events/\(id)/beacon")]
+                        page.context["beacon_confirm"] = ["value": value, "escaped": VisibleText.escaped(value), "action": page.url("/admin/events/\(id)/beacon")]
                         return try await eventPage(&page, id: id, request: request)
                     }
                     _ = try await store.postBeacon(event: id, value: value, now: clock())

@@ -47,14 +47,17 @@ extension ConsoleController {
         language = self.language(request, form: fields["lang"])
         let texts = ConsoleTexts.texts(language)
         let client = clients.resolve(request, peer: peer)
-        if let wait = signInLimiter.acquire("console-sign-in:" + client) {
+        do {
+            try signInFailures.check(client: client)
+        } catch {
+            guard case .rateLimited(let wait) = error else { throw error }
             let seconds = String(max(1, Int(wait.rounded(.up))))
             return signInPage(
                 language, error: PageLanguage.fill(texts["too_many_tries"]!, ["n": seconds]), status: .tooManyRequests,
                 headers: [.retryAfter: seconds])
         }
         guard sessions.isAdminToken(fields["token"] ?? "") else {
-            admin.logger.notice("console sign-in refused", metadata: ["client": "\(client)"])
+            signInFailures.failed(client: client)
             return signInPage(language, error: texts["wrong_token"]!, status: .unauthorized)
         }
         let (_, value) = sessions.issue(now: clock())

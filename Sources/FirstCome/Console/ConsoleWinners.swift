@@ -33,7 +33,7 @@ extension ConsoleController {
     func winners(_ page: inout ConsolePage, event: Event, request: Request) async throws {
         let after = FormBody.value("after", in: request.uri).flatMap { Int64($0) }.map { max(0, $0) } ?? 0
         let list = try await store.winners(event: event.id, after: after, limit: Self.winnersPageSize)
-        page.context["winners"] = list.map { ["seq": $0.seq, "user": $0.user, "decided_at": ConsolePage.time($0.decidedAt)] }
+        page.context["winners"] = list.map { ["seq": $0.seq, "user": VisibleText.escaped($0.user), "decided_at": ConsolePage.time($0.decidedAt)] }
         page.context["has_winners"] = !list.isEmpty
         if let last = list.last, list.count == Self.winnersPageSize {
             page.context["next_winners_url"] = page.url("/admin/events/\(event.id)", [("after", String(last.seq))])
@@ -45,7 +45,8 @@ extension ConsoleController {
     func find(_ page: inout ConsolePage, event: Event, request: Request) async throws {
         guard let name = FormBody.value("find", in: request.uri), !name.isEmpty else { return }
         let user = (try? EventRules.user(fromSent: name)) ?? name
-        var found: [String: Any] = ["user": TextRules.escapedForDisplay(user)]
+        // `user` refills the search box as typed; `shown_user` is what the page shows.
+        var found: [String: Any] = ["user": user, "shown_user": VisibleText.escaped(user)]
         defer { page.context["found"] = found }
         guard (try? EventRules.checkUser(user)) != nil, let seq = try await store.seq(event: event.id, user: user) else {
             found["missing"] = true

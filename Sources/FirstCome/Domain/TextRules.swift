@@ -18,15 +18,6 @@ public enum TextRules {
         }
     }
 
-    /// Bidirectional controls: they reorder how the text around them is shown
-    /// (`"\u{202E}gpj.exe"` reads as "exe.jpg"), so operators see them escaped.
-    public static func isBidiControl(_ scalar: Unicode.Scalar) -> Bool {
-        switch scalar.value {
-        case 0x061C, 0x200E, 0x200F, 0x202A...0x202E, 0x2066...0x2069: true
-        default: false
-        }
-    }
-
     /// A scalar that shows something on its own: a letter, number, punctuation or
     /// symbol (general categories L, N, P, S); marks, separators, format and
     /// control characters do not.
@@ -92,23 +83,5 @@ public enum TextRules {
         normal.append(contentsOf: text._nfcCodeUnits)
         if normal.elementsEqual(text.utf8) { return text }
         return String(decoding: normal, as: UTF8.self)
-    }
-
-    /// `text` shown with control and bidirectional characters as `<U+XXXX>`,
-    /// for operators' screens and spreadsheets; anything else as it is.
-    public static func escapedForDisplay(_ text: String) -> String {
-        guard text.unicodeScalars.contains(where: { $0.properties.generalCategory == .control || isBidiControl($0) }) else {
-            return text
-        }
-        var shown = ""
-        for scalar in text.unicodeScalars {
-            if scalar.properties.generalCategory == .control || isBidiControl(scalar) {
-                let hex = String(scalar.value, radix: 16, uppercase: true)
-                shown += "<U+" + String(repeating: "0", count: max(0, 4 - hex.count)) + hex + ">"
-            } else {
-                shown.unicodeScalars.append(scalar)
-            }
-        }
-        return shown
     }
 }

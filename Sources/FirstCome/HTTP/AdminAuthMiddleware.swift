@@ -2,18 +2,26 @@ import Hummingbird
 
 /// Lets a request through only with `Authorization: Bearer <admin token>`; the
 /// scheme is case-insensitive (RFC 9110). A missing header and a wrong token are
-/// told apart in the error message.
-struct AdminAuthMiddleware<Context: RequestContext>: RouterMiddleware {
+/// told apart in the error message. Wrong tokens are limited per client address
+/// (`TokenFailureLimit`): a limited address gets 429 whatever it sends.
+struct AdminAuthMiddleware<Context: RemoteAddressRequestContext>: RouterMiddleware {
     let token: AdminTokenWatch
+    let failures: TokenFailureLimit
+    let clients: ClientAddress
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        let client = clients.resolve(request, peer: context.remoteAddress)
+        try failures.check(client: client)
         guard let header = request.headers[.authorization], header.count > 7,
             header.prefix(7).lowercased() == "bearer "
         else {
             throw FirstComeError.unauthorized
         }
         let given = header.dropFirst(7).drop { $0 == " " }
-        guard Self.constantTimeEquals(Array(given.utf8), Array(token.current.utf8)) else { throw FirstComeError.wrongAdminToken }
+        guard Self.constantTimeEquals(Array(given.utf8), Array(token.current.utf8)) else {
+            failures.failed(client: client)
+            throw FirstComeError.wrongAdminToken
+        }
         return try await next(request, context)
     }
 

@@ -7,6 +7,8 @@ struct EventController<Context: RequestContext> {
     let clock: @Sendable () -> Int64
     /// Every admin change is logged, one line each.
     var logger = Logger(label: "firstcome")
+    /// Which webhook targets may be set.
+    var webhookPolicy = WebhookPolicy()
 
     /// `GET /events/{id}` (ids are lowercase; `LIVE` answers with `live`)
     func publicRoutes(_ routes: RouteCollection<Context>) {
@@ -40,6 +42,7 @@ struct EventController<Context: RequestContext> {
         }
         routes.post { request, _ in
             let body = try await JSONBody.decode(CreateEventRequest.self, from: request)
+            if let webhook = body.event.webhook { try webhookPolicy.check(webhook) }
             let now = clock()
             let event = try await EventAdmin(store: store, logger: logger).create(body.event, now: now)
             return EventJSON.response(event, now: now, status: .created)
@@ -47,6 +50,7 @@ struct EventController<Context: RequestContext> {
         routes.patch(":id") { request, context in
             let id = try context.parameters.require("id")
             let body = try await JSONBody.decode(PatchEventRequest.self, from: request)
+            if case .some(.some(let webhook)) = body.webhook { try webhookPolicy.check(webhook) }
             let now = clock()
             var event: Event
             if let patch = body.patch {

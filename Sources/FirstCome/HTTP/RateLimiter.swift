@@ -2,7 +2,9 @@ import Synchronization
 
 /// Token buckets keyed by a string (client address, user, token): each key may
 /// spend `burst` requests at once and regains `perSecond` per second. Memory is
-/// bounded: idle full buckets are dropped when the table grows past `maxKeys`.
+/// bounded: when the table reaches `maxKeys`, full buckets (the same as absent
+/// ones) are dropped, then the least recently used, so a flood of new keys never
+/// frees the buckets of the clients that are being limited right now.
 public final class RateLimiter: Sendable {
     /// Requests per second and burst size of one bucket.
     public struct Rule: Sendable, Equatable {
@@ -31,6 +33,9 @@ public final class RateLimiter: Sendable {
 
     public let rule: Rule
     private let maxKeys: Int
+    /// Share of `maxKeys` evicted at once when only recently used buckets are
+    /// left, so a full table is sorted once per that many new keys, not per key.
+    static let evictedShare = 0.125
     private let buckets = Mutex<[String: Bucket]>([:])
 
     public init(rule: Rule, maxKeys: Int = 100_000) {
@@ -57,19 +62,42 @@ public final class RateLimiter: Sendable {
         }
     }
 
-    /// Drops buckets that have refilled completely (they behave like absent ones).
+    /// The seconds `key` must wait for its next token, without spending one; `nil` while it has one.
+    public func wait(_ key: String, now: ContinuousClock.Instant = .now) -> Double? {
+        buckets.withLock { table in
+            guard let bucket = table[key] else { return nil }
+            let elapsed = now - bucket.updated
+            let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+            let tokens = min(rule.burst, bucket.tokens + seconds * rule.perSecond)
+            return tokens >= 1 ? nil : (1 - tokens) / rule.perSecond
+        }
+    }
+
+    /// Drops buckets that have refilled completely (they behave like absent
+    /// ones); if the table is still full, the least recently used.
     private func prune(_ table: inout [String: Bucket], now: ContinuousClock.Instant) {
         let refill = Duration.seconds(rule.burst / rule.perSecond)
         table = table.filter { now - $0.value.updated < refill }
-        if table.count >= maxKeys { table.removeAll(keepingCapacity: true) }
+        guard table.count >= maxKeys else { return }
+        let evicted = max(1, table.count - maxKeys + 1, Int(Double(maxKeys) * Self.evictedShare))
+        for (key, _) in table.sorted(by: { $0.value.updated < $1.value.updated }).prefix(evicted) { table[key] = nil }
     }
+
+    /// Buckets held now.
+    var count: Int { buckets.withLock { $0.count } }
 }
 
 extension RateLimiter {
+    /// The key of a client address: an IPv4 address (or an IPv4-mapped IPv6 one)
+    /// as the IPv4 address, an IPv6 address by its /64; text that is no address as it is.
+    static func clientKey(_ client: String) -> String {
+        IPAddress(client)?.rateLimitKey ?? client
+    }
+
     /// The per-address limit (submit, poll, stream, waiting page): throws
     /// `rateLimited` once `client` has spent its burst.
     func admit(client: String) throws(FirstComeError) {
-        if let wait = acquire("ip:" + client) { throw FirstComeError.rateLimited(retryAfter: wait) }
+        if let wait = acquire("ip:" + Self.clientKey(client)) { throw FirstComeError.rateLimited(retryAfter: wait) }
     }
 
     /// The per-token limit (poll, stream).

@@ -56,10 +56,12 @@ struct StatsController<Context: RequestContext> {
 
     /// The series as CSV, one line per step after the header.
     static func csv(_ samples: [EventStats.Sample]) -> String {
-        var text = "time,arrivals,decided,won,lost,expired,entries,waiting,prizes_left\n"
+        var text = SpreadsheetCSV.row(["time", "arrivals", "decided", "won", "lost", "expired", "entries", "waiting", "prizes_left"])
         for sample in samples {
-            text += "\(Timestamp.format(sample.at)),\(sample.arrivals),\(sample.decided),\(sample.won),\(sample.lost),\(sample.expired),"
-            text += "\(sample.entries),\(sample.waiting),\(sample.prizesLeft)\n"
+            text += SpreadsheetCSV.row(
+                [Timestamp.format(sample.at)]
+                    + [sample.arrivals, sample.decided, sample.won, sample.lost, sample.expired, sample.entries, sample.waiting, sample.prizesLeft]
+                    .map { String($0) })
         }
         return text
     }

@@ -9,6 +9,17 @@ public enum AdminToken {
         case file(String, created: Bool)
     }
 
+    /// Fewest characters an admin token may have: a short one is guessed long
+    /// before the per-address limit on wrong tokens gets in the way.
+    public static let minimumLength = 16
+
+    /// Why `token` cannot guard the admin routes, as one line; `nil` when it can.
+    public static func weakness(_ token: String) -> String? {
+        guard token.count < minimumLength else { return nil }
+        return "the admin token is \(token.count) characters, it must have at least \(minimumLength): "
+            + "make one with `firstcome admin-token rotate --db PATH`, or use \(minimumLength) or more random characters"
+    }
+
     /// Path of the token file that belongs to `databasePath`.
     public static func filePath(forDatabase databasePath: String) -> String {
         databasePath + ".admin-token"

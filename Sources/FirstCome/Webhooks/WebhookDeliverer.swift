@@ -9,7 +9,8 @@ import ServiceLifecycle
 /// side, at least once, retried with exponential backoff until the policy's
 /// horizon. Only the node holding the scheduler lease delivers (always the one
 /// process on SQLite; the scheduler keeps it and says so in `lease`), so several
-/// nodes do not send the same row at once.
+/// nodes do not send the same row at once. Targets inside the operator's
+/// networks are refused and redirects never followed (`WebhookTransport`).
 public struct WebhookDeliverer: Service {
     let store: any EntryStore
     let policy: WebhookPolicy
@@ -18,7 +19,6 @@ public struct WebhookDeliverer: Service {
     let clock: @Sendable () -> Int64
     let logger: Logger
     let metrics: FirstComeMetrics?
-    let client: HTTPClient
 
     /// Rest between rounds that found nothing to send.
     public static let idleInterval: Duration = .milliseconds(200)
@@ -31,7 +31,7 @@ public struct WebhookDeliverer: Service {
     public init(
         store: any EntryStore, policy: WebhookPolicy = WebhookPolicy(), admission: AdmissionIssuer? = nil,
         lease: LeaseStatus, clock: @escaping @Sendable () -> Int64 = Timestamp.now,
-        logger: Logger = Logger(label: "firstcome.webhooks"), metrics: FirstComeMetrics? = nil, client: HTTPClient = .shared
+        logger: Logger = Logger(label: "firstcome.webhooks"), metrics: FirstComeMetrics? = nil
     ) {
         self.store = store
         self.policy = policy
@@ -40,7 +40,6 @@ public struct WebhookDeliverer: Service {
         self.clock = clock
         self.logger = logger
         self.metrics = metrics
-        self.client = client
     }
 
     public func run() async throws {
@@ -90,21 +89,29 @@ public struct WebhookDeliverer: Service {
         return results.contains { if case .delivered = $0.1 { true } else { false } }
     }
 
-    /// One event's deliveries, one after another, stopping at the first failure.
+    /// One event's deliveries, one after another, stopping at the first failure;
+    /// the host is resolved and checked once for them all.
     private func deliverInOrder(_ deliveries: [WebhookDelivery]) async -> [(Int64, WebhookAttempt)] {
         var results: [(Int64, WebhookAttempt)] = []
+        var transport: WebhookTransport?
         for delivery in deliveries {
-            let attempt = await send(delivery)
+            if transport?.host != WebhookTransport.host(of: delivery.target.url) {
+                await transport?.shutdown()
+                transport = await WebhookTransport.open(url: delivery.target.url, allowInternal: policy.allowInternalTargets)
+            }
+            let attempt = await send(delivery, through: transport!)
             results.append((delivery.id, attempt))
             guard case .delivered = attempt else { break }
         }
+        await transport?.shutdown()
         return results
     }
 
-    private func send(_ delivery: WebhookDelivery) async -> WebhookAttempt {
-        let error: String
-        do {
-            let body = try await body(delivery)
+    private func send(_ delivery: WebhookDelivery, through transport: WebhookTransport) async -> WebhookAttempt {
+        let failure: WebhookFailure
+        do throws(WebhookFailure) {
+            let body: String
+            do { body = try await self.body(delivery) } catch { throw .payload }
             var request = HTTPClientRequest(url: delivery.target.url)
             request.method = .POST
             request.headers.add(name: "Content-Type", value: "application/json")
@@ -112,19 +119,18 @@ public struct WebhookDeliverer: Service {
             request.headers.add(
                 name: WebhookSignature.header, value: WebhookSignature.value(secret: delivery.target.secret, time: clock() / 1000, body: body))
             request.body = .bytes(ByteBuffer(string: body))
-            let response = try await client.execute(request, timeout: .milliseconds(Int64(policy.attemptTimeout.milliseconds)))
-            _ = try? await response.body.collect(upTo: 64 * 1024)
-            if (200..<300).contains(response.status.code) {
+            let status = try await transport.post(request, timeout: policy.attemptTimeout)
+            if (200..<300).contains(status) {
                 metrics?.recordWebhook(result: "delivered")
                 return .delivered(at: clock())
             }
-            error = "HTTP \(response.status.code)"
-        } catch let failure {
-            error = "\(failure)"
+            failure = .status(status)
+        } catch let error {
+            failure = error
         }
-        let outcome = policy.afterFailure(delivery, error: error, attempts: delivery.attempts + 1, now: clock())
+        let outcome = policy.afterFailure(delivery, error: failure.text, attempts: delivery.attempts + 1, now: clock())
         var metadata: Logger.Metadata = [
-            "event": "\(delivery.event)", "id": "\(delivery.stableID)", "attempt": "\(delivery.attempts + 1)", "error": "\(error)",
+            "event": "\(delivery.event)", "id": "\(delivery.stableID)", "attempt": "\(delivery.attempts + 1)", "error": "\(failure.text)",
         ]
         switch outcome {
         case .failed(_, let retryAt):

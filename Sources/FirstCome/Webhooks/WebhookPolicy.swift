@@ -1,4 +1,5 @@
-/// When a failed delivery is tried again, and when it is given up.
+/// When a failed delivery is tried again, when it is given up, and which targets
+/// may be reached at all.
 public struct WebhookPolicy: Sendable {
     /// Wait after the first failure; it doubles with each further one.
     public var firstRetry: Duration = .seconds(1)
@@ -9,9 +10,18 @@ public struct WebhookPolicy: Sendable {
     public var giveUpAfter: Duration = .seconds(86_400)
     /// One attempt's time limit (connect, send, answer).
     public var attemptTimeout: Duration = .seconds(10)
+    /// Whether targets in the operator's own networks (loopback, link-local,
+    /// private, unspecified) may be set and delivered to (`--webhook-allow-private`).
+    public var allowInternalTargets = false
 
-    public init(giveUpAfter: Duration = .seconds(86_400)) {
+    public init(giveUpAfter: Duration = .seconds(86_400), allowInternalTargets: Bool = false) {
         self.giveUpAfter = giveUpAfter
+        self.allowInternalTargets = allowInternalTargets
+    }
+
+    /// Refuses (400) a target whose URL names an internal address, unless allowed.
+    func check(_ target: WebhookTarget) throws(FirstComeError) {
+        if !allowInternalTargets { try WebhookAddresses.checkWhenSet(target) }
     }
 
     /// What to record after failed attempt number `attempts` (1 for the first).
