@@ -162,7 +162,6 @@ struct Serve: AsyncParsableCommand {
             printError("\(error)")
             throw ExitCode.failure
         }
-        let connectionCap = Self.connectionCap(asked: maxConnections, logger: logger)
         var lock: DatabaseLock?
         let token: String
         var tokenFile: String?
@@ -184,6 +183,7 @@ struct Serve: AsyncParsableCommand {
             }
             token = explicitToken
         }
+        let connectionCap = Self.connectionCap(asked: maxConnections, logger: logger)
         let opened = try await database.open(
             .serve(durability: durability, busyTimeout: .milliseconds(busyMs), presenceGrace: Int64(graceSeconds) * 1000))
         let store = opened.store

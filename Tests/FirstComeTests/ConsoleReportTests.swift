@@ -21,7 +21,9 @@ import Testing
             #expect(page.html.contains(#"id="r-arrivals""#) && page.html.contains("@media print"))
             // The admin actions: the creation and the close.
             #expect(page.html.components(separatedBy: "<td>created</td>").count == 2)
-            #expect(page.html.contains("{&quot;state&quot;:&quot;closed&quot;}"))
+            #expect(page.html.contains("<td class=\"wrap\">intake closed</td>"), "actions in words, not JSON")
+            #expect(!page.html.contains("&quot;state&quot;"))
+            #expect(page.html.contains("· 2 prizes</p>"), "the prize count in words")
             let csv = try await client.consoleGet("/admin/events/rep/report.csv", as: visitor)
             #expect(csv.status == .ok && csv.response.headers[.contentDisposition] == "attachment; filename=\"rep-report.csv\"")
             let lines = csv.html.split(separator: "\n")

@@ -26,8 +26,11 @@ extension ConsoleController {
                 page.context["title"] = event.name + " · " + page.text("report")
                 page.context["report"] = reportContext(event, report, page: page)
                 page.context["curves"] = try curves(timeline, event: event, page: page)
-                page.context["actions"] = try await store.controlLog(event: id).compactMap { AdminAction(record: $0.record) }.map { action in
-                    ["at": ConsolePage.time(action.at), "kind": page.text("action_" + action.kind), "fields": action.fields]
+                page.context["actions"] = try await store.controlLog(event: id).compactMap { entry -> [String: Any]? in
+                    if let action = AdminAction(record: entry.record) {
+                        return ["at": ConsolePage.time(action.at), "kind": page.text("action_" + action.kind), "fields": ConsoleActionText.describe(action, page: page)]
+                    }
+                    return ConsoleActionText.draw(entry.record, page: page)
                 }
                 return page.response("report")
             }
@@ -51,7 +54,7 @@ extension ConsoleController {
             return ms < 10_000 ? String(format: "%.2f s", Double(ms) / 1000) : "\(ms / 1000) s"
         }
         return [
-            "id": event.id, "name": event.name, "state_text": page.stateText(event.state(at: clock())), "prizes": event.prizes,
+            "id": event.id, "name": event.name, "state_text": page.stateText(event.state(at: clock())), "prizes": event.prizes, "prizes_text": page.text(event.prizes == 1 ? "one_prize" : "n_prizes", ["n": String(event.prizes)]),
             "entries": report.entries, "won": report.won, "lost": report.decided - report.won - report.expired, "expired": report.expired,
             "waiting": event.waiting,
             "first_entry": ConsolePage.time(report.firstEntryAt), "last_entry": ConsolePage.time(report.lastEntryAt),
