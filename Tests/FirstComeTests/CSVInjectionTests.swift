@@ -51,9 +51,9 @@ struct CSVInjectionTests {
             let api = try await client.execute(uri: "/v1/events/csv/winners", method: .get, headers: [.authorization: "Bearer \(testAdminToken)", .accept: "text/csv"])
             let visitor = try await ConsoleVisitor.signIn(client)
             let console = try await client.consoleGet("/admin/events/csv/winners.csv", as: visitor)
-            for csv in [String(buffer: api.body), console.html] {
+            for (csv, timeLength) in [(String(buffer: api.body), 25), (console.html, 20)] {
                 let fields = csv.split(separator: "\n").dropFirst().map { line in
-                    String(line.split(separator: ",", maxSplits: 1)[1].dropLast(25))
+                    String(line.split(separator: ",", maxSplits: 1)[1].dropLast(timeLength))
                 }
                 #expect(fields == Self.hostile.map(\.field), "\(csv)")
                 #expect(!csv.contains("\u{202E}"))

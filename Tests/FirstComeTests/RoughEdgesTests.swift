@@ -102,3 +102,26 @@ struct RoughEdgesTests {
         }
     }
 }
+
+/// The winners download for spreadsheets.
+@Suite("Winners spreadsheet")
+struct WinnersSpreadsheetTests {
+    @Test("flat payload fields become columns, a drawn order gets a place column, Korean headers by language")
+    func columns() async throws {
+        try await withLiveApp { client, store in
+            #expect(try await client.json(.post, "/v1/events", body: #"{"id":"w","name":"W","prizes":3}"#, admin: true).status == .created)
+            for (user, payload) in [("민수", #"{"email":"m@example.com","size":42}"#), ("ann", #"{"email":"=cmd|x","vip":true}"#), ("cy", "null")] {
+                #expect(try await client.json(.post, "/v1/events/w/entries", body: #"{"user":"\#(user)","payload":\#(payload)}"#).status == .created)
+            }
+            #expect(try await eventually { try await store.event(id: "w").awarded == 3 })
+            let visitor = try await ConsoleVisitor.signIn(client)
+            let csv = try await client.consoleGet("/admin/events/w/winners.csv?lang=ko", as: visitor).html
+            let lines = csv.split(separator: "\n").map(String.init)
+            #expect(lines[0] == "\u{FEFF}순번,이름,당첨 시각 (UTC),email,size,vip")
+            #expect(lines[1].hasPrefix("1,민수,") && lines[1].hasSuffix(",m@example.com,42,"))
+            #expect(lines[2].hasSuffix(",'=cmd|x,,true"), "the formula guard applies to payload columns too")
+            #expect(lines[3].hasSuffix(",,,"))
+            #expect(WinnersSpreadsheet.flatFields(#"{"a":{"b":1}}"#) == nil, "nested payloads stay in one column")
+        }
+    }
+}

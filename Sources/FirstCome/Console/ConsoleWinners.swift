@@ -1,7 +1,7 @@
 import Hummingbird
 
-/// The winners of an event a page at a time, their CSV (the export the API and
-/// the CLI write), and finding one entrant by the name they entered with.
+/// The winners of an event a page at a time, their CSV for a spreadsheet
+/// (`WinnersSpreadsheet`), and finding one entrant by the name they entered with.
 extension ConsoleController {
     /// Winners one page of the table shows.
     static var winnersPageSize: Int { 50 }
@@ -9,7 +9,7 @@ extension ConsoleController {
     func winnersRoutes(_ routes: RouteCollection<Context>) {
         routes.get("events/:id/winners.csv") { request, context in
             let id = try context.parameters.require("id")
-            return try await page(request) { _ in
+            return try await page(request) { visit in
                 _ = try await store.event(id: id)  // 404 before the stream starts
                 let store = self.store
                 var headers: HTTPFields = [
@@ -20,7 +20,7 @@ extension ConsoleController {
                 return Response(
                     status: .ok, headers: headers,
                     body: ResponseBody { writer in
-                        try await WinnersExport.write(store: store, event: id, format: .csv) { text in
+                        try await WinnersSpreadsheet.write(store: store, event: id, language: visit.language) { text in
                             try await writer.write(ByteBuffer(string: text))
                         }
                         try await writer.finish(nil)
