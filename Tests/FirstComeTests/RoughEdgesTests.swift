@@ -125,3 +125,38 @@ struct WinnersSpreadsheetTests {
         }
     }
 }
+
+/// The webhook on the console: set at creation or later, replaced, removed; a failing receiver warned about; redelivering everything asks first.
+@Suite("Console webhooks")
+struct ConsoleWebhookTests {
+    @Test("set with the create form, replaced and removed on the event page; failures warned about; redeliver everything asks first")
+    func webhookForms() async throws {
+        try await withLiveApp { client, store in
+            let visitor = try await ConsoleVisitor.signIn(client)
+            let created = try await client.consolePost(
+                "/admin/events", as: visitor,
+                ["id": "h", "name": "H", "prizes": "2", "mode": "queue", "webhook_url": "http://receiver.invalid/hook", "webhook_secret": "0123456789abcdef"])
+            #expect(created.status == .seeOther)
+            #expect(try await store.webhookStatus(event: "h", recent: 1).url == "http://receiver.invalid/hook")
+            let refused = try await client.consolePost(
+                "/admin/events", as: visitor, ["id": "h2", "name": "H2", "prizes": "2", "webhook_url": "http://127.0.0.1:9/", "webhook_secret": "0123456789abcdef"])
+            #expect(refused.status == .badRequest, "an internal target is refused as on the API")
+            #expect(try await client.json(.post, "/v1/events/h/entries", body: #"{"user":"a"}"#).status == .created)
+            // The receiver's name does not resolve: the delivery fails and the page warns.
+            #expect(try await eventually(timeout: .seconds(20)) {
+                try await client.consoleGet("/admin/events/h", as: visitor).html.contains("id=\"webhook-warning\"")
+            })
+            #expect(try await client.consoleGet("/admin", as: visitor).html.contains("webhook failing"))
+            let page = try await client.consoleGet("/admin/events/h", as: visitor).html
+            #expect(page.contains("Delivered / next try") && page.contains("next try "))
+            let ask = try await client.consolePost("/admin/events/h/webhook/redeliver", as: visitor, ["which": "all"])
+            #expect(ask.status == .ok && String(buffer: ask.body).contains("id=\"redeliver-confirm\""), "asks before resending everything")
+            let replaced = try await client.consolePost("/admin/events/h/webhook", as: visitor, ["url": "https://shop.example/hook", "secret": "fedcba9876543210"])
+            #expect(replaced.status == .seeOther)
+            #expect(try await store.webhookStatus(event: "h", recent: 1).url == "https://shop.example/hook")
+            let removed = try await client.consolePost("/admin/events/h/webhook", as: visitor, ["remove": "yes"])
+            #expect(removed.status == .seeOther)
+            #expect(try await store.webhookStatus(event: "h", recent: 1).url == nil)
+        }
+    }
+}

@@ -22,6 +22,8 @@ struct ConsoleController<Context: RemoteAddressRequestContext>: Sendable {
     let rates: ArrivalRates
     /// The file the admin token was read from, named on the sign-in page.
     let tokenFile: String?
+    /// Which webhook targets may be set (as on the API).
+    let webhookPolicy: WebhookPolicy
     let clock: @Sendable () -> Int64
 
     /// Five wrong tokens at once, then one every twelve seconds.
@@ -37,6 +39,7 @@ struct ConsoleController<Context: RemoteAddressRequestContext>: Sendable {
         signInFailures = TokenFailureLimit(rule: Self.signInRule, what: "console sign-in", logger: services.logger)
         rates = ArrivalRates()
         tokenFile = settings.adminTokenFile
+        webhookPolicy = settings.webhookPolicy
         self.clock = clock
     }
 

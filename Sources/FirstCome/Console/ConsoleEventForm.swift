@@ -5,7 +5,7 @@ enum ConsoleEventForm {
     /// The fields of the create form.
     static let createFields: Set<String> = [
         "id", "name", "prizes", "mode", "admit_per_tick", "presence_timeout_s", "opens_at", "closes_at", "pow_bits", "order",
-        "prequeue_at", "beacon",
+        "prequeue_at", "beacon", "webhook_url", "webhook_secret",
     ]
     /// The fields of the settings form.
     static let settingsFields: Set<String> = [
@@ -30,6 +30,9 @@ enum ConsoleEventForm {
         }
         event.prequeueAt = try time(fields, "prequeue_at")
         if let beacon = fields["beacon"]?.trimmingCharacters(in: .whitespaces), !beacon.isEmpty { event.beacon = beacon }
+        if let url = fields["webhook_url"]?.trimmingCharacters(in: .whitespaces), !url.isEmpty {
+            event.webhook = try WebhookTarget(url: url, secret: fields["webhook_secret"] ?? "")
+        }
         try EventRules.checkOrder(
             event.order, mode: event.mode, opensAt: event.opensAt, closesAt: event.closesAt, prequeueAt: event.prequeueAt, beacon: event.beacon)
         return event

@@ -45,21 +45,14 @@ extension ConsoleController {
                 }
             }
         }
-        routes.post("events/:id/webhook/redeliver") { request, context in
-            let id = try context.parameters.require("id")
-            return try await post(request, allowed: ["which"]) { visit in
-                let page = visit.page("/admin/events/\(id)")
-                let from = visit.fields["which"] == "all" ? Int64(1) : nil
-                let count = try await store.redeliverWebhooks(event: id, from: from, now: clock())
-                admin.logger.info("webhook redelivery", metadata: ["event": "\(id)", "from": "\(from.map(String.init) ?? "given up")", "deliveries": "\(count)", "via": "console"])
-                return Self.redirect(page, "/admin/events/\(id)", [("done", "redeliver")])
-            }
-        }
+        webhookRoutes(routes)
         winnersRoutes(routes)
         reportRoutes(routes)
     }
 
-    static var doneKeys: Set<String> { ["created", "open", "close", "pause", "resume", "settings", "nothing", "redeliver", "beacon"] }
+    static var doneKeys: Set<String> {
+        ["created", "open", "close", "pause", "resume", "settings", "nothing", "redeliver", "beacon", "webhook_set", "webhook_removed"]
+    }
 
     /// The query items a language switch keeps.
     static func keptQuery(_ request: Request) -> [(String, String)] {
@@ -132,28 +125,6 @@ extension ConsoleController {
         ]
     }
 
-    /// The webhook's state: URL, counts and the latest deliveries, with redelivery buttons.
-    private func webhookContext(id: String, page: ConsolePage) async throws -> [String: Any] {
-        let status = try await store.webhookStatus(event: id, recent: Self.recentDeliveries)
-        guard let url = status.url else { return ["none": true] }
-        return [
-            "url": url,
-            "counts": page.text(
-                "webhook_counts", ["pending": String(status.pending), "delivered": String(status.delivered), "gave_up": String(status.gaveUp)]),
-            "has_recent": !status.recent.isEmpty,
-            "recent": status.recent.map { row -> [String: Any] in
-                let state = row.deliveredAt != nil ? "delivered" : row.gaveUpAt != nil ? "gave_up" : "pending"
-                return [
-                    "id": row.id, "type": row.type.rawValue, "seq": row.seq > 0 ? String(row.seq) : "", "at": ConsolePage.time(row.at),
-                    "state": state, "state_text": page.text("delivery_state_" + state), "attempts": row.attempts, "error": row.lastError ?? "",
-                ]
-            },
-            "redeliver_action": page.url("/admin/events/\(id)/webhook/redeliver"),
-        ]
-    }
-
-    /// Deliveries the webhook section lists.
-    static var recentDeliveries: Int { 10 }
 
     /// The settings form: the event's values, or the values just refused.
     private func settingsContext(_ event: Event, sent: [String: String]?, page: ConsolePage) -> [String: Any] {

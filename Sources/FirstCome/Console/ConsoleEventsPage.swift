@@ -15,7 +15,9 @@ extension ConsoleController {
             try await post(request, allowed: ConsoleEventForm.createFields) { visit in
                 var page = visit.page("/admin")
                 do {
-                    let event = try await admin.create(try ConsoleEventForm.newEvent(visit.fields), now: clock())
+                    let new = try ConsoleEventForm.newEvent(visit.fields)
+                    if let webhook = new.webhook { try webhookPolicy.check(webhook) }
+                    let event = try await admin.create(new, now: clock())
                     return Self.redirect(page, "/admin/events/\(event.id)", [("done", "created")])
                 } catch let error as FirstComeError where !error.isStorageFault {
                     return try await eventsPage(&page, form: visit.fields, error: error)
@@ -30,7 +32,7 @@ extension ConsoleController {
         let rate = rates.record(event: event.id, entries: event.entries, at: now)
         return [
             "id": event.id, "name": event.name, "url": page.url("/admin/events/\(event.id)"), "state": state.rawValue,
-            "state_text": page.stateText(state) + (event.paused ? " · " + page.text("paused") : ""), "entries": event.entries, "waiting": event.waiting, "awarded": event.awarded,
+            "state_text": page.stateText(state), "entries": event.entries, "waiting": event.waiting, "awarded": event.awarded,
             "prizes": event.prizes, "paused": event.paused, "rate": ArrivalRates.text(rate),
         ]
     }
@@ -39,7 +41,13 @@ extension ConsoleController {
         let now = clock()
         let events = try await store.listEvents()
         page.context["title"] = page.text("events") + " · " + page.text("console")
-        page.context["events"] = events.map { row($0, now: now, page: page) }
+        var rows: [[String: Any]] = []
+        for event in events {
+            var shown = row(event, now: now, page: page)
+            shown["webhook_failing"] = Self.failing(try await store.webhookStatus(event: event.id, recent: 1))
+            rows.append(shown)
+        }
+        page.context["events"] = rows
         page.context["has_events"] = !events.isEmpty
         page.context["create_action"] = page.url("/admin/events")
         page.context["stream_url"] = page.url("/admin/stream")
