@@ -29,9 +29,13 @@ final class ArrivalRates: Sendable {
         }
     }
 
-    /// The rate as the console shows it: whole arrivals per minute, or "–".
-    static func text(_ rate: Double?) -> String {
-        guard let rate else { return "–" }
-        return String(Int(rate.rounded()))
+    /// The rate as the console shows it: whole arrivals per minute, or why there is none
+    /// (the event takes no entries now, or the page has not watched it long enough).
+    static func text(_ rate: Double?, state: EventState, page: ConsolePage) -> String {
+        if let rate { return String(Int(rate.rounded())) }
+        switch state {
+        case .open, .prequeue, .soldOut: return page.text("rate_measuring")
+        case .closed, .scheduled: return page.text("rate_not_open")
+        }
     }
 }

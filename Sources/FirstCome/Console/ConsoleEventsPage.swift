@@ -33,7 +33,7 @@ extension ConsoleController {
         return [
             "id": event.id, "name": event.name, "url": page.url("/admin/events/\(event.id)"), "state": state.rawValue,
             "state_text": page.stateText(state), "entries": event.entries, "waiting": event.waiting, "awarded": event.awarded,
-            "prizes": event.prizes, "paused": event.paused, "rate": ArrivalRates.text(rate),
+            "prizes": event.prizes, "paused": event.paused, "rate": ArrivalRates.text(rate, state: state, page: page),
         ]
     }
 
