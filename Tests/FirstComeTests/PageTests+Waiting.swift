@@ -27,7 +27,7 @@ extension PageTests {
             #expect(second.contains(#"<p class="outlook" id="outlook" hidden>"#), "enough prizes for everyone ahead and this entrant")
             let fifth = try await page(client, pages[4]).html
             #expect(fifth.contains("2 prizes left; 4 people ahead of you"))
-            #expect(fifth.contains(#"<p class="outlook" id="outlook">More people are ahead of you than there are prizes left, so the prizes will probably be gone before your turn."#))
+            #expect(fifth.contains(#"<p class="outlook" id="outlook">The people ahead of you are enough to take every prize left, so the prizes will probably be gone before your turn."#))
             #expect(fifth.contains("Your result will come when the last prize goes."))
             #expect(fifth.contains("Result expected: time not known yet") && !fifth.contains("Estimated wait"))
             // Its result comes when the prizes are given: the bar shows those, like the header.
@@ -35,6 +35,10 @@ extension PageTests {
             let korean = try await page(client, pages[4].replacingOccurrences(of: "lang=en", with: "lang=ko")).html
             #expect(korean.contains("남은 경품 2개, 내 앞에 4명") && korean.contains("마지막 경품이 나갈 때"))
         }
+        // As many ahead as prizes left is enough; with nobody ahead the entrant is not told of people ahead.
+        #expect(EntryOutlook(place: 3, position: 2, serving: 0, remaining: 2, prizes: 2).prizesGoneFirst)
+        #expect(!EntryOutlook(place: 3, position: 1, serving: 1, remaining: 2, prizes: 3).prizesGoneFirst)
+        #expect(!EntryOutlook(place: 5, position: 0, serving: 4, remaining: 0, prizes: 4).prizesGoneFirst)
     }
 
     @Test("the estimate is to the decision: an entrant behind the last prize hears when it goes, not when their turn would come")

@@ -56,7 +56,7 @@ extension PageLanguage {
         "people_ahead_one": "1 person ahead of you",
         "ahead_none": "you are next",
         "standing": "{left}; {ahead}",
-        "outlook_gone": "More people are ahead of you than there are prizes left, so the prizes will probably be gone before your turn. We are sorry. Your result will come when the last prize goes.",
+        "outlook_gone": "The people ahead of you are enough to take every prize left, so the prizes will probably be gone before your turn. We are sorry. Your result will come when the last prize goes.",
         "progress": "Progress of the line up to you",
         "progress_prizes": "Prizes given so far",
         "wait": "Result expected in about {d}",

@@ -52,7 +52,7 @@ extension PageLanguage {
         "people_ahead": "내 앞에 {n}명",
         "ahead_none": "다음 차례입니다",
         "standing": "{left}, {ahead}",
-        "outlook_gone": "남은 경품보다 내 앞에 기다리는 분이 더 많아, 내 차례가 오기 전에 경품이 모두 나갈 가능성이 높습니다. 죄송합니다. 결과는 마지막 경품이 나갈 때 나옵니다.",
+        "outlook_gone": "내 앞에 기다리는 분이 남은 경품 수 이상이라, 내 차례가 오기 전에 경품이 모두 나갈 가능성이 높습니다. 죄송합니다. 결과는 마지막 경품이 나갈 때 나옵니다.",
         "progress": "내 차례까지의 진행 상황",
         "progress_prizes": "지금까지 나간 경품",
         "wait": "결과 예상: 약 {d} 후",

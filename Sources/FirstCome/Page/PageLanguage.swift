@@ -1,3 +1,5 @@
+import Foundation
+
 /// The languages of the waiting page and the texts in each.
 ///
 /// Texts with `{n}`, `{seq}`, `{d}` or `{time}` are formats: the page fills them in on
@@ -63,5 +65,3 @@ public enum PageLanguage: String, Sendable, CaseIterable {
         return counted("hours", Int64((whole + 3599) / 3600))
     }
 }
-
-import Foundation
