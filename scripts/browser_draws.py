@@ -85,6 +85,11 @@ def lottery(server, driver, korean):
     waiting = driver.find_element(By.ID, "undrawn").text
     check("waits for the public beacon value (" + BEACON + ")" in waiting, f"lottery (en): after the close: {waiting!r}")
     shoot_sizes(driver, "en-js-lottery-3-beacon")
+    driver.get(server.base + "/e/chuchum?lang=en")
+    notice = driver.find_element(By.ID, "notice").text
+    check(BEACON in notice and driver.find_element(By.ID, "find-user").is_displayed() and not driver.find_elements(By.ID, "user"),
+          f"lottery (en): after the close the form page says {notice!r}, with no entry form but 'see your result'")
+    shoot_sizes(driver, "en-js-lottery-3-closed")
     deadline = time.time() + 10
     while True:
         try:

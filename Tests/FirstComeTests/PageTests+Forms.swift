@@ -57,7 +57,7 @@ extension PageTests {
         }
     }
 
-    @Test("after a sell-out, an entrant who lost their link finds their result by name; a name not entered adds nothing")
+    @Test("after a sell-out or the close, an entrant who lost their link finds their result by name; a name not entered adds nothing")
     func findResult() async throws {
         try await withLiveApp(tick: .milliseconds(50)) { client, _ in
             try await client.json(.post, "/v1/events", body: #"{"id":"gone","name":"Gone","prizes":1}"#, admin: true)
@@ -75,6 +75,15 @@ extension PageTests {
             let missing = try await post(client, "/e/gone?lang=ko", "user=nobody&find=1")
             #expect(missing.status == .notFound && missing.html.contains("이 이름으로 된 응모가 없습니다"))
             #expect(try await client.json(.get, "/v1/events/gone").json["entries"] as? Int == 1, "looking up adds no entry")
+            // A closed event offers the same way back, and no entry form.
+            try await client.json(.post, "/v1/events", body: #"{"id":"shut","name":"Shut","prizes":5}"#, admin: true)
+            let shut = try await enter(client, "shut", ["s"])
+            try await client.json(.patch, "/v1/events/shut", body: #"{"state":"closed"}"#, admin: true)
+            let closed = try await page(client, "/e/shut?lang=en").html
+            #expect(closed.contains("not taking entries right now") && closed.contains("Already entered? See your result"))
+            #expect(!closed.contains(#"id="user""#) && closed.contains(#"id="find-user""#))
+            #expect(try await post(client, "/e/shut?lang=en", "user=s&find=1").response.headers[.location] == shut[0])
+            #expect(try await post(client, "/e/shut?lang=en", "user=t&find=1").status == .notFound)
         }
     }
 }

@@ -1,11 +1,14 @@
 /// The entry form and what the event's state says around it.
 extension WaitingPage {
-    /// The entry form, or the reason there is none, for `event` at `now`. With
-    /// `finding`, `user` and `error` belong to the sold-out page's "see your result" form.
+    /// The entry form, or the reason there is none, for `event` at `now`, and after a
+    /// sell-out or the close the "see your result" form; with `finding`, `user` and
+    /// `error` belong to that one.
     mutating func showForm(
         event: Event, now: Int64, action: String, user: String = "", error: String? = nil, finding: Bool = false, identityToken: String?
     ) {
-        switch event.state(at: now) {
+        var entering = true
+        let state = event.state(at: now)
+        switch state {
         case .prequeue:
             // The form stays; the notice says what the pre-queue means, with the visitor's local time and a countdown.
             let opensAt = event.opensAt ?? now
@@ -18,7 +21,9 @@ extension WaitingPage {
             return
         case .closed:
             context["notice"] = ["text": closedText(event)]
-            return
+            // Nothing to enter, but whoever entered can still find their entry.
+            guard event.entries > 0, event.identity == nil || identityToken != nil else { return }
+            entering = false
         case .soldOut:
             context["sold_out"] = true
         case .open:
@@ -28,12 +33,15 @@ extension WaitingPage {
                 countdown(to: cutoff, "closes_in", "closes_now")
             }
         }
-        if event.paused { context["paused_form"] = true }
+        if event.paused && entering { context["paused_form"] = true }
         if event.identity != nil && identityToken == nil {
             context["notice"] = ["text": texts["identity_required"]!]
             return
         }
-        var form: [String: Any] = ["action": action, "join": texts[event.order == .lottery ? "join_draw" : "join"]!]
+        var form: [String: Any] = [
+            "action": action, "join": texts[event.order == .lottery ? "join_draw" : "join"]!, "enter": entering,
+            "find": state == .soldOut || state == .closed,
+        ]
         form[finding ? "find_user" : "user"] = user
         if let error { form[finding ? "find_error" : "error"] = error }
         if event.powBits > 0 {

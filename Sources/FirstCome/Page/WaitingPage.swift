@@ -8,9 +8,9 @@ import Foundation
 /// - `event`: `id`, `name`, `prizes_text`, `remaining_text` (absent on a not-found page)
 /// - `notice`: a line about the event's state: `text`, and with `at_ms` a `format`
 ///   to fill with that time in the visitor's zone; `countdown`: `at_ms`, `in`, `now`
-/// - `paused_form`, `sold_out`; `form`: the entry form is shown: `action`, `join`, `user`,
-///   `error`, `find_user`, `find_error` (the sold-out page's "see your result" form),
-///   `identity_token`, `pow_bits`, `challenge_url`
+/// - `paused_form`, `sold_out`; `form`: `action`, `identity_token`, `pow_bits`,
+///   `challenge_url`, `enter` (the entry form: `join`, `user`, `error`), `find` (the
+///   "see your result" form after a sell-out or the close: `find_user`, `find_error`)
 /// - `problem`, `back_url`: an error page
 /// - `entry` (see `show(entry:)`): `seq`, `status`, `number_text`, `decided`,
 ///   `result_text`, `waiting`/`won`/`lost`/`expired`, `paused`, `undrawn`, `placed`

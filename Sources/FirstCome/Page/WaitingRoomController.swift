@@ -11,8 +11,8 @@ import Hummingbird
 ///   events that verify identity.
 /// - `POST /e/{event}` takes the form (`application/x-www-form-urlencoded`, fields
 ///   `user` and optionally `identity_token`) and redirects (303) to the entry's page.
-///   With `find=1` it only finds the entry a name already has (the sold-out page's
-///   "see your result"), and answers 404 with the form for a name not entered.
+///   With `find=1` it only finds the entry a name already has ("see your result",
+///   offered after a sell-out or the close), and answers 404 with the form for a name not entered.
 ///
 /// Without JavaScript a waiting page reloads itself (meta refresh); with it, it
 /// follows the entry's live-update stream. Viewing a waiting entry's page counts
