@@ -9,10 +9,9 @@ import Testing
 extension PageTests {
     @Test("a winner reads what happens next; the pass is folded away under a disclosure")
     func winnerNext() async throws {
-        let issuer: @Sendable (any EntryStore) async throws -> AdmissionIssuer = { store in
-            AdmissionIssuer(keys: try await AdmissionKeys(store: store), issuer: "shop", lifetime: .seconds(600))
-        }
-        try await withLiveApp(tick: .milliseconds(50), configure: { $0.admissionURL = "https://shop.example/claim" }, admission: issuer) { client, _ in
+        try await withLiveApp(
+            tick: .milliseconds(50), configure: { $0.admissionURL = "https://shop.example/claim" }, admission: testAdmission()
+        ) { client, _ in
             try await client.json(.post, "/v1/events", body: #"{"id":"win","name":"Win","prizes":1}"#, admin: true)
             let pages = try await enter(client, "win", ["w"])
             #expect(try await eventually { try await page(client, pages[0]).html.contains("You won!") })
