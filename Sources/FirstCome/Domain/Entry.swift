@@ -25,6 +25,10 @@ public struct EntryView: Sendable, Equatable {
     /// Seconds until this entry is likely decided, from the event's measured
     /// admission rate; `nil` while that rate is unknown.
     public var estimatedWait: Double?
+    /// Prizes left and whether the event is paused, from the same reading as the
+    /// rest, so an entrant's page agrees with itself.
+    public var remaining: Int64 = 0
+    public var paused = false
 
     public init(
         event: String, seq: Int64, token: String, status: EntryStatus, position: Int64?, serving: Int64, decidedAt: Int64?,

@@ -28,6 +28,8 @@ struct EntryController<Context: RequestContext> {
         object.string("receipt", entry.receipt)
         if !includeToken {
             object.raw("estimated_wait_s", entry.estimatedWait.map { String(Int64($0)) } ?? "null")
+            object.integer("remaining", entry.remaining)
+            object.raw("paused", entry.paused ? "true" : "false")
         }
         if let admission {
             var token = JSONObject()
@@ -75,7 +77,20 @@ struct EntryController<Context: RequestContext> {
     /// it is new, or throws why it was refused.
     func enter(event id: String, body: SubmitRequest) async throws -> Entered {
         let event = try await store.currentEvent(id: id)
-        let submission = try admit(body, user: try await entrant(of: body, event: event), event: event)
+        return try await commit(try admit(body, user: try await entrant(of: body, event: event), event: event), event: id)
+    }
+
+    /// The entry the body's user already has, after the same checks as a submission
+    /// (so it tells no more than entering again would); `nil`, with nothing recorded, for a user not in.
+    func existing(event id: String, body: SubmitRequest) async throws -> EntryView? {
+        let event = try await store.currentEvent(id: id)
+        let user = try await entrant(of: body, event: event)
+        let submission = try admit(body, user: user, event: event)
+        guard try await store.seq(event: id, user: user) != nil else { return nil }
+        return try await commit(submission, event: id).entry
+    }
+
+    private func commit(_ submission: Submission, event id: String) async throws -> Entered {
         let result: Result<SubmitResult, any Error>
         do {
             result = .success(try await committer.submit(submission))

@@ -3,13 +3,20 @@ import Foundation
 /// Builds the values the page template renders (its "context"). Keys:
 ///
 /// - `lang`, `is_en`, `is_ko`, `t` (texts of the language, see `PageLanguage`),
-///   `title`, `en_url`, `ko_url`, `refresh`/`refresh_s` (no-script reload period)
+///   `title`, `en_url`, `ko_url`, `refresh`/`refresh_s` (no-script reload period),
+///   `seconds_below`/`minutes_below` (how the script words durations)
 /// - `event`: `id`, `name`, `prizes_text`, `remaining_text` (absent on a not-found page)
-/// - `form`: the entry form is shown; `action`, `user`, `error`, `identity_token`
-/// - `notice`: a line about the event's state; `problem`, `back_url`: an error page
-/// - `entry`: `seq`, `status`, `number_text`, `waiting`/`won`/`lost`/`expired`,
-///   `ahead_text`, `served`, `wait_text`, `presence`, `receipt`, `stream_url`,
-///   `poll_url`, `admission_token`, `admission_expires_text`, `admission_link`
+/// - `notice`: a line about the event's state: `text`, and with `at_ms` a `format`
+///   to fill with that time in the visitor's zone; `countdown`: `at_ms`, `in`, `now`
+/// - `paused_form`, `sold_out`; `form`: `action`, `identity_token`, `pow_bits`,
+///   `challenge_url`, `enter` (the entry form: `join`, `user`, `error`), `find` (the
+///   "see your result" form after a sell-out or the close: `find_user`, `find_error`)
+/// - `problem`, `back_url`: an error page
+/// - `entry` (see `show(entry:)`): `seq`, `status`, `number_text`, `decided`,
+///   `result_text`, `waiting`/`won`/`lost`/`expired`, `paused`, `undrawn`, `placed`
+///   with `standing_text`, `gone`, `progress_label`/`_value`/`_max`, `wait_text`;
+///   `presence`, `receipt`, `stream_url`, `poll_url`, `next_text`, `claim_text`,
+///   `claim_link`, `admission_token`, `admission_expires_text`, `admission_link`
 /// - `live_script`: the page may update itself with its script
 struct WaitingPage {
     let language: PageLanguage
@@ -26,6 +33,8 @@ struct WaitingPage {
         context["title"] = texts["waiting_room"]!
         context["en_url"] = Self.url(path, query: query, lang: "en")
         context["ko_url"] = Self.url(path, query: query, lang: "ko")
+        context["seconds_below"] = PageLanguage.secondsBelow
+        context["minutes_below"] = PageLanguage.minutesBelow
     }
 
     /// `path?query` with `lang` set to `lang`.
@@ -50,8 +59,15 @@ struct WaitingPage {
             "id": event.id, "name": event.name,
             "prizes_text": prizesText(event),
             "remaining_text": fill("remaining", ["n": String(event.remaining)]),
-            "event_url": "/v1/events/\(event.id)",
         ]
+    }
+
+    /// The header's "N left" from another reading than the event's (an entry's), so
+    /// it agrees with the rest of that entry's page.
+    mutating func showRemaining(_ remaining: Int64) {
+        guard var event = context["event"] as? [String: Any] else { return }
+        event["remaining_text"] = fill("remaining", ["n": String(remaining)])
+        context["event"] = event
     }
 
     /// A tab title for the entry's state, e.g. "Waiting · #42 · Drop".
@@ -59,104 +75,24 @@ struct WaitingPage {
         context["title"] = fill(key, ["seq": String(seq)]) + " · " + event.name
     }
 
-    /// The entry form, or the reason there is none, for `event` at `now`.
-    mutating func showForm(event: Event, now: Int64, action: String, user: String = "", error: String? = nil, identityToken: String?) {
-        switch event.state(at: now) {
-        case .prequeue:
-            // The form stays; the notice says what the pre-queue means, with the visitor's local time and a countdown.
-            let opensAt = event.opensAt ?? now
-            context["notice"] = fill("prequeue_open", ["time": Self.time(opensAt) + " UTC"])
-            context["notice_format"] = texts["prequeue_open"]!
-            context["opens_at_ms"] = opensAt
-        case .scheduled:
-            // UTC on the server; the page's script shows the visitor's local time and a countdown.
-            let opensAt = event.opensAt ?? now
-            context["notice"] = fill("opens_at", ["time": Self.time(opensAt) + " UTC"])
-            context["opens_at_ms"] = opensAt
-            return
-        case .closed:
-            context["notice"] = texts["not_open"]!
-            return
-        case .soldOut:
-            context["sold_out"] = true
-        case .open:
-            break
-        }
-        if event.identity != nil && identityToken == nil {
-            context["notice"] = texts["identity_required"]!
-            return
-        }
-        var form: [String: Any] = ["action": action, "user": user]
-        if event.powBits > 0 {
-            form["pow_bits"] = event.powBits
-            form["challenge_url"] = "/v1/events/\(event.id)/challenge"
-        }
-        if let error { form["error"] = error }
-        if let identityToken { form["identity_token"] = identityToken }
-        context["form"] = form
-    }
-
-    mutating func show(
-        entry: EntryView, event: Event, streamURL: String, pollURL: String, refresh: Int, admission: AdmissionIssuer.Token?,
-        admissionLink: String?
-    ) {
-        var values: [String: Any] = [
-            "seq": entry.seq, "status": entry.status.rawValue,
-            "number_text": numberText(entry, event: event), "line_place": entry.place ?? entry.seq,
-            "waiting": entry.status == .waiting, "won": entry.status == .won,
-            "lost": entry.status == .lost, "expired": entry.status == .expired,
-            "receipt": entry.receipt, "stream_url": streamURL, "poll_url": pollURL,
-        ]
-        title("title_" + entry.status.rawValue, seq: entry.seq, event: event)
-        values["back_url"] = Self.url("/e/\(event.id)", query: [], lang: language.rawValue)
-        if event.order.draws { values["drawn_order"] = true }
-        if entry.status == .waiting, entry.place == nil {
-            // Waiting for the draw: when it comes, in the visitor's local time.
-            let cutoff = event.drawCutoff ?? event.createdAt
-            let key = event.order == .shuffle ? "in_prequeue" : "in_lottery"
-            values["undrawn"] = ["text": fill(key, ["time": Self.time(cutoff) + " UTC"]), "format": texts[key]!, "cutoff_ms": cutoff]
-            context["refresh"] = true
-            context["refresh_s"] = refresh
-            context["live_script"] = true
-        } else if entry.status == .waiting, let position = entry.position, let place = entry.place {
-            values["ahead_text"] = position > 0 ? fill("ahead", ["n": String(position)]) : texts["ahead_none"]!
-            values["served"] = min(entry.serving, place)
-            values["wait_text"] = waitText(entry.estimatedWait)
-            values["presence"] = event.presenceTimeout != nil
-            context["refresh"] = true
-            context["refresh_s"] = refresh
-            context["live_script"] = true
-        }
-        if let admission {
-            values["admission_token"] = admission.jwt
-            values["admission_expires_text"] = fill("admission_expires", ["time": Self.time(admission.expiresAt) + " UTC"])
-            values["admission_expires_ms"] = admission.expiresAt
-            if let admissionLink { values["admission_link"] = admissionLink }
-        }
-        context["entry"] = values
-    }
-
     /// "N prizes, first come first served", or what the event's draw means.
     func prizesText(_ event: Event) -> String {
         switch event.order {
-        case .fifo: return event.prizes == 1 ? texts["prize_one"]! : fill("prizes", ["n": String(event.prizes)])
-        case .shuffle: return fill("prizes_shuffle", ["n": String(event.prizes)])
-        case .lottery: return fill("prizes_lottery", ["n": String(event.prizes)])
+        case .fifo: return language.counted("prizes", event.prizes)
+        case .shuffle: return language.counted("prizes_shuffle", event.prizes)
+        case .lottery: return language.counted("prizes_lottery", event.prizes)
         }
     }
 
-    /// "You are number 42" under fifo; an entry number, then its drawn place, otherwise.
-    func numberText(_ entry: EntryView, event: Event) -> String {
-        guard event.order.draws else { return fill("number", ["seq": String(entry.seq)]) }
-        if let place = entry.place { return fill("place", ["place": String(place)]) }
-        return fill("entry_number", ["seq": String(entry.seq)])
+    /// A line about the event with the time `at` in it: UTC on the server, the
+    /// visitor's own zone once the script fills `format` in.
+    mutating func notice(_ key: String, at: Int64) {
+        context["notice"] = ["text": fill(key, ["time": Self.time(at) + " UTC"]), "format": texts[key]!, "at_ms": at]
     }
 
-    /// The estimated wait without false precision: under a minute, else minutes or hours.
-    func waitText(_ seconds: Double?) -> String {
-        guard let seconds else { return texts["wait_unknown"]! }
-        if seconds < 60 { return texts["wait_short"]! }
-        return fill("wait", ["d": language.duration(seconds: seconds)])
+    /// A live countdown to `at`, worded by the texts `inKey` ("Opens in 5 minutes") and `nowKey` (at the time).
+    mutating func countdown(to at: Int64, _ inKey: String, _ nowKey: String) {
+        context["countdown"] = ["at_ms": at, "in": texts[inKey]!, "now": texts[nowKey]!]
     }
 
     mutating func show(problem: String, backURL: String?) {

@@ -11,6 +11,8 @@ import Hummingbird
 ///   events that verify identity.
 /// - `POST /e/{event}` takes the form (`application/x-www-form-urlencoded`, fields
 ///   `user` and optionally `identity_token`) and redirects (303) to the entry's page.
+///   With `find=1` it only finds the entry a name already has ("see your result",
+///   offered after a sell-out or the close), and answers 404 with the form for a name not entered.
 ///
 /// Without JavaScript a waiting page reloads itself (meta refresh); with it, it
 /// follows the entry's live-update stream. Viewing a waiting entry's page counts
@@ -78,8 +80,8 @@ struct WaitingRoomController<Context: RequestContext> {
         let admission = try await entries.admissionToken(for: entry)
         let refresh = max(1, min(Self.refreshSeconds, Int((event.presenceTimeout ?? 10) / 2)))
         page.show(
-            entry: entry, event: event, streamURL: "/v1/entries/\(token)/events", pollURL: "/v1/entries/\(token)", refresh: refresh,
-            admission: admission, admissionLink: admission.flatMap { link(for: $0.jwt) })
+            entry: entry, event: event, now: now, streamURL: "/v1/entries/\(token)/events", pollURL: "/v1/entries/\(token)",
+            refresh: refresh, admission: admission, admissionLink: admission.flatMap { link(for: $0.jwt) })
         return html(page)
     }
 
@@ -90,13 +92,15 @@ struct WaitingRoomController<Context: RequestContext> {
     private func enter(request: Request, page: inout WaitingPage, event: Event) async throws -> Response {
         let id = event.id
         var fields: [String: String] = [:]
+        var finding = false
         do {
             let contentType = request.headers[.contentType] ?? ""
             guard contentType.lowercased().hasPrefix("application/x-www-form-urlencoded") else {
                 throw FirstComeError.unsupportedMediaType("send the form as application/x-www-form-urlencoded")
             }
             fields = try FormBody.parse(
-                String(buffer: try await JSONBody.collectBody(request)), allowed: ["user", "identity_token", "lang", "pow_challenge", "pow_nonce"])
+                String(buffer: try await JSONBody.collectBody(request)), allowed: ["user", "identity_token", "lang", "pow_challenge", "pow_nonce", "find"])
+            finding = fields["find"] != nil
             let user = fields["user"]?.trimmingCharacters(in: .whitespacesAndNewlines)
             if user?.isEmpty != false && fields["identity_token"] == nil { throw FirstComeError.invalidRequest(Self.emptyName) }
             var body = try SubmitRequest.validated(
@@ -104,12 +108,20 @@ struct WaitingRoomController<Context: RequestContext> {
             if let challenge = fields["pow_challenge"], let nonce = fields["pow_nonce"], !challenge.isEmpty, !nonce.isEmpty {
                 body.proof = SubmitRequest.Proof(challenge: challenge, nonce: nonce)
             }
-            let (entry, _) = try await entries.enter(event: id, body: body)
+            // "See your result" finds the entry of a name already in, and records none for a new name.
+            let entry: EntryView
+            if finding {
+                guard let found = try await entries.existing(event: id, body: body) else { throw FirstComeError.entryNotFound }
+                entry = found
+            } else {
+                entry = try await entries.enter(event: id, body: body).entry
+            }
             let target = WaitingPage.url("/e/\(id)", query: [("t", entry.token)], lang: page.language.rawValue)
             return Response(status: .seeOther, headers: [.location: target, .cacheControl: "no-store"])
         } catch let error as FirstComeError {
+            let text = finding && error == .entryNotFound ? page.texts["find_none"]! : message(error, page.language)
             page.showForm(
-                event: event, now: clock(), action: Self.path(id, page), user: fields["user"] ?? "", error: message(error, page.language),
+                event: event, now: clock(), action: Self.path(id, page), user: fields["user"] ?? "", error: text, finding: finding,
                 identityToken: fields["identity_token"])
             return html(page, status: error.status, extra: error.headers)
         }

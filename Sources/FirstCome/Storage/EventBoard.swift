@@ -146,10 +146,13 @@ final class EventBoard: Sendable {
             event: slot.event.id, seq: seq, token: token, status: status, position: slot.event.position(ofPlace: place),
             serving: slot.event.serving, decidedAt: status == .waiting ? nil : place.flatMap { slot.decisions.decidedAt($0) },
             place: place)
+        view.remaining = slot.event.remaining
+        view.paused = slot.event.paused
         if status != .waiting {
             view.estimatedWait = 0
         } else if let position = view.position, let rate = slot.decisions.rate, rate > 0 {
-            view.estimatedWait = (Double(position + 1) / rate).rounded(.up)
+            // Decided at its turn or with the last prize, whichever comes first.
+            view.estimatedWait = (Double(max(min(position + 1, slot.event.remaining), 0)) / rate).rounded(.up)
         }
         return (view, slot.receipts.link(of: seq))
     }
