@@ -75,8 +75,11 @@ struct SubmitTransaction {
             let head = AuditRecords.link(events[index].head, AuditRecords.entry(seq: seq, createdAt: createdAt, submission.record))
             do {
                 try insert.execute(arguments: [key, seq, submission.user, submission.payload, createdAt, Data(head)])
-            } catch let error as DatabaseError where error.extendedResultCode == .SQLITE_CONSTRAINT_CHECK {
-                // SQLite undoes the one statement and the transaction goes on: only this row is refused.
+            } catch let error as DatabaseError
+                where error.extendedResultCode == .SQLITE_CONSTRAINT_CHECK || error.extendedResultCode == .SQLITE_CONSTRAINT_TRIGGER
+            {
+                // A CHECK, or the trigger that holds names to their length: SQLite undoes
+                // the one statement and the transaction goes on, so only this row is refused.
                 outcome.items.append(.rejected(.schemaRefused))
                 continue
             }
