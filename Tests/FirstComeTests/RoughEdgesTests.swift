@@ -160,3 +160,24 @@ struct ConsoleWebhookTests {
         }
     }
 }
+
+/// The event forms' errors in their own words, next to the field.
+@Suite("Console form errors")
+struct ConsoleFormErrorTests {
+    @Test("a refused create shows the error in words next to its field; time fields carry their local-time helper")
+    func fieldErrors() async throws {
+        try await withLiveApp { client, _ in
+            let visitor = try await ConsoleVisitor.signIn(client)
+            let form = try await client.consoleGet("/admin", as: visitor).html
+            #expect(form.contains("id=\"opens_at\" data-utc") && form.contains("input[data-utc]"))
+            let times = try await client.consolePost(
+                "/admin/events", as: visitor,
+                ["id": "t", "name": "T", "prizes": "1", "opens_at": "2026-12-01T18:00:00Z", "closes_at": "2026-12-01T09:00:00Z"])
+            let html = String(buffer: times.body)
+            #expect(times.status == .badRequest)
+            #expect(html.contains("id=\"error-closes_at\">Closes at must be later than Opens at.</p>"), "\(html.prefix(0))")
+            let id = try await client.consolePost("/admin/events?lang=ko", as: visitor, ["id": "Bad Id", "name": "T", "prizes": "1"])
+            #expect(String(buffer: id.body).contains("id=\"error-id\">영어 소문자, 숫자, 대시만"))
+        }
+    }
+}

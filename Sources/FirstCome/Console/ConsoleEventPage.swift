@@ -102,6 +102,7 @@ extension ConsoleController {
         try await find(&page, event: event, request: request)
         if let error {
             page.context["error"] = error.message
+            page.context["field_errors"] = ConsoleFieldErrors.texts(for: error, page: page)
             return page.response("event", status: error.status)
         }
         return page.response("event")

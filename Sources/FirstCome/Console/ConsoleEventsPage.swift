@@ -59,6 +59,7 @@ extension ConsoleController {
         page.context["order_lottery"] = form["order"] == "lottery"
         if let error {
             page.context["error"] = error.message
+            page.context["field_errors"] = ConsoleFieldErrors.texts(for: error, page: page)
             return page.response("events", status: error.status)
         }
         return page.response("events")
