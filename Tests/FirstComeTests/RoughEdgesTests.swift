@@ -181,3 +181,26 @@ struct ConsoleFormErrorTests {
         }
     }
 }
+
+/// The live page's charts start from what the database kept.
+@Suite("Console charts from the stored series")
+struct ConsoleSeriesTests {
+    @Test("the event page carries the last minutes of the stored series, with a time axis, a legend and the changed-since notice")
+    func storedSeries() async throws {
+        try await withLiveApp { client, store in
+            #expect(try await client.json(.post, "/v1/events", body: #"{"id":"g","name":"G","prizes":2}"#, admin: true).status == .created)
+            for index in 0..<5 {
+                #expect(try await client.json(.post, "/v1/events/g/entries", body: #"{"user":"u\#(index)"}"#).status == .created)
+            }
+            #expect(try await eventually { try await store.event(id: "g").waiting == 0 })
+            let visitor = try await ConsoleVisitor.signIn(client)
+            let html = try await client.consoleGet("/admin/events/g", as: visitor).html
+            let attribute = try #require(html.range(of: #"data-series="[^"]*""#, options: .regularExpression).map { String(html[$0]) })
+            let json = String(attribute.dropFirst(13).dropLast()).replacingOccurrences(of: "&quot;", with: "\"")
+            let series = try #require(try JSONSerialization.jsonObject(with: Data(json.utf8)) as? [[String: Any]])
+            #expect(series.last?["entries"] as? Int == 5 && series.last?["awarded"] as? Int == 2 && series.last?["lost"] as? Int == 3)
+            #expect(series.reduce(0.0) { $0 + ($1["arrivals"] as? Double ?? 0) } == 5)
+            #expect(html.contains("id=\"axis-from\"") && html.contains("class=\"key key-won\"") && html.contains("id=\"changed\""))
+        }
+    }
+}

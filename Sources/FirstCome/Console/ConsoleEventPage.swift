@@ -77,6 +77,8 @@ extension ConsoleController {
         page.context["event"] = eventContext(figures, page: page)
         page.context["settings"] = settingsContext(event, sent: settings, page: page)
         page.context["sample"] = figures.json
+        page.context["series"] = ConsoleSeries.json(try await store.timeline(event: id), prizes: event.prizes, now: now)
+        page.context["loaded_at"] = ConsolePage.time(now)
         if !event.paused { page.context["can_pause"] = true } else { page.context["can_resume"] = true }
         switch figures.state {
         case .open, .scheduled, .prequeue: page.context["can_close"] = true
@@ -112,7 +114,7 @@ extension ConsoleController {
         let event = figures.event
         return [
             "id": event.id, "name": event.name, "mode": page.text("mode_" + event.mode.rawValue), "state": figures.state.rawValue,
-            "state_text": page.stateText(figures.state) + (event.paused ? " · " + page.text("paused") : ""), "paused_text": page.text(event.paused ? "yes" : "no"),
+            "state_text": page.stateText(figures.state) + (event.paused ? " · " + page.text("paused") : ""), "paused_text": page.text(event.paused ? "yes" : "no"), "paused_flag": event.paused ? "true" : "false",
             "entries": event.entries, "waiting": event.waiting, "serving": event.serving, "awarded": event.awarded,
             "prizes": event.prizes, "remaining": event.remaining, "expired": figures.expired.map(String.init) ?? "–",
             "lost": figures.lost.map(String.init) ?? "–",
