@@ -28,6 +28,11 @@ struct HostileTextTests {
         #expect(throws: FirstComeError.self) { try EventRules.user(fromSent: "a\u{0007}b") }
         #expect(throws: FirstComeError.self) { try EventRules.user(fromSent: " " + String(repeating: "x", count: 300)) }
         #expect(try EventRules.user(fromSent: Self.marks(30)).unicodeScalars.count == 30, "one acute composes with the a")
+        // Runs of 30 marks, 256 code points: too long for any normal form, refused before NFC.
+        let runs = String(String(repeating: Self.marks(30), count: 9).unicodeScalars.prefix(256))
+        #expect(TextRules.nfcLengthAtLeast(runs) > EventRules.maxUserLength)
+        #expect(throws: FirstComeError.self) { try EventRules.checkSentUser(runs) }
+        #expect(TextRules.nfcLengthAtLeast(String(repeating: "한", count: 60).decomposedStringWithCanonicalMapping) < 0)
         #expect(try EventRules.user(fromSent: String(repeating: "가", count: 128)).unicodeScalars.count == 128)
         // 60 syllables sent decomposed (180 code points) are 60 once composed.
         let decomposed = String(repeating: "한", count: 60).decomposedStringWithCanonicalMapping
@@ -126,6 +131,22 @@ struct SchemaNameTests {
                 }
             }
             #expect(try await store.event(id: "s").entries == 20)
+        }
+    }
+
+    @Test("SQLite: the refused row is undone alone inside the batch's transaction, and the rows after it commit")
+    func sqliteRowAlone() async throws {
+        try await TemporaryDatabase.with { pool, _ in
+            let store = try SQLiteEntryStore(pool: pool)
+            _ = try await store.createEvent(try NewEvent(id: "s", name: "S", prizes: 10), now: Timestamp.now())
+            let batch = [String(repeating: "가", count: 129), "a", "b"].map { Submission(event: "s", user: $0, payload: nil) }
+            let results = try await store.submit(batch, now: Timestamp.now())
+            guard case .rejected(let error) = results[0] else { Issue.record("\(results[0])"); return }
+            #expect(error.status == .badRequest)
+            for result in results.dropFirst() {
+                guard case .created = result else { Issue.record("\(result)"); continue }
+            }
+            #expect(try await store.event(id: "s").entries == 2)
         }
     }
 }

@@ -243,6 +243,9 @@ public enum EventRules {
         guard TextRules.longestNonStarterRun(user) <= TextRules.maxNonStarterRun else {
             throw FirstComeError.invalidRequest("'user' has more than \(TextRules.maxNonStarterRun) combining marks in a row")
         }
+        guard TextRules.nfcLengthAtLeast(user) <= maxUserLength else {
+            throw FirstComeError.invalidRequest("'user' must be 1 to \(maxUserLength) characters (Unicode code points)")
+        }
     }
 
     /// The entrant id for a name as sent: checked (`checkSentUser`), normalised,

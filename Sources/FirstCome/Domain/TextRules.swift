@@ -84,4 +84,19 @@ public enum TextRules {
         if normal.elementsEqual(text.utf8) { return text }
         return String(decoding: normal, as: UTF8.self)
     }
+
+    /// A lower bound on the length of `text` in NFC, found without normalising it,
+    /// so a name too long for any normal form is refused without paying for NFC.
+    /// Each scalar of the NFC text is one starter plus at most 3 scalars composed
+    /// into it (the longest canonical decomposition has 4), and one scalar
+    /// decomposes into at most 4, so NFC keeps at least `count - 12 × starters`.
+    public static func nfcLengthAtLeast(_ text: String) -> Int {
+        var count = 0
+        var starters = 0
+        for scalar in text.unicodeScalars {
+            count += 1
+            if scalar.value < 0x300 || scalar.properties.canonicalCombiningClass.rawValue == 0 { starters += 1 }
+        }
+        return count - 12 * starters
+    }
 }

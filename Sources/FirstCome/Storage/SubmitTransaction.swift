@@ -1,5 +1,6 @@
 import Foundation
 import GRDB
+import GRDBSQLite
 
 /// One group-commit batch: records every submission of the batch in a single write
 /// transaction, assigning gapless seqs per event in order of arrival.
@@ -80,6 +81,9 @@ struct SubmitTransaction {
             {
                 // A CHECK, or the trigger that holds names to their length: SQLite undoes
                 // the one statement and the transaction goes on, so only this row is refused.
+                // The statement keeps its error until it is reset; GRDB's next execution
+                // would report it again, so reset it here.
+                sqlite3_reset(insert.sqliteStatement)
                 outcome.items.append(.rejected(.schemaRefused))
                 continue
             }
