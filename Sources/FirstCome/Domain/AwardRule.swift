@@ -97,6 +97,13 @@ public struct AwardPlan: Sendable, Equatable {
             first: first, last: last, won: won, expired: expired, decidedAt: decidedAt, entryChain: entryChain, places: places)
     }
 
+    /// When a decision of `event` is timed, whichever clock read `now`: never
+    /// before the previous decision or the newest entry (`earlier`, as the
+    /// database holds them), nor before the draw that ordered the entries.
+    public static func decisionTime(_ now: Int64, event: Event, earlier: [Int64]) -> Int64 {
+        max(now, event.draw?.drawnAt ?? now, earlier.max() ?? now)
+    }
+
     /// The seq whose chain link a decision up to place `last` carries: every entry
     /// it decides is at or before it (the drawn seqs are `1...drawn`).
     public static func chainSeq(last: Int64, drawn: Int64) -> Int64 {

@@ -61,7 +61,7 @@ public final class ConnectionBudget: Sendable {
 
     private func shed() {
         metrics.recordConnectionShed()
-        let shedCount = shedSinceLog.wrappingAdd(1, ordering: .relaxed).newValue
+        shedSinceLog.wrappingAdd(1, ordering: .relaxed)
         let now = ContinuousClock.now
         let due = lastLog.withLock { last -> Bool in
             if let last, now - last < Self.logInterval { return false }
@@ -72,6 +72,6 @@ public final class ConnectionBudget: Sendable {
         let count = shedSinceLog.exchange(0, ordering: .relaxed)
         logger.warning(
             "connection limit reached: new connections are closed at once",
-            metadata: ["open": "\(openConnections)", "cap": "\(cap)", "shed": "\(max(count, shedCount))"])
+            metadata: ["open": "\(openConnections)", "cap": "\(cap)", "shed": "\(count)"])
     }
 }

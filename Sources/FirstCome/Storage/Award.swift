@@ -23,14 +23,11 @@ enum Award {
         _ db: Database, event: inout Event, limit: Int64?, now: Int64, presence: AwardPlan.PresenceCheck? = nil
     ) throws -> Outcome {
         guard let window = AwardPlan.window(event, limit: limit) else { return Outcome() }
-        // Decision times never go back, whichever task read its clock first.
         let previous = try Int64.fetchOne(
             db.cachedStatement(sql: "SELECT decided_at FROM decisions WHERE event_key = ? ORDER BY last_seq DESC LIMIT 1"), arguments: [event.key])
-        // Nor before the entries they decide, whichever clock stamped those.
         let newest = try Int64.fetchOne(
             db.cachedStatement(sql: "SELECT created_at FROM entries WHERE event_key = ? AND seq = ?"), arguments: [event.key, event.entries])
-        // Nor before the draw that ordered them.
-        let now = max(now, previous ?? now, newest ?? now, event.draw?.drawnAt ?? now)
+        let now = AwardPlan.decisionTime(now, event: event, earlier: [previous, newest].compactMap { $0 })
         let check = event.remaining > 0 ? presence : nil
         let drawn = event.draw?.drawn ?? 0
         let seen = check == nil ? [] : try lastSeen(db, eventKey: event.key, places: window, drawn: drawn)

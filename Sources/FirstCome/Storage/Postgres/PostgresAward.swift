@@ -46,17 +46,16 @@ extension PostgresEntryStore {
                 }
                 let event = try await PostgresEventRow.fetchRequired(connection, id: id, lock: true, logger: logger)
                 guard let window = AwardPlan.window(event, limit: limit) else { return (event, nil) }
-                // Decision times never go back, nor come before the entries they decide
-                // or the draw that ordered them, whichever node's clock read `now` first.
-                var now = max(now, event.draw?.drawnAt ?? now)
+                var earlier: [Int64] = []
                 for try await last in try await connection.query(
                     """
                     (SELECT decided_at FROM decisions WHERE event_key = \(event.key) ORDER BY last_seq DESC LIMIT 1)
                     UNION ALL (SELECT created_at FROM entries WHERE event_key = \(event.key) AND seq = \(event.entries))
                     """, logger: logger
                 ).decode(Int64.self) {
-                    now = max(now, last)
+                    earlier.append(last)
                 }
+                let now = AwardPlan.decisionTime(now, event: event, earlier: earlier)
                 let check = event.remaining > 0 ? board.presenceCheck(for: event, now: now, graceEnds: presenceGraceEnds) : nil
                 let drawn = event.draw?.drawn ?? 0
                 let seen = check == nil ? [] : try await lastSeen(connection, eventKey: event.key, places: window, drawn: drawn)
