@@ -113,3 +113,19 @@ func offThread<T: Sendable>(_ work: @escaping @Sendable () -> T) async -> T {
         Thread.detachNewThread { continuation.resume(returning: work()) }
     }
 }
+
+extension Socket {
+    /// Reads until the text holds one of `markers`, the peer closes, or `timeout` passes.
+    func readUntil(_ markers: [String], timeout: Duration = .seconds(20)) async -> String {
+        await offThread {
+            let deadline = ContinuousClock.now + timeout
+            var text = ""
+            while ContinuousClock.now < deadline, !markers.contains(where: text.contains) {
+                let part = readAll(timeout: .milliseconds(100))
+                text += part.text
+                if part.closed { break }
+            }
+            return text
+        }
+    }
+}
