@@ -32,7 +32,7 @@ MAX_PRESENCE = 86_400
 INT64_MIN, INT64_MAX = -(2**63), 2**63 - 1
 # Keys of a patch action, in the only order they may appear (AUDIT.md §6.2).
 PATCH_KEYS = ("mode", "state", "admit_per_tick", "presence_timeout_s", "name", "paused", "opens_at", "closes_at", "pow_bits",
-              "prequeue_at")
+              "prequeue_at", "prizes", "archived")
 CREATE_KEYS = ("name", "admit_per_tick", "opens_at", "closes_at", "identity", "presence_timeout_s")
 # A create action ends with pow_bits (1 to 26) only when the event asks a proof-of-work,
 # then prequeue_at only when the event has a pre-queue.
@@ -518,7 +518,7 @@ class Verifier:
             self.settings = {"name": body.get("name"), "mode": self.mode, "paused": False,
                              "presence_timeout_s": body.get("presence_timeout_s"),
                              "opens_at": body.get("opens_at"), "closes_at": body.get("closes_at"),
-                             "prequeue_at": body.get("prequeue_at"), "closed_at": None}
+                             "prequeue_at": body.get("prequeue_at"), "closed_at": None, "archived": False}
         elif kind == "patch":
             if self.settings is None:
                 raise Failure("%s: a patch action in a log that does not start with a create" % where)
@@ -548,6 +548,17 @@ class Verifier:
                 raise Failure("%s: a %s event switched to mode direct" % (where, self.order))
             if self.draw is not None and "prequeue_at" in keys:
                 raise Failure("%s: prequeue_at changed after the draw" % where)
+            if "prizes" in keys:
+                # A correction only before the first entry: never after a decision or the draw (AUDIT.md §6.2).
+                if not is_int(body.get("prizes")) or not 1 <= body.get("prizes") <= MAX_PRIZES:
+                    raise Failure("%s: prizes must be an integer from 1 to %d" % (where, MAX_PRIZES))
+                if self.decided > 0 or self.draw is not None:
+                    raise Failure("%s: the prize count changed after the event had entries (a decision or the draw)" % where)
+                self.prizes = body.get("prizes")
+            if "archived" in keys:
+                if not isinstance(body.get("archived"), bool):
+                    raise Failure("%s: archived must be true or false" % where)
+                self.settings["archived"] = body.get("archived")
             opens_before = self.settings["opens_at"]
             for key in ("name", "mode", "paused", "presence_timeout_s", "opens_at", "closes_at", "prequeue_at"):
                 if key in keys:
@@ -562,6 +573,10 @@ class Verifier:
                     self.settings["closes_at"] = None
             elif body.get("state") == "closed" and self.settings["closed_at"] is None:
                 self.settings["closed_at"] = at
+            closes = self.settings["closes_at"]
+            ended = self.settings["closed_at"] is not None or (closes is not None and closes <= at) or self.won >= self.prizes
+            if self.settings["archived"] and not ended:
+                raise Failure("%s: archived while the event still takes entries (not closed, not sold out)" % where)
             if self.draw is not None and self.order == "shuffle" and self.settings["opens_at"] != opens_before:
                 raise Failure("%s: the opening time (the shuffle's cutoff) changed after the draw" % where)
             if self.draw is None and self.order is not None:

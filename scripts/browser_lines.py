@@ -192,3 +192,28 @@ def paused_line(server, driver, nojs):
     WebDriverWait(driver, 30, poll_frequency=0.25, ignored_exceptions=(StaleElementReferenceException,)).until(
         lambda d: d.find_elements(By.ID, "result") or not d.find_element(By.ID, "paused").is_displayed())
     print("browser test: paused: said on the form and the entry page (en, ko without JavaScript), gone on resuming", flush=True)
+
+
+def claim_screens(server, english, korean):
+    """A winner of an event with its own claim text, link and pass lifetime, in both
+    languages at both sizes: the text (line breaks kept) and link replace the general
+    text, the pass stays folded and lasts what the event says."""
+    for driver, language, text in ((english, "en", "Bring this page to desk 4.\nOpen until 18:00."),
+                                   (korean, "ko", "4번 창구로 이 화면을 가져오세요.\n18시까지 엽니다.")):
+        event = "claim-" + language
+        server.api("POST", "/v1/events", {"id": event, "name": "Claim " + language, "prizes": 1,
+                                          "claim": {"text": text, "link": "https://shop.example/claim",
+                                                    "pass_lifetime_s": 900}}, admin=True)
+        reply = server.api("POST", f"/v1/events/{event}/entries", {"user": f"{language}-winner@example.com"})
+        driver.get(server.base + f"/e/{event}?t={reply['token']}&lang={language}")
+        WebDriverWait(driver, 30, poll_frequency=0.25).until(lambda d: d.find_elements(By.ID, "result"))
+        shown = driver.find_element(By.ID, "claim-text").text
+        check(shown == text, f"{language}: the claim text shows {shown!r}")
+        links = [a.get_attribute("href") for a in driver.find_elements(By.TAG_NAME, "a")]
+        check("https://shop.example/claim" in links, f"{language}: no claim link among {links}")
+        check(not driver.find_element(By.ID, "admission").is_displayed(), f"{language}: the pass is not folded away")
+        token = driver.find_element(By.ID, "admission").get_attribute("value").strip()
+        claims = jwt.decode(token, options={"verify_signature": False})
+        check(claims["exp"] - claims["iat"] == 900, f"{language}: the pass lasts {claims['exp'] - claims['iat']} s, not the event's 900")
+        shoot_sizes(driver, f"{language}-claim-won")
+    print("browser test: claim screens: the event's text and link shown to winners, passes of 900 s", flush=True)

@@ -75,7 +75,7 @@ struct Serve: AsyncParsableCommand {
     @Flag(help: "Log one line per HTTP request: method, path, status, milliseconds, client (env FIRSTCOME_ACCESS_LOG=1).")
     var accessLog = false
 
-    @Option(help: "Lifetime of winners' admission tokens in seconds (env FIRSTCOME_ADMISSION_TTL_S; default 3600).")
+    @Option(help: "Lifetime of winners' admission tokens in seconds, 60 to 604800, for events that set none of their own (env FIRSTCOME_ADMISSION_TTL_S; default 3600).")
     var admissionTtlS: Int?
 
     @Option(help: "The 'iss' of admission tokens (env FIRSTCOME_ADMISSION_ISSUER; default firstcome).")
@@ -127,9 +127,12 @@ struct Serve: AsyncParsableCommand {
             guard let rule = RateLimiter.Rule(text) else { throw ValidationError("--rate-limit-user must be RATE or RATE/BURST, e.g. 1/5") }
             return rule
         }
-        let admissionTtl = try setting(admissionTtlS, env: "FIRSTCOME_ADMISSION_TTL_S", default: 3600) { Int($0) }
+        let admissionTtl = try setting(admissionTtlS, env: "FIRSTCOME_ADMISSION_TTL_S", default: Int(ClaimInstructions.defaultPassLifetime)) { Int($0) }
         let issuerName = try setting(admissionIssuer, env: "FIRSTCOME_ADMISSION_ISSUER", default: "firstcome") { $0 }
-        guard (60...604_800).contains(admissionTtl) else { throw ValidationError("--admission-ttl-s must be 60 to 604800") }
+        let lifetimes = ClaimInstructions.passLifetimes
+        guard lifetimes.contains(Int64(admissionTtl)) else {
+            throw ValidationError("--admission-ttl-s must be \(lifetimes.lowerBound) to \(lifetimes.upperBound)")
+        }
         let requestSeconds = try setting(requestTimeoutS, env: "FIRSTCOME_REQUEST_TIMEOUT_S", default: 30) { Int($0) }
         guard (1...3600).contains(requestSeconds) else { throw ValidationError("--request-timeout-s must be 1 to 3600") }
         let giveUpSeconds = try setting(webhookGiveUpS, env: "FIRSTCOME_WEBHOOK_GIVE_UP_S", default: 86_400) { Int($0) }

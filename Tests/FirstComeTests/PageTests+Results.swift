@@ -34,23 +34,6 @@ extension PageTests {
         }
     }
 
-    @Test("the screen shows an event's own how-to-claim text and link when it carries one")
-    func claimInstructions() throws {
-        let event = Event(
-            key: 1, id: "c", name: "C", prizes: 1, mode: .queue, admitPerTick: nil, opensAt: nil, closesAt: nil, closedAt: nil,
-            entries: 1, serving: 1, awarded: 1, createdAt: 0)
-        let entry = EntryView(event: "c", seq: 1, token: "tok", status: .won, position: 0, serving: 1, decidedAt: 1, place: 1)
-        var page = WaitingPage(language: .en, path: "/e/c", query: [("t", "tok")])
-        page.show(event: event)
-        page.show(
-            entry: entry, event: event, now: 1, streamURL: "/s", pollURL: "/p", refresh: 5, admission: nil, admissionLink: nil,
-            claim: ClaimInstructions(text: "Bring this page to the desk <by Friday>.", link: "https://shop.example/how"))
-        let html = try PageTemplates.builtIn().render(page.context)
-        #expect(html.contains("Bring this page to the desk &lt;by Friday&gt;."))
-        #expect(html.contains(#"href="https://shop.example/how""#) && html.contains("How to claim your prize"))
-        #expect(!html.contains("The organiser will tell you how to claim it"), "the event's own text replaces the general one")
-    }
-
     @Test("a result leads with the outcome; after a decision the number is not called a waiting number")
     func outcomeFirst() async throws {
         try await withLiveApp(tick: .milliseconds(50)) { client, _ in

@@ -34,17 +34,18 @@ public final class AdmissionIssuer: Sendable {
     public let lifetime: Duration
     private let cache = Mutex<[EntryKey: Token]>([:])
 
-    public init(keys: AdmissionKeys, issuer: String = "firstcome", lifetime: Duration = .seconds(3600)) {
+    public init(keys: AdmissionKeys, issuer: String = "firstcome", lifetime: Duration = .seconds(ClaimInstructions.defaultPassLifetime)) {
         self.keys = keys
         self.issuer = issuer
         self.lifetime = lifetime
     }
 
-    /// The token for winner `seq` of `event` (user `user`), reused while more than
-    /// a tenth of its lifetime is left.
-    func token(event: String, seq: Int64, now: Int64, user: () async throws -> String) async throws -> Token {
+    /// The token for winner `seq` of `event` (user `user`), valid for `seconds`
+    /// (the event's pass lifetime; `nil`: this issuer's), reused while more than
+    /// a tenth of that is left.
+    func token(event: String, seq: Int64, now: Int64, seconds: Int64? = nil, user: () async throws -> String) async throws -> Token {
         let key = EntryKey(event: event, seq: seq)
-        let lifetimeMs = lifetime.components.seconds * 1000
+        let lifetimeMs = (seconds ?? lifetime.components.seconds) * 1000
         if let cached = cache.withLock({ $0[key] }), cached.expiresAt - now > lifetimeMs / 10 { return cached }
         let issuedAt = now / 1000
         let expires = issuedAt + lifetimeMs / 1000

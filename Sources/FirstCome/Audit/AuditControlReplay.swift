@@ -90,16 +90,18 @@ struct AuditControlReplay {
                     presenceTimeout: values["presence_timeout_s"].map { Self.integer($0) }, name: values["name"] as? String,
                     opensAt: values["opens_at"].map { Self.integer($0) }, closesAt: values["closes_at"].map { Self.integer($0) },
                     paused: values["paused"] as? Bool, powBits: Self.integer(values["pow_bits"]),
-                    prequeueAt: values["prequeue_at"].map { Self.integer($0) })
+                    prequeueAt: values["prequeue_at"].map { Self.integer($0) }, prizes: Self.integer(values["prizes"]),
+                    archived: values["archived"] as? Bool)
             } catch {
                 throw fail(position, "patch action with no change the service makes")
             }
             do {
                 settings = try patch.applied(to: settings, now: at)
             } catch {
-                throw fail(position, "a patch the service refuses: \(error)")
+                throw fail(position, "a patch the service refuses: \((error as? FirstComeError)?.message ?? "\(error)")")
             }
-            rebuilt = patch.patchAction
+            guard let action = patch.patchAction else { throw fail(position, "patch action with no change the service makes") }
+            rebuilt = action
             if let name = patch.name { self.name = name }
             if let paused = patch.paused { self.paused = paused }
             if case .some(let timeout) = patch.presenceTimeout { presence = timeout != nil }
@@ -124,6 +126,14 @@ struct AuditControlReplay {
         guard !expired || settings.mode == .queue else {
             throw AuditVerifier.Failure(seq: first, message: "an entry expired in direct mode (entries are decided as they come)")
         }
+    }
+
+    /// A decision through `last` was read, leaving `won` prizes given in all:
+    /// from here on the event has entries (its prize count is fixed).
+    mutating func decided(through last: Int64, won: Int64) {
+        settings.entries = max(settings.entries, last)
+        settings.serving = max(settings.serving, last)
+        settings.awarded = won
     }
 
     /// A number field as an integer, `nil` for null or anything else. Spellings

@@ -35,6 +35,7 @@ extension AuditVerifier {
             throw Failure(seq: chainSeq, message: "decided before the entry was made")
         }
         // Walk the step: while prizes remain each entry wins unless it expired; then all lose.
+        let prizes = control.settings.prizes
         var remaining = prizes - won
         var pending = expired[...]
         for seq in first...last {
@@ -59,6 +60,7 @@ extension AuditVerifier {
         lastDecisionTime = at
         won += wins
         decided = last
+        control.decided(through: last, won: won)
     }
 
     /// The `expired` list of a decision: ascending seqs (places in a drawn order) inside the decided range.

@@ -9,7 +9,8 @@ enum ConsoleEventForm {
     ]
     /// The fields of the settings form.
     static let settingsFields: Set<String> = [
-        "name", "mode", "admit_per_tick", "presence_timeout_s", "opens_at", "closes_at", "pow_bits",
+        "name", "mode", "admit_per_tick", "presence_timeout_s", "opens_at", "closes_at", "pow_bits", "prizes", "claim_text", "claim_link",
+        "pass_lifetime_s",
     ]
 
     /// A new event from the create form.
@@ -38,6 +39,16 @@ enum ConsoleEventForm {
         return event
     }
 
+    /// The claim fields (text, link, pass lifetime); `nil` when all are empty.
+    static func claim(_ fields: [String: String]) throws -> ClaimInstructions? {
+        // A textarea sends CRLF line breaks; the screen shows them as written.
+        let text = fields["claim_text"].map { TextRules.trimmed($0.replacingOccurrences(of: "\r\n", with: "\n")) }
+            .flatMap { (text: String) -> String? in text.isEmpty ? nil : text }
+        let link = fields["claim_link"].map { $0.trimmingCharacters(in: .whitespaces) }.flatMap { (link: String) -> String? in link.isEmpty ? nil : link }
+        let claim = try ClaimInstructions(text: text, link: link, passLifetime: try integer(fields, "pass_lifetime_s"))
+        return claim.isEmpty ? nil : claim
+    }
+
     /// The change the settings form asks of `event`: only the fields that differ
     /// from it, so the control log records what changed; `nil` when nothing did.
     static func patch(_ fields: [String: String], of event: Event) throws -> EventPatch? {
@@ -54,23 +65,35 @@ enum ConsoleEventForm {
         let closesAt = try changed("closes_at", event.closesAt, time)
         // Empty means none (0), like the other optional numbers.
         let powBits = try changed("pow_bits", event.powBits, { try integer($0, $1) ?? 0 }).flatMap { $0 }
+        // Sent only while the count can change (no entries yet).
+        let prizes = try changed("prizes", event.prizes, integer).flatMap { $0 }
+        var claim: ClaimInstructions?? = nil
+        if fields["claim_text"] != nil || fields["claim_link"] != nil || fields["pass_lifetime_s"] != nil {
+            let sent = try Self.claim(fields)
+            if sent != event.claim { claim = .some(sent) }
+        }
         guard name != nil || mode != nil || admitPerTick != nil || presenceTimeout != nil || opensAt != nil || closesAt != nil || powBits != nil
+            || prizes != nil || claim != nil
         else {
             return nil
         }
         return try EventPatch(
             mode: mode, admitPerTick: admitPerTick, presenceTimeout: presenceTimeout, name: name, opensAt: opensAt, closesAt: closesAt,
-            powBits: powBits)
+            powBits: powBits, prizes: prizes, claim: claim)
     }
 
-    /// The one-button controls: open or close intake, pause or resume admissions.
-    static func control(_ action: String?) throws -> EventPatch {
+    /// The one-button controls: open or close intake, pause or resume admissions,
+    /// archive (closing intake in the same change if it still takes entries) or bring back.
+    static func control(_ action: String?, event: Event, now: Int64) throws -> EventPatch {
         switch action {
         case "open": try EventPatch(intake: .open)
         case "close": try EventPatch(intake: .closed)
         case "pause": try EventPatch(paused: true)
         case "resume": try EventPatch(paused: false)
-        default: throw FirstComeError.invalidRequest("'action' must be open, close, pause or resume")
+        case "archive":
+            try EventPatch(intake: event.isSoldOut || event.state(at: now) == .closed ? nil : .closed, archived: true)
+        case "unarchive": try EventPatch(archived: false)
+        default: throw FirstComeError.invalidRequest("'action' must be open, close, pause, resume, archive or unarchive")
         }
     }
 

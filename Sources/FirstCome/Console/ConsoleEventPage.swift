@@ -21,8 +21,9 @@ extension ConsoleController {
             return try await post(request, allowed: ["action"]) { visit in
                 var page = visit.page("/admin/events/\(id)")
                 do {
-                    let patch = try ConsoleEventForm.control(visit.fields["action"])
-                    _ = try await admin.update(id: id, patch: patch, now: clock())
+                    let now = clock()
+                    let patch = try ConsoleEventForm.control(visit.fields["action"], event: try await store.event(id: id), now: now)
+                    _ = try await admin.update(id: id, patch: patch, now: now)
                     return Self.redirect(page, "/admin/events/\(id)", [("done", visit.fields["action"]!)])
                 } catch let error as FirstComeError where !error.isStorageFault {
                     return try await eventPage(&page, id: id, request: request, error: error)
@@ -51,7 +52,7 @@ extension ConsoleController {
     }
 
     static var doneKeys: Set<String> {
-        ["created", "open", "close", "pause", "resume", "settings", "nothing", "redeliver", "beacon", "webhook_set", "webhook_removed"]
+        ["created", "open", "close", "pause", "resume", "archive", "unarchive", "settings", "nothing", "redeliver", "beacon", "webhook_set", "webhook_removed"]
     }
 
     /// The query items a language switch keeps.
@@ -87,6 +88,12 @@ extension ConsoleController {
             // Late entries are still recorded (and lose) until intake closes; closing
             // fixes the log, so `event.closed` and `event.finished` (with the commitment) follow.
             if event.closedAt == nil && (event.closesAt.map { $0 > now } ?? true) { page.context["can_finish"] = true }
+        }
+        // Archiving hides a mistake or a finished event from the list; an open event is closed with it.
+        if event.archived {
+            page.context["can_unarchive"] = true
+        } else if event.entries == 0 || figures.state == .closed || figures.state == .soldOut {
+            page.context["can_archive"] = true
         }
         if figures.event.waiting == 0, figures.state == .closed || figures.state == .soldOut,
             let json = try? await Commitment.json(store: store, id: id, now: now),
@@ -136,10 +143,14 @@ extension ConsoleController {
             "presence_timeout_s": event.presenceTimeout.map(String.init) ?? "",
             "pow_bits": event.powBits > 0 ? String(event.powBits) : "",
             "opens_at": event.opensAt.map(Timestamp.format) ?? "", "closes_at": event.closesAt.map(Timestamp.format) ?? "",
+            "prizes": String(event.prizes), "claim_text": event.claim?.text ?? "", "claim_link": event.claim?.link ?? "",
+            "pass_lifetime_s": event.claim?.passLifetime.map(String.init) ?? "",
         ]
         for (key, value) in sent ?? [:] { values[key] = value }
         var context: [String: Any] = values
         context["mode_direct"] = values["mode"] == "direct"
+        // The prize count is the one rule that can be mended, until the first entry.
+        context["prizes_fixed"] = event.entries > 0 || event.draw != nil
         return context
     }
 }

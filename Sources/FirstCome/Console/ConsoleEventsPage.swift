@@ -6,9 +6,10 @@ extension ConsoleController {
     func eventsRoutes(_ routes: RouteCollection<Context>) {
         routes.get { request, _ in
             try await page(request) { visit in
-                var page = visit.page("/admin")
+                let showArchived = FormBody.value("archived", in: request.uri) == "1"
+                var page = visit.page("/admin", query: showArchived ? [("archived", "1")] : [])
                 if FormBody.value("done", in: request.uri) == "created" { page.context["flash"] = page.text("created") }
-                return try await eventsPage(&page, form: [:], error: nil)
+                return try await eventsPage(&page, form: [:], error: nil, showArchived: showArchived)
             }
         }
         routes.post("events") { request, _ in
@@ -33,13 +34,25 @@ extension ConsoleController {
         return [
             "id": event.id, "name": event.name, "url": page.url("/admin/events/\(event.id)"), "state": state.rawValue,
             "state_text": page.stateText(state), "entries": event.entries, "waiting": event.waiting, "awarded": event.awarded,
-            "prizes": event.prizes, "paused": event.paused, "rate": ArrivalRates.text(rate, state: state, page: page),
+            "prizes": event.prizes, "paused": event.paused, "rate": ArrivalRates.text(rate, state: state, page: page), "archived": event.archived,
         ]
     }
 
-    private func eventsPage(_ page: inout ConsolePage, form: [String: String], error: FirstComeError?) async throws -> Response {
+    /// The list leaves archived events out unless `showArchived`, and links to them.
+    private func eventsPage(_ page: inout ConsolePage, form: [String: String], error: FirstComeError?, showArchived: Bool = false) async throws
+        -> Response
+    {
         let now = clock()
-        let events = try await store.listEvents()
+        let all = try await store.listEvents()
+        let archived = all.count(where: \.archived)
+        let events = showArchived ? all : all.filter { !$0.archived }
+        if showArchived {
+            page.context["archived_link"] = ["url": page.url("/admin"), "text": page.text("hide_archived")]
+        } else if archived > 0 {
+            page.context["archived_link"] = [
+                "url": page.url("/admin", [("archived", "1")]), "text": page.text("show_archived", ["n": String(archived)]),
+            ]
+        }
         page.context["title"] = page.text("events") + " · " + page.text("console")
         var rows: [[String: Any]] = []
         for event in events {

@@ -56,6 +56,10 @@ public struct Event: Sendable, Equatable {
     public var seedCommitment: String?
     /// The draw, once made.
     public var draw: DrawMade?
+    /// Left out of the event list (the id stays taken); only a closed or sold-out event is archived.
+    public var archived = false
+    /// What a winner's screen says about claiming, and the pass lifetime; `nil` when none is set.
+    public var claim: ClaimInstructions?
     /// Audit chain: its start (from the id and award rules), the link of the
     /// highest seq, and the last link of the control log.
     /// The canonical award rules the genesis was made from.

@@ -29,6 +29,12 @@ extension EventPatch {
     func applied(to event: Event, now: Int64) throws -> Event {
         let before = event
         var event = event
+        if let prizes {
+            guard before.entries == 0, before.draw == nil else { throw FirstComeError.eventHasEntries(event.id) }
+            event.prizes = prizes
+        }
+        if let archived { event.archived = archived }
+        if let claim { event.claim = claim.flatMap { $0.isEmpty ? nil : $0 } }
         if let name { event.name = name }
         if let paused { event.paused = paused }
         if let powBits { event.powBits = powBits }
@@ -52,6 +58,7 @@ extension EventPatch {
         case nil:
             break
         }
+        if event.archived, !event.isSoldOut, event.state(at: now) != .closed { throw FirstComeError.eventNotEnded(event.id) }
         if let prequeueAt {
             guard before.draw == nil else { throw FirstComeError.drawMade(event: event.id, what: "'prequeue_at'") }
             event.prequeueAt = prequeueAt
@@ -72,8 +79,9 @@ extension EventPatch {
         return event
     }
 
-    /// The control-log action of this patch, e.g. `{"patch":{"mode":"direct"}}`.
-    var patchAction: String {
+    /// The control-log action of this patch, e.g. `{"patch":{"mode":"direct"}}`;
+    /// `nil` when it changes only what the log does not carry (the claim instructions).
+    var patchAction: String? {
         var fields = JSONObject()
         if let mode { fields.string("mode", mode.rawValue) }
         if let intake { fields.string("state", intake.rawValue) }
@@ -85,6 +93,9 @@ extension EventPatch {
         if let closesAt { fields.integer("closes_at", closesAt) }
         if let powBits { fields.integer("pow_bits", powBits) }
         if let prequeueAt { fields.integer("prequeue_at", prequeueAt) }
+        if let prizes { fields.integer("prizes", prizes) }
+        if let archived { fields.raw("archived", archived ? "true" : "false") }
+        guard !fields.isEmpty else { return nil }
         return ControlAction.action("patch", fields)
     }
 }

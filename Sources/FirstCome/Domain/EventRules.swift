@@ -22,6 +22,8 @@ public struct NewEvent: Sendable, Equatable {
     public var order: EventOrder = .fifo
     public var prequeueAt: Int64?
     public var beacon: String?
+    /// What a winner's screen says about claiming (not part of the audited rules).
+    public var claim: ClaimInstructions?
 
     /// Validates every field; throws `FirstComeError.invalidRequest` naming the first bad one.
     public init(
@@ -33,9 +35,7 @@ public struct NewEvent: Sendable, Equatable {
         self.presenceTimeout = presenceTimeout
         try EventRules.checkID(id)
         try EventRules.checkName(name)
-        guard (1...EventRules.maxPrizes).contains(prizes) else {
-            throw FirstComeError.invalidRequest("'prizes' must be between 1 and \(EventRules.maxPrizes)")
-        }
+        try EventRules.checkPrizes(prizes)
         try EventRules.checkAdmitPerTick(admitPerTick)
         if let opensAt, let closesAt, closesAt <= opensAt {
             throw FirstComeError.invalidRequest("'closes_at' must be after 'opens_at'")
@@ -75,22 +75,32 @@ public struct EventPatch: Sendable, Equatable {
     public var powBits: Int64?
     /// `.some(nil)` removes the pre-queue; `nil` leaves it as it is.
     public var prequeueAt: Int64??
+    /// A corrected prize count, accepted only while the event has no entries.
+    public var prizes: Int64?
+    /// Archive (`true`, only a closed or sold-out event) or bring back (`false`).
+    public var archived: Bool?
+    /// New claim instructions (`.some(nil)` removes them); not recorded in the control log.
+    public var claim: ClaimInstructions??
 
     public init(
         mode: EventMode? = nil, intake: Intake? = nil, admitPerTick: Int64?? = nil, presenceTimeout: Int64?? = nil,
         name: String? = nil, opensAt: Int64?? = nil, closesAt: Int64?? = nil, paused: Bool? = nil, powBits: Int64? = nil,
-        prequeueAt: Int64?? = nil
+        prequeueAt: Int64?? = nil, prizes: Int64? = nil, archived: Bool? = nil, claim: ClaimInstructions?? = nil
     ) throws {
+        if let prizes { try EventRules.checkPrizes(prizes) }
         if let powBits { try EventRules.checkPowBits(powBits) }
         if case .some(let limit) = admitPerTick { try EventRules.checkAdmitPerTick(limit) }
         if case .some(let timeout) = presenceTimeout { try EventRules.checkPresenceTimeout(timeout) }
         if let name { try EventRules.checkName(name) }
         guard mode != nil || intake != nil || admitPerTick != nil || presenceTimeout != nil || name != nil || opensAt != nil
-            || closesAt != nil || paused != nil || powBits != nil || prequeueAt != nil
+            || closesAt != nil || paused != nil || powBits != nil || prequeueAt != nil || prizes != nil || archived != nil || claim != nil
         else {
             throw FirstComeError.invalidRequest(
-                "give at least one of 'mode', 'state', 'admit_per_tick', 'presence_timeout_s', 'name', 'opens_at', 'closes_at', 'paused', 'pow_bits', 'prequeue_at', 'webhook'")
+                "give at least one of 'mode', 'state', 'admit_per_tick', 'presence_timeout_s', 'name', 'opens_at', 'closes_at', 'paused', 'pow_bits', 'prequeue_at', 'prizes', 'archived', 'claim', 'webhook'")
         }
+        self.prizes = prizes
+        self.archived = archived
+        self.claim = claim
         self.prequeueAt = prequeueAt
         self.powBits = powBits
         self.paused = paused
@@ -120,6 +130,10 @@ public enum EventRules {
     }
 
     public static let maxPrizes: Int64 = 1_000_000
+
+    public static func checkPrizes(_ prizes: Int64) throws {
+        guard (1...maxPrizes).contains(prizes) else { throw FirstComeError.invalidRequest("'prizes' must be between 1 and \(maxPrizes)") }
+    }
     /// Longest beacon description and value, in Unicode scalars.
     public static let maxBeaconLength = 200
     public static let maxBeaconValueLength = 512

@@ -13,6 +13,10 @@ public enum FirstComeError: Error, Equatable, Sendable {
     case eventSoldOut(String)
     /// The event still takes entries or has entries waiting.
     case eventNotFinal(String)
+    /// A change only an event without entries takes (its prize count).
+    case eventHasEntries(String)
+    /// Archiving needs intake ended; an archived event is not re-opened.
+    case eventNotEnded(String)
     case entryNotFound
     /// The event's draw is not made yet (its cutoff or beacon value is still to come).
     case drawPending(String)
@@ -73,6 +77,8 @@ extension FirstComeError {
         case .eventNotFound: "event_not_found"
         case .eventNotOpen: "event_not_open"
         case .eventSoldOut: "event_sold_out"
+        case .eventHasEntries: "event_has_entries"
+        case .eventNotEnded: "event_not_ended"
         case .eventNotFinal: "event_not_final"
         case .entryNotFound: "entry_not_found"
         case .drawPending: "draw_pending"
@@ -108,6 +114,9 @@ extension FirstComeError {
         case .eventNotFound(let id): "no event '\(id)'"
         case .eventNotOpen(let id, let state): "event '\(id)' is \(state.rawValue) and does not take entries"
         case .eventSoldOut(let id): "event '\(id)' is sold out; its draw is over"
+        case .eventHasEntries(let id): "event '\(id)' has entries: its prize count is fixed once the first entry is in"
+        case .eventNotEnded(let id):
+            "an archived event takes no entries: close event '\(id)' in the same change (\"state\":\"closed\") or wait for its sell-out, and send \"archived\":false before re-opening it"
         case .eventNotFinal(let id): "event '\(id)' is not final yet: it must be closed or sold out with nothing waiting"
         case .entryNotFound: "no entry has this token"
         case .drawPending(let id): "event '\(id)' has not drawn its order yet"

@@ -190,7 +190,8 @@ struct EntryController<Context: RequestContext> {
     /// A winner's admission token (`nil` for other entries or without an issuer).
     func admissionToken(for entry: EntryView) async throws -> AdmissionIssuer.Token? {
         guard entry.status == .won, let admission else { return nil }
-        return try await admission.token(event: entry.event, seq: entry.seq, now: Timestamp.now()) {
+        let seconds = try await store.currentEvent(id: entry.event).claim?.passLifetime
+        return try await admission.token(event: entry.event, seq: entry.seq, now: Timestamp.now(), seconds: seconds) {
             try await store.user(event: entry.event, seq: entry.seq) ?? ""
         }
     }

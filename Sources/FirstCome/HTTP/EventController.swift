@@ -25,7 +25,8 @@ struct EventController<Context: RequestContext> {
     func adminRoutes(_ routes: RouteCollection<Context>) {
         routes.get { request, _ in
             let limit = try AuditController<Context>.integer(request, "limit", default: 100, range: 1...Int64(Self.maxPageSize))
-            let events = try await store.listEvents()
+            let archived = try Self.archivedListing(request)
+            let events = try await store.listEvents().filter { archived || !$0.archived }
             var start = events.startIndex
             if let after = request.uri.queryParameters.get("after") {
                 guard let index = events.firstIndex(where: { $0.id == after }) else {
@@ -36,7 +37,7 @@ struct EventController<Context: RequestContext> {
             let page = events[start..<min(events.endIndex, start + Int(limit))]
             let now = clock()
             var object = JSONObject()
-            object.raw("events", "[" + page.map { EventJSON.render($0, now: now) }.joined(separator: ",") + "]")
+            object.raw("events", "[" + page.map { EventJSON.render($0, now: now, admin: true) }.joined(separator: ",") + "]")
             object.string("next_after", page.endIndex < events.endIndex ? page.last?.id : nil)
             return Response.json(object.json)
         }
@@ -45,7 +46,7 @@ struct EventController<Context: RequestContext> {
             if let webhook = body.event.webhook { try webhookPolicy.check(webhook) }
             let now = clock()
             let event = try await EventAdmin(store: store, logger: logger).create(body.event, now: now)
-            return EventJSON.response(event, now: now, status: .created)
+            return EventJSON.response(event, now: now, status: .created, admin: true)
         }
         routes.patch(":id") { request, context in
             let id = try context.parameters.require("id")
@@ -62,7 +63,16 @@ struct EventController<Context: RequestContext> {
                 try await store.setWebhook(event: id, target: webhook, now: now)
                 logger.info("webhook changed", metadata: ["event": "\(id)", "url": "\(webhook?.url ?? "none")"])
             }
-            return EventJSON.response(event, now: now)
+            return EventJSON.response(event, now: now, admin: true)
+        }
+    }
+
+    /// `?archived=true` lists archived events too; they are left out otherwise.
+    static func archivedListing(_ request: Request) throws -> Bool {
+        switch request.uri.queryParameters.get("archived") {
+        case nil, "false": false
+        case "true": true
+        case let other?: throw FirstComeError.invalidRequest("'archived' must be true or false, not '\(other)'")
         }
     }
 }

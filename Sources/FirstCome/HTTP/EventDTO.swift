@@ -2,7 +2,8 @@ import Hummingbird
 
 /// The public JSON form of an event. Absent times and limits are explicit `null`s.
 enum EventJSON {
-    static func render(_ event: Event, now: Int64) -> String {
+    /// `admin` adds what only the operator sees (the claim instructions).
+    static func render(_ event: Event, now: Int64, admin: Bool = false) -> String {
         var object = JSONObject()
         object.string("id", event.id)
         object.string("name", event.name)
@@ -35,11 +36,23 @@ enum EventJSON {
         } else {
             object.raw("identity", "null")
         }
+        object.raw("archived", event.archived ? "true" : "false")
+        if admin {
+            if let claim = event.claim {
+                var fields = JSONObject()
+                fields.string("text", claim.text)
+                fields.string("link", claim.link)
+                fields.integer("pass_lifetime_s", claim.passLifetime)
+                object.raw("claim", fields.json)
+            } else {
+                object.raw("claim", "null")
+            }
+        }
         return object.json
     }
 
-    static func response(_ event: Event, now: Int64, status: HTTPResponse.Status = .ok) -> Response {
-        .json(render(event, now: now), status: status)
+    static func response(_ event: Event, now: Int64, status: HTTPResponse.Status = .ok, admin: Bool = false) -> Response {
+        .json(render(event, now: now, admin: admin), status: status)
     }
 }
 
@@ -55,7 +68,7 @@ struct CreateEventRequest: Decodable {
         case presenceTimeout = "presence_timeout_s"
         case powBits = "pow_bits"
         case prequeueAt = "prequeue_at"
-        case identity, webhook, order, beacon
+        case identity, webhook, order, beacon, claim
     }
 
     /// `"identity": {"algorithm", "key", "issuer"?, "audience"?}`
@@ -102,6 +115,7 @@ struct CreateEventRequest: Decodable {
         }
         event.prequeueAt = try container.decodeTimestamp(forKey: .prequeueAt)
         event.beacon = try container.decodeIfPresent(String.self, forKey: .beacon)
+        event.claim = try container.decodeIfPresent(ClaimBody.self, forKey: .claim)?.claim.flatMap { $0.isEmpty ? nil : $0 }
         try EventRules.checkOrder(
             event.order, mode: event.mode, opensAt: event.opensAt, closesAt: event.closesAt, prequeueAt: event.prequeueAt, beacon: event.beacon)
         self.event = event
@@ -121,6 +135,24 @@ struct WebhookBody: Decodable {
     }
 }
 
+/// `"claim": {"text"?, "link"?, "pass_lifetime_s"?}` at create or PATCH (a PATCH replaces all three).
+struct ClaimBody: Decodable {
+    let claim: ClaimInstructions?
+
+    enum CodingKeys: String, CodingKey, CaseIterable {
+        case text, link
+        case passLifetime = "pass_lifetime_s"
+    }
+
+    init(from decoder: any Decoder) throws {
+        try decoder.rejectUnknownKeys(allowed: Set(CodingKeys.allCases.map(\.rawValue)))
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        claim = try ClaimInstructions(
+            text: container.decodeIfPresent(String.self, forKey: .text), link: container.decodeIfPresent(String.self, forKey: .link),
+            passLifetime: container.decodeIfPresent(Int64.self, forKey: .passLifetime))
+    }
+}
+
 /// Body of `PATCH /v1/events/{id}`.
 struct PatchEventRequest: Decodable {
     /// The change to the event itself; `nil` when the body sets only the webhook.
@@ -129,7 +161,7 @@ struct PatchEventRequest: Decodable {
     let webhook: WebhookTarget??
 
     enum CodingKeys: String, CodingKey, CaseIterable {
-        case mode, state, name, paused, webhook
+        case mode, state, name, paused, webhook, prizes, archived, claim
         case powBits = "pow_bits"
         case admitPerTick = "admit_per_tick"
         case presenceTimeout = "presence_timeout_s"
@@ -175,6 +207,8 @@ struct PatchEventRequest: Decodable {
             mode: container.decodeIfPresent(EventMode.self, forKey: .mode), intake: intake, admitPerTick: admitPerTick,
             presenceTimeout: presenceTimeout, name: container.decodeIfPresent(String.self, forKey: .name), opensAt: opensAt,
             closesAt: closesAt, paused: container.decodeIfPresent(Bool.self, forKey: .paused),
-            powBits: container.decodeIfPresent(Int64.self, forKey: .powBits), prequeueAt: prequeueAt)
+            powBits: container.decodeIfPresent(Int64.self, forKey: .powBits), prequeueAt: prequeueAt,
+            prizes: container.decodeIfPresent(Int64.self, forKey: .prizes), archived: container.decodeIfPresent(Bool.self, forKey: .archived),
+            claim: container.contains(.claim) ? .some(try container.decodeIfPresent(ClaimBody.self, forKey: .claim)?.claim) : nil)
     }
 }

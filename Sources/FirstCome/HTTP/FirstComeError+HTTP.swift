@@ -11,7 +11,7 @@ extension FirstComeError: HTTPResponseError {
         case .rateLimited: .tooManyRequests
         case .notFound, .eventNotFound, .entryNotFound: .notFound
         case .methodNotAllowed: .methodNotAllowed
-        case .eventExists, .eventNotOpen, .eventSoldOut, .eventNotFinal, .drawPending, .noDraw, .drawMade, .beaconRefused: .conflict
+        case .eventExists, .eventNotOpen, .eventSoldOut, .eventNotFinal, .eventHasEntries, .eventNotEnded, .drawPending, .noDraw, .drawMade, .beaconRefused: .conflict
         case .payloadTooLarge: .contentTooLarge
         case .unsupportedMediaType: .unsupportedMediaType
         case .storageBusy, .storageUnavailable, .shuttingDown: .serviceUnavailable

@@ -2,7 +2,7 @@
 extension WaitingPage {
     mutating func show(
         entry: EntryView, event: Event, now: Int64, streamURL: String, pollURL: String, refresh: Int, admission: AdmissionIssuer.Token?,
-        admissionLink: String?, claim: ClaimInstructions? = nil
+        admissionLink: String?
     ) {
         var values: [String: Any] = [
             "seq": entry.seq, "status": entry.status.rawValue,
@@ -28,7 +28,7 @@ extension WaitingPage {
             }
         case .won:
             values["result_text"] = texts["won"]!
-            values.merge(winner(admission: admission, admissionLink: admissionLink, claim: claim)) { $1 }
+            values.merge(winner(admission: admission, admissionLink: admissionLink, claim: event.claim)) { $1 }
         case .lost:
             values["result_text"] = texts[event.order == .lottery ? "lost_lottery" : "lost"]!
         case .expired:

@@ -6,7 +6,8 @@ enum EventRow {
     static let columns =
         "key, id, name, prizes, mode, admit_per_tick, opens_at, closes_at, closed_at, entries, serving, awarded, created_at, "
         + "identity_algorithm, identity_key, identity_issuer, identity_audience, genesis, head, control_head, rules, "
-        + "presence_timeout_s, paused, pow_bits, draw_order, prequeue_at, beacon, beacon_value, draw_cutoff, drawn, drawn_at, draw_secret"
+        + "presence_timeout_s, paused, pow_bits, draw_order, prequeue_at, beacon, beacon_value, draw_cutoff, drawn, drawn_at, draw_secret, "
+        + "archived, claim_text, claim_link, pass_lifetime_s"
 
     static func decode(_ row: Row) -> Event {
         var event = Event(
@@ -31,6 +32,8 @@ enum EventRow {
             event.draw = DrawMade(cutoff: cutoff, drawn: drawn, drawnAt: drawnAt)
         }
         if let secret: Data = row[31] { event.seedCommitment = AuditRecords.hex(DrawAlgorithm.commitment(secret: [UInt8](secret))) }
+        event.archived = row[32]
+        event.claim = ClaimInstructions.stored(text: row[33], link: row[34], passLifetime: row[35])
         return event
     }
 

@@ -64,21 +64,8 @@ public struct SQLiteEntryStore: EntryStore {
                 if try EventRow.fetch(db, id: new.id) != nil { throw FirstComeError.eventExists(new.id) }
                 let secret = new.drawSecret()
                 let rules = new.rules(createdAt: now, secret: secret)
-                let genesis = Data(AuditRecords.genesis(rules: rules))
-                try db.execute(
-                    sql: """
-                        INSERT INTO events (id, name, prizes, mode, admit_per_tick, opens_at, closes_at, created_at,
-                                            identity_algorithm, identity_key, identity_issuer, identity_audience,
-                                            rules, genesis, head, control_head, presence_timeout_s, pow_bits,
-                                            draw_order, prequeue_at, beacon, draw_secret)
-                        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                        """,
-                    arguments: [
-                        new.id, new.name, new.prizes, new.mode.rawValue, new.admitPerTick, new.opensAt, new.closesAt, now,
-                        new.identity?.algorithm.rawValue, new.identity?.key, new.identity?.issuer, new.identity?.audience,
-                        rules, genesis, genesis, genesis, new.presenceTimeout, new.powBits,
-                        new.order.rawValue, new.prequeueAt, new.beacon, secret.map { Data($0) },
-                    ])
+                let insert = EventSQL.insert(new, now: now, rules: rules, genesis: AuditRecords.genesis(rules: rules), secret: secret).sqlite
+                try db.execute(sql: insert.sql, arguments: insert.arguments)
                 var event = try EventRow.fetchRequired(db, id: new.id)
                 if let webhook = new.webhook {
                     try db.execute(sql: PortableSQL.sqlite(WebhookSQL.set), arguments: [event.key, webhook.url, webhook.secret, now])
@@ -114,16 +101,11 @@ public struct SQLiteEntryStore: EntryStore {
         let event = try await StorageErrors.translating {
             try await pool.write { db in
                 var event = try patch.applied(to: try EventRow.fetchRequired(db, id: id), now: now)
-                try db.execute(
-                    sql: """
-                        UPDATE events SET mode = ?, admit_per_tick = ?, opens_at = ?, closes_at = ?, closed_at = ?,
-                                          presence_timeout_s = ?, name = ?, paused = ?, pow_bits = ?, prequeue_at = ? WHERE key = ?
-                        """,
-                    arguments: [
-                        event.mode.rawValue, event.admitPerTick, event.opensAt, event.closesAt, event.closedAt,
-                        event.presenceTimeout, event.name, event.paused, event.powBits, event.prequeueAt, event.key,
-                    ])
-                try ControlLog.append(db, event: &event, record: AuditRecords.action(at: now, action: patch.patchAction))
+                let update = EventSQL.update(event).sqlite
+                try db.execute(sql: update.sql, arguments: update.arguments)
+                if let action = patch.patchAction {
+                    try ControlLog.append(db, event: &event, record: AuditRecords.action(at: now, action: action))
+                }
                 event.version = stamps.next()
                 return event
             }

@@ -39,6 +39,9 @@ struct JSONObject {
         bytes.reserveCapacity(256)
     }
 
+    /// Whether no field was written yet.
+    var isEmpty: Bool { bytes.count == 1 }
+
     private mutating func key(_ name: String) {
         if bytes.count > 1 { bytes.append(UInt8(ascii: ",")) }
         bytes.append(UInt8(ascii: "\""))

@@ -149,7 +149,8 @@ public struct WebhookDeliverer: Service {
     private func body(_ delivery: WebhookDelivery) async throws -> String {
         var token: String?
         if delivery.type == .entryWon, let admission, let user = delivery.user {
-            token = try await admission.token(event: delivery.event, seq: delivery.seq, now: clock(), user: { user }).jwt
+            let seconds = try await store.currentEvent(id: delivery.event).claim?.passLifetime
+            token = try await admission.token(event: delivery.event, seq: delivery.seq, now: clock(), seconds: seconds, user: { user }).jwt
         }
         var finished: WebhookPayload.Finished?
         if delivery.type == .eventFinished {

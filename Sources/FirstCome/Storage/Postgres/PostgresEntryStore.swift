@@ -83,19 +83,9 @@ public struct PostgresEntryStore: EntryStore {
                     }
                     let secret = new.drawSecret()
                     let rules = new.rules(createdAt: now, secret: secret)
-                    let genesis = ByteBuffer(bytes: AuditRecords.genesis(rules: rules))
                     try await connection.query(
-                        """
-                        INSERT INTO events (id, name, prizes, mode, admit_per_tick, opens_at, closes_at, created_at,
-                                            identity_algorithm, identity_key, identity_issuer, identity_audience,
-                                            rules, genesis, head, control_head, presence_timeout_s, pow_bits,
-                                            draw_order, prequeue_at, beacon, draw_secret)
-                        VALUES (\(new.id), \(new.name), \(new.prizes), \(new.mode.rawValue), \(new.admitPerTick), \(new.opensAt),
-                                \(new.closesAt), \(now), \(new.identity?.algorithm.rawValue), \(new.identity?.key),
-                                \(new.identity?.issuer), \(new.identity?.audience), \(rules), \(genesis), \(genesis), \(genesis),
-                                \(new.presenceTimeout), \(Int32(new.powBits)), \(new.order.rawValue), \(new.prequeueAt), \(new.beacon),
-                                \(secret.map { ByteBuffer(bytes: $0) }))
-                        """, logger: logger)
+                        EventSQL.insert(new, now: now, rules: rules, genesis: AuditRecords.genesis(rules: rules), secret: secret).postgres(),
+                        logger: logger)
                     var event = try await PostgresEventRow.fetchRequired(connection, id: new.id, logger: logger)
                     guard event.key <= EntrantTokens.maxEventKey else {
                         throw FirstComeError.invalidRequest("this database holds the most events it can")
@@ -137,16 +127,10 @@ public struct PostgresEntryStore: EntryStore {
         let event = try await PostgresErrors.translating {
             try await client.withTransaction(logger: logger) { connection in
                 var event = try patch.applied(to: try await PostgresEventRow.fetchRequired(connection, id: id, lock: true, logger: logger), now: now)
-                try await connection.query(
-                    """
-                    UPDATE events SET mode = \(event.mode.rawValue), admit_per_tick = \(event.admitPerTick), opens_at = \(event.opensAt),
-                                      closes_at = \(event.closesAt), closed_at = \(event.closedAt),
-                                      presence_timeout_s = \(event.presenceTimeout), name = \(event.name),
-                                      paused = \(event.paused), pow_bits = \(Int32(event.powBits)),
-                                      prequeue_at = \(event.prequeueAt) WHERE key = \(event.key)
-                    """, logger: logger)
-                try await PostgresControlLog.append(
-                    connection, event: &event, record: AuditRecords.action(at: now, action: patch.patchAction), logger: logger)
+                try await connection.query(EventSQL.update(event).postgres(), logger: logger)
+                if let action = patch.patchAction {
+                    try await PostgresControlLog.append(connection, event: &event, record: AuditRecords.action(at: now, action: action), logger: logger)
+                }
                 return try await PostgresEventRow.fetch(connection, key: event.key, logger: logger)
             }
         }

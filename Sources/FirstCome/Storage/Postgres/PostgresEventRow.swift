@@ -8,7 +8,7 @@ enum PostgresEventRow {
         "key, id, name, prizes, mode, admit_per_tick, opens_at, closes_at, closed_at, entries, serving, awarded, created_at, "
         + "identity_algorithm, identity_key, identity_issuer, identity_audience, genesis, head, control_head, rules, "
         + "presence_timeout_s, version, paused, pow_bits, draw_order, prequeue_at, beacon, beacon_value, draw_cutoff, drawn, drawn_at, "
-        + "draw_secret"
+        + "draw_secret, archived, claim_text, claim_link, pass_lifetime_s"
 
     static func decode(_ row: PostgresRow) throws -> Event {
         let cells = row.makeRandomAccess()
@@ -46,6 +46,10 @@ enum PostgresEventRow {
         if let secret = try cells[32].decode(ByteBuffer?.self) {
             event.seedCommitment = AuditRecords.hex(DrawAlgorithm.commitment(secret: bytes(secret)))
         }
+        event.archived = try cells[33].decode(Bool.self)
+        event.claim = ClaimInstructions.stored(
+            text: try cells[34].decode(String?.self), link: try cells[35].decode(String?.self),
+            passLifetime: try cells[36].decode(Int64?.self))
         return event
     }
 
