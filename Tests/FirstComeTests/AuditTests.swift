@@ -116,6 +116,10 @@ struct AuditTests {
         let pool = try FirstComeDatabase.open(path: database.path)
         let report = try await verify(pool).get()
         #expect(report.entries == 5 && report.winners == 2 && report.lost == 3)
+        // Migration 0003 hashes with the audit v1 record functions (AuditRecords):
+        // these heads pin what it writes, so a change to them that would make an
+        // old database migrate differently fails here.
+        #expect(report.head == "8253b9e7aab8f0ff8c5a2b61a141b824f6670154ca8bd06b35057a63694dd8b4" && report.controlHead == "bbbd122c50f7396f5c1e277d667a415f20f51bb216c58fcb01115bcdb3e6648a", "\(report.head) \(report.controlHead)")
         try pool.close()
     }
 

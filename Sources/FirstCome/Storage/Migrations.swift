@@ -21,7 +21,10 @@ public enum Migrations {
         return migrator
     }
 
-    /// Data changes a migration needs that SQL alone cannot make (hashing).
+    /// Data changes a migration needs that SQL alone cannot make (hashing). 0003
+    /// hashes with the audit v1 record texts (`AuditRecords`), which docs/AUDIT.md
+    /// fixes for good; AuditTests' backfill test pins the heads it writes, so a
+    /// change there that would migrate an old database differently fails.
     static func backfill(_ name: String, _ db: Database) throws {
         switch name {
         case "0003_audit_chain": try AuditBackfill.run(db)

@@ -96,7 +96,9 @@ extension PostgresEntryStore {
     }
 
     /// One call of `firstcome_submit`, prepared once per connection (the server
-    /// parses and plans it once, not per batch).
+    /// parses and plans it once, not per batch). The function's live definition
+    /// is in schema/postgres.sql (migrations/postgres/0006_submit_cost.sql is the
+    /// last to replace it); IntakeContractTests holds its refusals to `Event.acceptsEntries`.
     struct SubmitStatement: PostgresPreparedStatement {
         static let name = "firstcome_submit"
         static let sql = """
