@@ -1,12 +1,3 @@
-/// A store whose in-memory board the console may read for what the event row
-/// does not hold (expired entries, an entrant's status and receipt).
-protocol BoardBackedStore: EntryStore {
-    var board: EventBoard { get }
-}
-
-extension SQLiteEntryStore: BoardBackedStore {}
-extension PostgresEntryStore: BoardBackedStore {}
-
 /// One reading of an event's figures, as the console shows and streams them.
 /// Every decided entry is won, lost or expired, so `lost` follows from the rest.
 struct ConsoleFigures: Sendable, Equatable {
@@ -28,7 +19,7 @@ struct ConsoleFigures: Sendable, Equatable {
         time = now
         self.event = event
         state = event.state(at: now)
-        expired = (store as? any BoardBackedStore)?.board.expiredCount(eventKey: event.key)
+        expired = store.board.expiredCount(eventKey: event.key)
     }
 
     /// The sample the live page draws: `{"t","entries","waiting","serving","awarded","remaining","expired","lost","state","paused"}`.

@@ -22,6 +22,10 @@ public protocol EntryStore: Sendable {
     func rotateAdmissionKeys(adding key: StoredAdmissionKey, now: Int64, dropRetiredBefore: Int64) async throws -> [String]
     /// Entrant tokens under the database's secret key (the same on every node).
     var tokens: EntrantTokens { get }
+    /// The live state both stores keep the same way: events, entries, presence
+    /// and receipts in memory, following the database (see `LiveState.swift`).
+    var board: EventBoard { get }
+    var clock: @Sendable () -> Int64 { get }
     /// The seq of `user`'s entry in an event, if any.
     func seq(event: String, user: String) async throws -> Int64?
     /// The control log of an event: position, record and chain link, in order.
@@ -32,9 +36,6 @@ public protocol EntryStore: Sendable {
     func event(id: String) async throws -> Event
     /// The event as last committed, from memory where the store keeps a copy (hot path).
     func currentEvent(id: String) async throws -> Event
-    /// The event as this node's memory has it now, without a database read; `nil`
-    /// if it is not in memory (`currentEvent` then reads it).
-    func cachedEvent(id: String) -> Event?
     /// Applies an admin change; throws `.eventNotFound` or `.eventSoldOut`.
     func updateEvent(id: String, patch: EventPatch, now: Int64) async throws -> Event
     /// Records a batch of submissions in one transaction (group commit). Each
@@ -43,15 +44,6 @@ public protocol EntryStore: Sendable {
     /// The entry with this token, or throws `.entryNotFound`. A successful call
     /// counts as the entrant's presence (a poll).
     func entry(token: String) async throws -> EntryView
-    /// `entry(token:)` from this node's memory alone, counted as a poll the same
-    /// way; `nil` where that would need a database read or throw.
-    func polledEntry(token: String) -> EntryView?
-    /// The entry with this token as this node's memory has it now, without a
-    /// database read and without counting as a poll; `nil` if unknown here.
-    func knownEntry(token: String) -> EntryView?
-    /// A live stream for the entry with this token opened or closed; while one is
-    /// open its entrant counts as present. Unknown tokens are ignored.
-    func streaming(token: String, open: Bool)
     /// Writes presence seen since the last call, coarsely, so it survives a restart.
     func persistPresence() async throws
     /// Signalled whenever entries have been decided (for live updates).

@@ -10,7 +10,7 @@ import Synchronization
 /// sorted, receipts are filled by seq. So updates may arrive in any order (tasks
 /// resuming after their commits, another node's commits learnt later) and the
 /// board still ends at the committed state; it is rebuilt from the database alone.
-final class EventBoard: Sendable {
+public final class EventBoard: Sendable {
     typealias Decision = DecisionTimes.Step
 
     private struct Slot {

@@ -10,8 +10,8 @@ import ServiceLifecycle
 public struct SQLiteEntryStore: EntryStore {
     let pool: DatabasePool
     public let tokens: EntrantTokens
-    let board: EventBoard
-    let clock: @Sendable () -> Int64
+    public let board: EventBoard
+    public let clock: @Sendable () -> Int64
     /// No entry expires for lack of presence before this time (ms): entrants get
     /// a grace period to come back after a restart.
     let presenceGraceEnds: Int64
@@ -93,10 +93,6 @@ public struct SQLiteEntryStore: EntryStore {
         return try await event(id: id)
     }
 
-    public func cachedEvent(id: String) -> Event? {
-        board.event(id: id)
-    }
-
     public func updateEvent(id: String, patch: EventPatch, now: Int64) async throws -> Event {
         let event = try await StorageErrors.translating {
             try await pool.write { db in
@@ -117,21 +113,6 @@ public struct SQLiteEntryStore: EntryStore {
     public func entry(token: String) async throws -> EntryView {
         guard let view = polledEntry(token: token) else { throw FirstComeError.entryNotFound }
         return view
-    }
-
-    public func polledEntry(token: String) -> EntryView? {
-        guard let (eventKey, seq) = tokens.verify(token) else { return nil }
-        return board.view(eventKey: eventKey, seq: seq, token: token, seenAt: clock())
-    }
-
-    public func knownEntry(token: String) -> EntryView? {
-        guard let (eventKey, seq) = tokens.verify(token) else { return nil }
-        return board.view(eventKey: eventKey, seq: seq, token: token)
-    }
-
-    public func streaming(token: String, open: Bool) {
-        guard let (eventKey, seq) = tokens.verify(token) else { return }
-        board.streaming(eventKey: eventKey, seq: seq, open: open, now: clock())
     }
 
     public func persistPresence() async throws {

@@ -26,8 +26,8 @@ public struct PostgresEntryStore: EntryStore {
     let database: PostgresDatabase
     var client: PostgresClient { database.client }
     public let tokens: EntrantTokens
-    let board: EventBoard
-    let clock: @Sendable () -> Int64
+    public let board: EventBoard
+    public let clock: @Sendable () -> Int64
     let presenceGraceEnds: Int64
     /// This node's name as the scheduler lease holder.
     let node: String
@@ -145,10 +145,6 @@ public struct PostgresEntryStore: EntryStore {
         }
     }
 
-    public func cachedEvent(id: String) -> Event? {
-        board.event(id: id)
-    }
-
     public func entry(token: String) async throws -> EntryView {
         if let view = polledEntry(token: token) { return view }
         guard let (eventKey, seq) = tokens.verify(token) else { throw FirstComeError.entryNotFound }
@@ -157,21 +153,6 @@ public struct PostgresEntryStore: EntryStore {
         try await catchUp(only: eventKey)
         guard let view = board.view(eventKey: eventKey, seq: seq, token: token, seenAt: clock()) else { throw FirstComeError.entryNotFound }
         return view
-    }
-
-    public func polledEntry(token: String) -> EntryView? {
-        guard let (eventKey, seq) = tokens.verify(token) else { return nil }
-        return board.view(eventKey: eventKey, seq: seq, token: token, seenAt: clock())
-    }
-
-    public func knownEntry(token: String) -> EntryView? {
-        guard let (eventKey, seq) = tokens.verify(token) else { return nil }
-        return board.view(eventKey: eventKey, seq: seq, token: token)
-    }
-
-    public func streaming(token: String, open: Bool) {
-        guard let (eventKey, seq) = tokens.verify(token) else { return }
-        board.streaming(eventKey: eventKey, seq: seq, open: open, now: clock())
     }
 
     public func persistPresence() async throws {
