@@ -215,7 +215,7 @@ public struct SQLiteEntryStore: EntryStore {
     public func eventsWithWaitingEntries() async throws -> [Event] {
         try await StorageErrors.translating {
             try await pool.read { db in
-                try Row.fetchAll(db.cachedStatement(sql: "SELECT \(EventRow.columns) FROM events WHERE entries > serving AND NOT paused AND (draw_order = 'fifo' OR drawn_at IS NOT NULL) ORDER BY key"))
+                try Row.fetchAll(db.cachedStatement(sql: "SELECT \(EventRow.columns) FROM events \(EventColumns.waitingFilter)"))
                     .map(EventRow.decode)
             }
         }

@@ -4,53 +4,26 @@ import PostgresNIO
 
 /// Column list and row decoding for `events` on PostgreSQL.
 enum PostgresEventRow {
-    static let columns =
-        "key, id, name, prizes, mode, admit_per_tick, opens_at, closes_at, closed_at, entries, serving, awarded, created_at, "
-        + "identity_algorithm, identity_key, identity_issuer, identity_audience, genesis, head, control_head, rules, "
-        + "presence_timeout_s, version, paused, pow_bits, draw_order, prequeue_at, beacon, beacon_value, draw_cutoff, drawn, drawn_at, "
-        + "draw_secret, archived, claim_text, claim_link, pass_lifetime_s"
+    /// `EventColumns.list`, then the row's version (which a trigger raises on every change).
+    static let columns = EventColumns.list + ", version"
 
     static func decode(_ row: PostgresRow) throws -> Event {
         let cells = row.makeRandomAccess()
-        var identity: IdentityRule?
-        if let name = try cells[13].decode(String?.self), let algorithm = IdentityRule.Algorithm(rawValue: name),
-            let key = try cells[14].decode(String?.self)
-        {
-            identity = try? IdentityRule(
-                algorithm: algorithm, key: key, issuer: try cells[15].decode(String?.self), audience: try cells[16].decode(String?.self))
-        }
-        var event = Event(
-            key: try cells[0].decode(Int64.self), id: try cells[1].decode(String.self), name: try cells[2].decode(String.self),
-            prizes: try cells[3].decode(Int64.self), mode: EventMode(rawValue: try cells[4].decode(String.self)) ?? .queue,
-            admitPerTick: try cells[5].decode(Int64?.self), opensAt: try cells[6].decode(Int64?.self),
-            closesAt: try cells[7].decode(Int64?.self), closedAt: try cells[8].decode(Int64?.self),
-            entries: try cells[9].decode(Int64.self), serving: try cells[10].decode(Int64.self), awarded: try cells[11].decode(Int64.self),
-            createdAt: try cells[12].decode(Int64.self), identity: identity)
-        event.genesis = bytes(try cells[17].decode(ByteBuffer.self))
-        event.head = bytes(try cells[18].decode(ByteBuffer.self))
-        event.controlHead = bytes(try cells[19].decode(ByteBuffer.self))
-        event.rules = try cells[20].decode(String.self)
-        event.presenceTimeout = try cells[21].decode(Int64?.self)
-        event.version = try cells[22].decode(Int64.self)
-        event.paused = try cells[23].decode(Bool.self)
-        event.powBits = Int64(try cells[24].decode(Int32.self))
-        event.order = EventOrder(rawValue: try cells[25].decode(String.self)) ?? .fifo
-        event.prequeueAt = try cells[26].decode(Int64?.self)
-        event.beacon = try cells[27].decode(String?.self)
-        event.beaconValue = try cells[28].decode(String?.self)
-        if let cutoff = try cells[29].decode(Int64?.self), let drawn = try cells[30].decode(Int64?.self),
-            let drawnAt = try cells[31].decode(Int64?.self)
-        {
-            event.draw = DrawMade(cutoff: cutoff, drawn: drawn, drawnAt: drawnAt)
-        }
-        if let secret = try cells[32].decode(ByteBuffer?.self) {
-            event.seedCommitment = AuditRecords.hex(DrawAlgorithm.commitment(secret: bytes(secret)))
-        }
-        event.archived = try cells[33].decode(Bool.self)
-        event.claim = ClaimInstructions.stored(
-            text: try cells[34].decode(String?.self), link: try cells[35].decode(String?.self),
-            passLifetime: try cells[36].decode(Int64?.self))
+        var event = try EventColumns.decode(Cells(cells: cells))
+        event.version = try cells[EventColumns.count].decode(Int64.self)
         return event
+    }
+
+    /// A PostgreSQL row read by position (integers of any width as Int64).
+    struct Cells: EventCells {
+        typealias Failure = any Error
+        let cells: PostgresRandomAccessRow
+        func integer(_ index: Int) throws -> Int64 { try cells[index].decode(Int64.self) }
+        func integerOrNil(_ index: Int) throws -> Int64? { try cells[index].decode(Int64?.self) }
+        func text(_ index: Int) throws -> String { try cells[index].decode(String.self) }
+        func textOrNil(_ index: Int) throws -> String? { try cells[index].decode(String?.self) }
+        func flag(_ index: Int) throws -> Bool { try cells[index].decode(Bool.self) }
+        func bytesOrNil(_ index: Int) throws -> [UInt8]? { try cells[index].decode(ByteBuffer?.self).map(bytes) }
     }
 
     /// The places of an event's expired entries, ascending.

@@ -112,7 +112,7 @@ extension PostgresEntryStore {
         try await PostgresErrors.translating {
             try await PostgresEventRow.all(
                 try await client.query(
-                    "SELECT \(unescaped: PostgresEventRow.columns) FROM events WHERE entries > serving AND NOT paused AND (draw_order = 'fifo' OR drawn_at IS NOT NULL) ORDER BY key", logger: logger))
+                    "SELECT \(unescaped: PostgresEventRow.columns) FROM events \(unescaped: EventColumns.waitingFilter)", logger: logger))
         }
     }
 
