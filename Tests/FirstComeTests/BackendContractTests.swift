@@ -98,9 +98,35 @@ struct BackendContractTests {
             _ = try await enter(committer, "a", event: "q")
             #expect(try await drain(store, "q").awarded == 1)
             let late = try await enter(committer, "late", event: "q")
-            #expect(late.seq == 2)
-            _ = try await drain(store, "q")
+            #expect(late.seq == 2 && late.status == .lost, "an entry to a sold-out event is decided in its own reply")
             #expect(try await store.entry(token: late.token).status == .lost)
+            let report = try await verify(store, "q")
+            #expect(report.winners == 1 && report.lost == 1 && report.waiting == 0)
+        }
+    }
+
+    @Test("a sold-out shuffle decides a late entry in its own reply, by place; the log verifies", arguments: Backend.allCases)
+    func soldOutShuffle(backend: Backend) async throws {
+        try await withBackend(backend) { store, _ in
+            var new = try NewEvent(id: "s", name: "S", prizes: 1, opensAt: now + 10)
+            new.order = .shuffle
+            _ = try await store.createEvent(new, now: now)
+            let scheduler = AwardScheduler(store: store, clock: { self.now + 20 })
+            try await scheduler.tick()
+            #expect(try await store.event(id: "s").draw != nil, "drawn at the opening")
+            _ = try await store.submit([Submission(event: "s", user: "first", payload: nil)], now: now + 30)
+            let drained = AwardScheduler(store: store, clock: { self.now + 40 })
+            while try await store.event(id: "s").waiting > 0 { try await drained.tick() }
+            let results = try await store.submit(
+                [Submission(event: "s", user: "late-1", payload: nil), Submission(event: "s", user: "late-2", payload: nil)], now: now + 50)
+            for result in results {
+                guard case .created(let view) = result else { Issue.record("\(result)"); continue }
+                #expect(view.status == .lost, "\(view.seq) in its own reply")
+            }
+            let log = try await store.controlLog(event: "s")
+            #expect(log.last?.record.hasPrefix(#"{"type":"decision","first_place":2,"last_place":3,"won":0,"decided_at":"#) == true, "\(log.last?.record ?? "")")
+            let report = try await verify(store, "s")
+            #expect(report.winners == 1 && report.lost == 2)
         }
     }
 

@@ -29,5 +29,8 @@ public enum MigrationMap {
             note: "PostgreSQL's 0003_webhooks already timed event.sold_out by the latest decision among the winners"),
         Step(sqlite: ["0012_user_length"], postgres: "0008_user_length", note: nil),
         Step(sqlite: ["0013_event_upkeep"], postgres: "0009_event_upkeep", note: nil),
+        Step(
+            sqlite: [], postgres: "0010_decide_at_entry",
+            note: "firstcome_submit decides a sold-out event's new entries as SQLite's submit does in Swift"),
     ]
 }

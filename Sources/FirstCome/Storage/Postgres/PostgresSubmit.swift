@@ -39,10 +39,10 @@ extension PostgresEntryStore {
         var results = [SubmitResult?](repeating: nil, count: batch.count)
         var placed: [(index: Int, eventKey: Int64, seq: Int64, created: Bool)] = []
         var created: [Int64: (first: Int64, links: [UInt8])] = [:]
-        var summaries: [(eventKey: Int64, entries: Int64, head: [UInt8], version: Int64)] = []
+        var summaries: [(eventKey: Int64, entries: Int64, head: [UInt8], version: Int64, decision: EntryDecision?)] = []
         for row in rows {
             if row.item == 0, let key = row.eventKey, let entries = row.seq, let version = row.version {
-                summaries.append((key, entries, row.chain, version))
+                summaries.append((key, entries, row.chain, version, row.decision))
                 continue
             }
             let index = row.item - 1
@@ -66,11 +66,22 @@ extension PostgresEntryStore {
             let known = board.advance(
                 eventKey: summary.eventKey, entries: summary.entries, head: summary.head, version: summary.version,
                 receipts: links?.links ?? [], receiptsFrom: links?.first ?? 0)
-            if !known { try await catchUp(only: summary.eventKey) }
+            if !known {
+                try await catchUp(only: summary.eventKey)
+            } else if let decision = summary.decision {
+                // The board takes the decision as it is only when it knew every earlier one.
+                if board.known(eventKey: summary.eventKey)?.decidedTo == decision.first - 1, var event = board.event(key: summary.eventKey) {
+                    event.serving = decision.serving
+                    event.controlHead = decision.controlHead
+                    event.version = summary.version
+                    board.update(event, decisions: [.init(lastSeq: decision.serving, decidedAt: decision.decidedAt)])
+                } else {
+                    try await catchUp(only: summary.eventKey)
+                }
+            }
         }
-        // Direct mode: decide at once, before anyone is answered. (Entries after the
-        // prizes are gone wait for the scheduler's next tick: a second transaction
-        // per batch on the event's row would halve a sold-out event's intake.)
+        // Direct mode: decide at once, before anyone is answered. (A sold-out
+        // event's new entries were decided lost by firstcome_submit itself.)
         for summary in summaries where created[summary.eventKey] != nil {
             guard let event = board.event(key: summary.eventKey), event.mode == .direct, !event.paused else { continue }
             do {
@@ -102,10 +113,10 @@ extension PostgresEntryStore {
     struct SubmitStatement: PostgresPreparedStatement {
         static let name = "firstcome_submit"
         static let sql = """
-            SELECT event_key, entries, head, version, items, seqs, created, refusals, chains
+            SELECT event_key, entries, head, version, items, seqs, created, refusals, chains, decided_from, serving, decided_at, control_head
               FROM firstcome_submit($1, $2, $3, $4, $5, $6, $7)
             """
-        typealias Row = (Int64, Int64, ByteBuffer, Int64, [Int32], [Int64], [Bool], [String], [ByteBuffer])
+        typealias Row = (Int64, Int64, ByteBuffer, Int64, [Int32], [Int64], [Bool], [String], [ByteBuffer], Int64, Int64, Int64, ByteBuffer)
         let events: [String]
         let users: [String]
         let payloads: [String]
@@ -139,6 +150,16 @@ extension PostgresEntryStore {
         var refusal: String?
         var chain: [UInt8]
         var version: Int64?
+        /// The decision the call made (an event's row only): every new entry of a sold-out event, lost.
+        var decision: EntryDecision? = nil
+    }
+
+    /// The step `firstcome_submit` decided for a sold-out event: places `first...serving`.
+    private struct EntryDecision {
+        let first: Int64
+        let serving: Int64
+        let decidedAt: Int64
+        let controlHead: [UInt8]
     }
 
     /// One call of `firstcome_submit` (its own transaction), sent again when the
@@ -156,7 +177,8 @@ extension PostgresEntryStore {
                     events: events, users: users, payloads: payloads, middles: middles, tails: tails, now: now)
                 var out: [SubmitRow] = []
                 out.reserveCapacity(batch.count + 1)
-                for try await (key, entries, head, version, items, seqs, created, refusals, chains) in try await client.execute(
+                for try await (key, entries, head, version, items, seqs, created, refusals, chains, decidedFrom, serving, decidedAt, controlHead)
+                    in try await client.execute(
                     statement, logger: logger)
                 {
                     for index in items.indices {
@@ -167,7 +189,13 @@ extension PostgresEntryStore {
                                 chain: PostgresEventRow.bytes(chains[index]), version: nil))
                     }
                     if key != 0 {
-                        out.append(SubmitRow(item: 0, eventKey: key, seq: entries, created: false, refusal: nil, chain: PostgresEventRow.bytes(head), version: version))
+                        let decision = decidedFrom == 0
+                            ? nil
+                            : EntryDecision(first: decidedFrom, serving: serving, decidedAt: decidedAt, controlHead: PostgresEventRow.bytes(controlHead))
+                        out.append(
+                            SubmitRow(
+                                item: 0, eventKey: key, seq: entries, created: false, refusal: nil, chain: PostgresEventRow.bytes(head), version: version,
+                                decision: decision))
                     }
                 }
                 return out
