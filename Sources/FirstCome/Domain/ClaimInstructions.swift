@@ -31,11 +31,11 @@ public struct ClaimInstructions: Sendable, Equatable {
     /// The settings as stored (checked when they were set); `nil` when none is.
     static func stored(text: String?, link: String?, passLifetime: Int64?) -> ClaimInstructions? {
         guard text != nil || link != nil || passLifetime != nil else { return nil }
-        var claim = try? ClaimInstructions()
-        claim?.text = text
-        claim?.link = link
-        claim?.passLifetime = passLifetime
-        return claim
+        return ClaimInstructions(checked: (text, link, passLifetime))
+    }
+
+    private init(checked fields: (text: String?, link: String?, passLifetime: Int64?)) {
+        (text, link, passLifetime) = fields
     }
 
     /// Whether anything is set (an empty value is stored as no claim settings).

@@ -34,7 +34,7 @@ extension EventPatch {
             event.prizes = prizes
         }
         if let archived { event.archived = archived }
-        if let claim { event.claim = claim.flatMap { $0.isEmpty ? nil : $0 } }
+        if let claim { event.claim = claim }
         if let name { event.name = name }
         if let paused { event.paused = paused }
         if let powBits { event.powBits = powBits }

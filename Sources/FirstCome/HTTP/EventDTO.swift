@@ -115,7 +115,7 @@ struct CreateEventRequest: Decodable {
         }
         event.prequeueAt = try container.decodeTimestamp(forKey: .prequeueAt)
         event.beacon = try container.decodeIfPresent(String.self, forKey: .beacon)
-        event.claim = try container.decodeIfPresent(ClaimBody.self, forKey: .claim)?.claim.flatMap { $0.isEmpty ? nil : $0 }
+        event.claim = try container.decodeIfPresent(ClaimBody.self, forKey: .claim)?.claim
         try EventRules.checkOrder(
             event.order, mode: event.mode, opensAt: event.opensAt, closesAt: event.closesAt, prequeueAt: event.prequeueAt, beacon: event.beacon)
         self.event = event
@@ -137,6 +137,7 @@ struct WebhookBody: Decodable {
 
 /// `"claim": {"text"?, "link"?, "pass_lifetime_s"?}` at create or PATCH (a PATCH replaces all three).
 struct ClaimBody: Decodable {
+    /// `nil` when nothing is set.
     let claim: ClaimInstructions?
 
     enum CodingKeys: String, CodingKey, CaseIterable {
@@ -147,9 +148,11 @@ struct ClaimBody: Decodable {
     init(from decoder: any Decoder) throws {
         try decoder.rejectUnknownKeys(allowed: Set(CodingKeys.allCases.map(\.rawValue)))
         let container = try decoder.container(keyedBy: CodingKeys.self)
-        claim = try ClaimInstructions(
+        let sent = try ClaimInstructions(
             text: container.decodeIfPresent(String.self, forKey: .text), link: container.decodeIfPresent(String.self, forKey: .link),
             passLifetime: container.decodeIfPresent(Int64.self, forKey: .passLifetime))
+        // `{}` sets nothing: the same as no claim instructions.
+        claim = sent.isEmpty ? nil : sent
     }
 }
 

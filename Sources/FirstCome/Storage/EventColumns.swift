@@ -8,7 +8,7 @@ enum EventColumns {
         + "presence_timeout_s, paused, pow_bits, draw_order, prequeue_at, beacon, beacon_value, draw_cutoff, drawn, drawn_at, draw_secret, "
         + "archived, claim_text, claim_link, pass_lifetime_s"
     /// How many `list` names: a backend's own columns come after.
-    static let count = 36
+    static let count = list.split(separator: ",").count
 
     /// The events with entries waiting for a decision (and, for a drawing order, their draw made).
     static let waitingFilter = "WHERE entries > serving AND NOT paused AND (draw_order = 'fifo' OR drawn_at IS NOT NULL) ORDER BY key"

@@ -93,14 +93,19 @@ extension PostgresEntryStore {
             }
         }
         guard let (plan, now) = plan else { return AwardStep(event: id, decided: nil, won: 0, stillWaiting: event.waiting) }
-        // The board takes this decision as it is only when it knew every earlier one
-        // (their expired seqs above all); otherwise it reads them from the database.
-        if board.known(eventKey: event.key)?.decidedTo == plan.first - 1 {
-            board.update(event, decisions: [.init(lastSeq: plan.last, decidedAt: now)], expired: plan.expired)
+        try await takeDecision(event, first: plan.first, decidedAt: now, expired: plan.expired)
+        return AwardStep(event: id, decided: plan.first...plan.last, won: plan.won, expired: plan.expired, stillWaiting: event.waiting)
+    }
+
+    /// Puts a committed decision of places `first...event.serving` on the board. The
+    /// board takes it as it is only when it knew every earlier one (their expired
+    /// seqs above all); otherwise it reads them from the database.
+    func takeDecision(_ event: Event, first: Int64, decidedAt: Int64, expired: [Int64] = []) async throws {
+        if board.known(eventKey: event.key)?.decidedTo == first - 1 {
+            board.update(event, decisions: [.init(lastSeq: event.serving, decidedAt: decidedAt)], expired: expired)
         } else {
             try await catchUp(only: event.key)
         }
-        return AwardStep(event: id, decided: plan.first...plan.last, won: plan.won, expired: plan.expired, stillWaiting: event.waiting)
     }
 
     private func lastSeen(

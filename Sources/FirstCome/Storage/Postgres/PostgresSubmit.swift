@@ -68,16 +68,11 @@ extension PostgresEntryStore {
                 receipts: links?.links ?? [], receiptsFrom: links?.first ?? 0)
             if !known {
                 try await catchUp(only: summary.eventKey)
-            } else if let decision = summary.decision {
-                // The board takes the decision as it is only when it knew every earlier one.
-                if board.known(eventKey: summary.eventKey)?.decidedTo == decision.first - 1, var event = board.event(key: summary.eventKey) {
-                    event.serving = decision.serving
-                    event.controlHead = decision.controlHead
-                    event.version = summary.version
-                    board.update(event, decisions: [.init(lastSeq: decision.serving, decidedAt: decision.decidedAt)])
-                } else {
-                    try await catchUp(only: summary.eventKey)
-                }
+            } else if let decision = summary.decision, var event = board.event(key: summary.eventKey) {
+                event.serving = decision.serving
+                event.controlHead = decision.controlHead
+                event.version = summary.version
+                try await takeDecision(event, first: decision.first, decidedAt: decision.decidedAt)
             }
         }
         // Direct mode: decide at once, before anyone is answered. (A sold-out
