@@ -98,6 +98,11 @@ public struct Event: Sendable, Equatable {
     public var waiting: Int64 { entries - serving }
     public var isSoldOut: Bool { awarded >= prizes }
 
+    /// Whether a new entry is decided in the transaction that records it: direct
+    /// mode, or an event already sold out (every new entry is lost). SQLite's
+    /// submit and PostgreSQL's `firstcome_submit` both follow it (IntakeContractTests).
+    public var decidesAtEntry: Bool { (mode == .direct || isSoldOut) && !paused }
+
     /// The state at time `now` (ms since 1970). Sold out wins over closed: the draw is over.
     public func state(at now: Int64) -> EventState {
         if isSoldOut { return .soldOut }

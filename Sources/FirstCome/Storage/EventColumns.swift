@@ -13,6 +13,9 @@ enum EventColumns {
     /// The events with entries waiting for a decision (and, for a drawing order, their draw made).
     static let waitingFilter = "WHERE entries > serving AND NOT paused AND (draw_order = 'fifo' OR drawn_at IS NOT NULL) ORDER BY key"
 
+    /// The events of a drawing order whose draw is not made yet.
+    static let undrawnFilter = "WHERE draw_order <> 'fifo' AND drawn_at IS NULL"
+
     static func decode<Cells: EventCells>(_ row: Cells) throws(Cells.Failure) -> Event {
         var identity: IdentityRule?
         if let name = try row.textOrNil(13), let algorithm = IdentityRule.Algorithm(rawValue: name), let key = try row.textOrNil(14) {

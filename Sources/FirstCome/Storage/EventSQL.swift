@@ -21,8 +21,21 @@ enum EventSQL {
             ])
     }
 
+    /// Writes an admin change that `event` holds after `patch.applied`, with its
+    /// control-log record when the patch makes one; `event` takes the new head.
+    static func update(_ event: inout Event, patch: EventPatch, now: Int64) -> SQLProcedure<Void> {
+        var writes = [settings(event)]
+        if let action = patch.patchAction { writes += ControlLogSQL.append(&event, record: AuditRecords.action(at: now, action: action)) }
+        return .writes(writes, then: ())
+    }
+
+    /// Records a beacon value `event` holds after `Event.withBeacon`.
+    static func beacon(_ event: Event) -> SQLProcedure<Void> {
+        .writes([SQLStatement(sql: "UPDATE events SET beacon_value = $1 WHERE key = $2", values: [.text(event.beaconValue), .integer(event.key)])], then: ())
+    }
+
     /// Writes every setting an admin change can make, as `event` holds them after it.
-    static func update(_ event: Event) -> SQLStatement {
+    private static func settings(_ event: Event) -> SQLStatement {
         SQLStatement(
             sql: """
                 UPDATE events SET mode = $1, admit_per_tick = $2, opens_at = $3, closes_at = $4, closed_at = $5,

@@ -70,7 +70,7 @@ public struct SQLiteEntryStore: EntryStore {
                 if let webhook = new.webhook {
                     try db.execute(sql: PortableSQL.sqlite(WebhookSQL.set), arguments: [event.key, webhook.url, webhook.secret, now])
                 }
-                try ControlLog.append(db, event: &event, record: AuditRecords.action(at: now, action: new.createAction))
+                try db.run(.writes(ControlLogSQL.append(&event, record: AuditRecords.action(at: now, action: new.createAction)), then: ()))
                 guard event.key <= EntrantTokens.maxEventKey else {
                     throw FirstComeError.invalidRequest("this database holds the most events it can")
                 }
@@ -97,11 +97,7 @@ public struct SQLiteEntryStore: EntryStore {
         let event = try await StorageErrors.translating {
             try await pool.write { db in
                 var event = try patch.applied(to: try EventRow.fetchRequired(db, id: id), now: now)
-                let update = EventSQL.update(event).sqlite
-                try db.execute(sql: update.sql, arguments: update.arguments)
-                if let action = patch.patchAction {
-                    try ControlLog.append(db, event: &event, record: AuditRecords.action(at: now, action: action))
-                }
+                try db.run(EventSQL.update(&event, patch: patch, now: now))
                 event.version = stamps.next()
                 return event
             }
@@ -225,7 +221,9 @@ public struct SQLiteEntryStore: EntryStore {
         let (event, outcome) = try await StorageErrors.translating {
             try await pool.write { db in
                 var event = try EventRow.fetchRequired(db, id: id)
-                let outcome = try Award.decide(db, event: &event, limit: limit, now: now, presence: board.presenceCheck(for: event, now: now, graceEnds: presenceGraceEnds))
+                let presence = board.presenceCheck(for: event, now: now, graceEnds: presenceGraceEnds)
+                let outcome = try db.run(AwardProcedure.decide(event, limit: limit, now: now, presence: presence))
+                event = outcome.event
                 event.version = stamps.next()
                 return (event, outcome)
             }

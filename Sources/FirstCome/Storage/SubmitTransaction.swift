@@ -98,14 +98,14 @@ struct SubmitTransaction {
             outcome.items.append(.entry(eventKey: key, seq: seq, created: true))
         }
 
-        // Persist the new counters, then decide at once where the rules say so:
-        // direct mode, or an event already sold out (every new entry is lost).
+        // Persist the new counters, then decide at once where the rules say so.
         let updateEntries = try db.cachedStatement(sql: "UPDATE events SET entries = ?, head = ? WHERE key = ?")
         for index in events.indices where !chains[index].isEmpty {
             var event = events[index]
             try updateEntries.execute(arguments: [event.entries, Data(event.head), event.key])
-            if (event.mode == .direct || event.isSoldOut) && !event.paused {
-                let decided = try Award.decide(db, event: &event, limit: nil, now: now)
+            if event.decidesAtEntry {
+                let decided = try db.run(AwardProcedure.decide(event, limit: nil, now: now, presence: nil))
+                event = decided.event
                 if let range = decided.decided { outcome.decisions[event.key] = EventBoard.Decision(lastSeq: range.upperBound, decidedAt: decided.decidedAt) }
                 events[index] = event
             }

@@ -93,8 +93,8 @@ public struct PostgresEntryStore: EntryStore {
                     if let webhook = new.webhook {
                         try await connection.query(Self.query(WebhookSQL.set, [event.key, webhook.url, webhook.secret, now]), logger: logger)
                     }
-                    try await PostgresControlLog.append(
-                        connection, event: &event, record: AuditRecords.action(at: now, action: new.createAction), logger: logger)
+                    try await connection.run(
+                        .writes(ControlLogSQL.append(&event, record: AuditRecords.action(at: now, action: new.createAction)), then: ()), logger: logger)
                     return try await PostgresEventRow.fetch(connection, key: event.key, logger: logger)
                 }
             } catch let error as PostgresTransactionError {
@@ -127,10 +127,7 @@ public struct PostgresEntryStore: EntryStore {
         let event = try await PostgresErrors.translating {
             try await client.withTransaction(logger: logger) { connection in
                 var event = try patch.applied(to: try await PostgresEventRow.fetchRequired(connection, id: id, lock: true, logger: logger), now: now)
-                try await connection.query(EventSQL.update(event).postgres(), logger: logger)
-                if let action = patch.patchAction {
-                    try await PostgresControlLog.append(connection, event: &event, record: AuditRecords.action(at: now, action: action), logger: logger)
-                }
+                try await connection.run(EventSQL.update(&event, patch: patch, now: now), logger: logger)
                 return try await PostgresEventRow.fetch(connection, key: event.key, logger: logger)
             }
         }

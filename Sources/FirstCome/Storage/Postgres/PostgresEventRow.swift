@@ -79,20 +79,3 @@ enum PostgresEventRow {
         return event
     }
 }
-
-/// Appends admin actions and decisions to an event's control log on PostgreSQL,
-/// inside the caller's transaction (which holds the event row).
-enum PostgresControlLog {
-    static func append(_ connection: PostgresConnection, event: inout Event, record: String, logger: Logger) async throws {
-        let chain = AuditRecords.link(event.controlHead, record)
-        try await connection.query(
-            """
-            INSERT INTO control_log (event_key, position, record, chain)
-            SELECT \(event.key), coalesce(max(position), 0) + 1, \(record), \(ByteBuffer(bytes: chain))
-              FROM control_log WHERE event_key = \(event.key)
-            """, logger: logger)
-        try await connection.query(
-            "UPDATE events SET control_head = \(ByteBuffer(bytes: chain)) WHERE key = \(event.key)", logger: logger)
-        event.controlHead = chain
-    }
-}
