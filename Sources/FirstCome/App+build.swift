@@ -127,7 +127,7 @@ public func buildApplication(
             address: .hostname(settings.host, port: settings.port), serverName: "firstcome", backlog: settings.listenBacklog),
         onServerRunning: { channel in await onServerRunning(channel.localAddress?.port ?? settings.port, false) },
         logger: serverLogger)
-    app.addServices(services.scheduler, services.webhooks, CommitterShutdown(committer: services.committer))
+    app.addServices(services.scheduler, services.webhooks, services.committer)
     for service in store.services { app.addServices(service) }
     if let admin = settings.adminListener {
         var adminLogger = serverLogger

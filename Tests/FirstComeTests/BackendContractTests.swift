@@ -40,21 +40,22 @@ struct BackendContractTests {
     func gaplessAndIdempotent(backend: Backend) async throws {
         try await withBackend(backend) { store, _ in
             try await create(store, prizes: 10)
-            let committer = GroupCommitter(store: store, maxBatch: 64)
-            let views = try await withThrowingTaskGroup(of: EntryView.self) { group in
-                for index in 0..<600 { group.addTask { try await enter(committer, "u\(index)") } }
-                for _ in 0..<40 { group.addTask { try await enter(committer, "twin") } }
-                return try await group.reduce(into: []) { $0.append($1) }
+            try await GroupCommitter.running(store: store, maxBatch: 64) { committer in
+                let views = try await withThrowingTaskGroup(of: EntryView.self) { group in
+                    for index in 0..<600 { group.addTask { try await enter(committer, "u\(index)") } }
+                    for _ in 0..<40 { group.addTask { try await enter(committer, "twin") } }
+                    return try await group.reduce(into: []) { $0.append($1) }
+                }
+                let twins = views.filter { view in views.filter { $0.seq == view.seq }.count > 1 }
+                #expect(Set(twins.map(\.seq)).count == 1, "every reply for the same user carries one seq")
+                #expect(Set(views.map(\.seq)).sorted() == Array(1...601))
+                let event = try await store.event(id: "e")
+                #expect(event.entries == 601)
+                let (_, entries) = try await store.auditEntries(event: "e", after: 0, limit: 1000)
+                #expect(entries.map(\.seq) == Array(1...601))
+                #expect(entries.map(\.createdAt) == entries.map(\.createdAt).sorted())
+                #expect(try await verify(store).entries == 601)
             }
-            let twins = views.filter { view in views.filter { $0.seq == view.seq }.count > 1 }
-            #expect(Set(twins.map(\.seq)).count == 1, "every reply for the same user carries one seq")
-            #expect(Set(views.map(\.seq)).sorted() == Array(1...601))
-            let event = try await store.event(id: "e")
-            #expect(event.entries == 601)
-            let (_, entries) = try await store.auditEntries(event: "e", after: 0, limit: 1000)
-            #expect(entries.map(\.seq) == Array(1...601))
-            #expect(entries.map(\.createdAt) == entries.map(\.createdAt).sorted())
-            #expect(try await verify(store).entries == 601)
         }
     }
 
@@ -62,23 +63,24 @@ struct BackendContractTests {
     func awards(backend: Backend) async throws {
         try await withBackend(backend) { store, _ in
             try await create(store, prizes: 7, admitPerTick: 3)
-            let committer = GroupCommitter(store: store)
-            var tokens: [String] = []
-            // Names the chain must hash byte for byte: non-ASCII, quotes, backslashes, emoji,
-            // a line separator (written raw, not escaped).
-            let odd = ["민지", "José", #"a"b\c"#, "🎉 party", "sep\u{2028}name"]
-            for index in 0..<20 { tokens.append(try await enter(committer, index < odd.count ? odd[index] : "p\(index)").token) }
-            let event = try await drain(store)
-            #expect(event.awarded == 7 && event.serving == 20)
-            let winners = try await store.winners(event: "e", after: 0, limit: 100)
-            #expect(winners.map(\.seq) == Array(1...7))
-            for (index, token) in tokens.enumerated() {
-                let view = try await store.entry(token: token)
-                #expect(view.status == (index < 7 ? .won : .lost))
-                #expect(view.decidedAt != nil && view.receipt.count == 64)
+            try await GroupCommitter.running(store: store) { committer in
+                var tokens: [String] = []
+                // Names the chain must hash byte for byte: non-ASCII, quotes, backslashes, emoji,
+                // a line separator (written raw, not escaped).
+                let odd = ["민지", "José", #"a"b\c"#, "🎉 party", "sep\u{2028}name"]
+                for index in 0..<20 { tokens.append(try await enter(committer, index < odd.count ? odd[index] : "p\(index)").token) }
+                let event = try await drain(store)
+                #expect(event.awarded == 7 && event.serving == 20)
+                let winners = try await store.winners(event: "e", after: 0, limit: 100)
+                #expect(winners.map(\.seq) == Array(1...7))
+                for (index, token) in tokens.enumerated() {
+                    let view = try await store.entry(token: token)
+                    #expect(view.status == (index < 7 ? .won : .lost))
+                    #expect(view.decidedAt != nil && view.receipt.count == 64)
+                }
+                let report = try await verify(store)
+                #expect(report.winners == 7 && report.lost == 13)
             }
-            let report = try await verify(store)
-            #expect(report.winners == 7 && report.lost == 13)
         }
     }
 
@@ -86,22 +88,23 @@ struct BackendContractTests {
     func directAndSoldOut(backend: Backend) async throws {
         try await withBackend(backend) { store, _ in
             try await create(store, prizes: 2, mode: .direct)
-            let committer = GroupCommitter(store: store)
-            let first = try await enter(committer, "a")
-            let second = try await enter(committer, "b")
-            let third = try await enter(committer, "c")
-            #expect(first.status == .won && second.status == .won && third.status == .lost)
-            #expect(try await store.event(id: "e").state(at: now) == .soldOut)
-            #expect(try await verify(store).winners == 2)
+            try await GroupCommitter.running(store: store) { committer in
+                let first = try await enter(committer, "a")
+                let second = try await enter(committer, "b")
+                let third = try await enter(committer, "c")
+                #expect(first.status == .won && second.status == .won && third.status == .lost)
+                #expect(try await store.event(id: "e").state(at: now) == .soldOut)
+                #expect(try await verify(store).winners == 2)
 
-            try await create(store, "q", prizes: 1)
-            _ = try await enter(committer, "a", event: "q")
-            #expect(try await drain(store, "q").awarded == 1)
-            let late = try await enter(committer, "late", event: "q")
-            #expect(late.seq == 2 && late.status == .lost, "an entry to a sold-out event is decided in its own reply")
-            #expect(try await store.entry(token: late.token).status == .lost)
-            let report = try await verify(store, "q")
-            #expect(report.winners == 1 && report.lost == 1 && report.waiting == 0)
+                try await create(store, "q", prizes: 1)
+                _ = try await enter(committer, "a", event: "q")
+                #expect(try await drain(store, "q").awarded == 1)
+                let late = try await enter(committer, "late", event: "q")
+                #expect(late.seq == 2 && late.status == .lost, "an entry to a sold-out event is decided in its own reply")
+                #expect(try await store.entry(token: late.token).status == .lost)
+                let report = try await verify(store, "q")
+                #expect(report.winners == 1 && report.lost == 1 && report.waiting == 0)
+            }
         }
     }
 
@@ -136,20 +139,21 @@ struct BackendContractTests {
             try await create(store, "q", prizes: 2)
             try await create(store, "d", prizes: 2, mode: .direct)
             for id in ["q", "d"] { _ = try await store.updateEvent(id: id, patch: try EventPatch(paused: true), now: now) }
-            let committer = GroupCommitter(store: store)
-            let queued = try await enter(committer, "a", event: "q")
-            let direct = try await enter(committer, "a", event: "d")
-            #expect(queued.status == .waiting && direct.status == .waiting)
-            let scheduler = AwardScheduler(store: store, clock: { self.now + 1000 })
-            _ = try await scheduler.tick()
-            let q = try await store.event(id: "q")
-            let d = try await store.event(id: "d")
-            #expect(q.waiting == 1 && d.waiting == 1 && q.paused && d.paused)
-            #expect(try await store.award(event: "q", limit: 10, now: now).decided == nil, "the rule itself decides nothing while paused")
-            for id in ["q", "d"] { _ = try await store.updateEvent(id: id, patch: try EventPatch(paused: false), now: now) }
-            #expect(try await drain(store, "q").awarded == 1)
-            #expect(try await drain(store, "d").awarded == 1)
-            #expect(try await verify(store, "q").winners == 1)
+            try await GroupCommitter.running(store: store) { committer in
+                let queued = try await enter(committer, "a", event: "q")
+                let direct = try await enter(committer, "a", event: "d")
+                #expect(queued.status == .waiting && direct.status == .waiting)
+                let scheduler = AwardScheduler(store: store, clock: { self.now + 1000 })
+                _ = try await scheduler.tick()
+                let q = try await store.event(id: "q")
+                let d = try await store.event(id: "d")
+                #expect(q.waiting == 1 && d.waiting == 1 && q.paused && d.paused)
+                #expect(try await store.award(event: "q", limit: 10, now: now).decided == nil, "the rule itself decides nothing while paused")
+                for id in ["q", "d"] { _ = try await store.updateEvent(id: id, patch: try EventPatch(paused: false), now: now) }
+                #expect(try await drain(store, "q").awarded == 1)
+                #expect(try await drain(store, "d").awarded == 1)
+                #expect(try await verify(store, "q").winners == 1)
+            }
         }
     }
 

@@ -107,30 +107,30 @@ struct SchemaNameTests {
     func schemaRefusesAlone(_ backend: Backend) async throws {
         try await withBackend(backend) { store, _ in
             _ = try await store.createEvent(try NewEvent(id: "s", name: "S", prizes: 10), now: Timestamp.now())
-            let committer = GroupCommitter(store: store, maxBatch: 64)
-            let long = String(repeating: "가", count: 129)
-            let results = try await withThrowingTaskGroup(of: (String, Result<SubmitResult, any Error>).self) { group in
-                for user in [long] + (0..<20).map({ "ok-\($0)" }) {
-                    group.addTask { (user, await Result.of { try await committer.submit(Submission(event: "s", user: user, payload: nil)) }) }
-                }
-                return try await group.reduce(into: [String: Result<SubmitResult, any Error>]()) { $0[$1.0] = $1.1 }
-            }
-            await committer.close()
-            for (user, result) in results {
-                let refusal: FirstComeError? =
-                    switch result {
-                    case .success(.rejected(let error)): error
-                    case .failure(let error as FirstComeError): error
-                    default: nil
+            try await GroupCommitter.running(store: store, maxBatch: 64) { committer in
+                let long = String(repeating: "가", count: 129)
+                let results = try await withThrowingTaskGroup(of: (String, Result<SubmitResult, any Error>).self) { group in
+                    for user in [long] + (0..<20).map({ "ok-\($0)" }) {
+                        group.addTask { (user, await Result.of { try await committer.submit(Submission(event: "s", user: user, payload: nil)) }) }
                     }
-                if user == long {
-                    #expect(refusal?.status == .badRequest, "\(result)")
-                } else if case .success(.created) = result {
-                } else {
-                    Issue.record("\(user): \(result)")
+                    return try await group.reduce(into: [String: Result<SubmitResult, any Error>]()) { $0[$1.0] = $1.1 }
                 }
+                for (user, result) in results {
+                    let refusal: FirstComeError? =
+                        switch result {
+                        case .success(.rejected(let error)): error
+                        case .failure(let error as FirstComeError): error
+                        default: nil
+                        }
+                    if user == long {
+                        #expect(refusal?.status == .badRequest, "\(result)")
+                    } else if case .success(.created) = result {
+                    } else {
+                        Issue.record("\(user): \(result)")
+                    }
+                }
+                #expect(try await store.event(id: "s").entries == 20)
             }
-            #expect(try await store.event(id: "s").entries == 20)
         }
     }
 

@@ -22,50 +22,52 @@ struct MultiNodeStoreTests {
             let a = try await openTestNode(location)
             let b = try await openTestNode(location)
             _ = try await a.store.createEvent(try NewEvent(id: "e", name: "E", prizes: 50), now: now)
-            let onA = GroupCommitter(store: a.store, maxBatch: 32)
-            let onB = GroupCommitter(store: b.store, maxBatch: 32)
-            let views = try await withThrowingTaskGroup(of: (String, EntryView).self) { group in
-                for index in 0..<400 {
-                    group.addTask { ("u\(index)", try await enter(index % 2 == 0 ? onA : onB, "u\(index)")) }
-                }
-                for index in 0..<100 {
-                    // The same users again, on the other node, racing the first submissions.
-                    group.addTask { ("u\(index)", try await enter(index % 2 == 0 ? onB : onA, "u\(index)")) }
-                }
-                return try await group.reduce(into: []) { $0.append($1) }
-            }
-            var seqOf: [String: Int64] = [:]
-            for (user, view) in views {
-                if let seen = seqOf[user] { #expect(seen == view.seq, "both replies of \(user) carry one seq") }
-                seqOf[user] = view.seq
-            }
-            #expect(Set(seqOf.values).sorted() == Array(1...400))
-            #expect(Set(views.map(\.1.token)).count == 400)
+            try await GroupCommitter.running(store: a.store, maxBatch: 32) { onA in
+                try await GroupCommitter.running(store: b.store, maxBatch: 32) { onB in
+                    let views = try await withThrowingTaskGroup(of: (String, EntryView).self) { group in
+                        for index in 0..<400 {
+                            group.addTask { ("u\(index)", try await enter(index % 2 == 0 ? onA : onB, "u\(index)")) }
+                        }
+                        for index in 0..<100 {
+                            // The same users again, on the other node, racing the first submissions.
+                            group.addTask { ("u\(index)", try await enter(index % 2 == 0 ? onB : onA, "u\(index)")) }
+                        }
+                        return try await group.reduce(into: []) { $0.append($1) }
+                    }
+                    var seqOf: [String: Int64] = [:]
+                    for (user, view) in views {
+                        if let seen = seqOf[user] { #expect(seen == view.seq, "both replies of \(user) carry one seq") }
+                        seqOf[user] = view.seq
+                    }
+                    #expect(Set(seqOf.values).sorted() == Array(1...400))
+                    #expect(Set(views.map(\.1.token)).count == 400)
 
-            // Awards by whichever node holds the lease; polls agree on both nodes.
-            // A 1 s tick renews the lease for 5 s: B cannot take it between the two ticks.
-            let schedulerA = AwardScheduler(store: a.store, interval: .seconds(1))
-            let schedulerB = AwardScheduler(store: b.store, interval: .seconds(1))
-            let stepsA = try await schedulerA.tick()
-            let stepsB = try await schedulerB.tick()
-            #expect(!stepsA.isEmpty && stepsB.isEmpty, "one node holds the lease")
-            #expect(try await eventually {
-                let onA = try await a.store.currentEvent(id: "e")
-                let onB = try await b.store.currentEvent(id: "e")
-                return onA.serving == 400 && onB.serving == 400
-            })
-            for (user, view) in views.prefix(60) {
-                let onNodeA = try await a.store.entry(token: view.token)
-                let onNodeB = try await b.store.entry(token: view.token)
-                #expect(onNodeA.status == onNodeB.status && onNodeA.receipt == onNodeB.receipt)
-                #expect(onNodeA.status == (seqOf[user]! <= 50 ? .won : .lost))
+                    // Awards by whichever node holds the lease; polls agree on both nodes.
+                    // A 1 s tick renews the lease for 5 s: B cannot take it between the two ticks.
+                    let schedulerA = AwardScheduler(store: a.store, interval: .seconds(1))
+                    let schedulerB = AwardScheduler(store: b.store, interval: .seconds(1))
+                    let stepsA = try await schedulerA.tick()
+                    let stepsB = try await schedulerB.tick()
+                    #expect(!stepsA.isEmpty && stepsB.isEmpty, "one node holds the lease")
+                    #expect(try await eventually {
+                        let onA = try await a.store.currentEvent(id: "e")
+                        let onB = try await b.store.currentEvent(id: "e")
+                        return onA.serving == 400 && onB.serving == 400
+                    })
+                    for (user, view) in views.prefix(60) {
+                        let onNodeA = try await a.store.entry(token: view.token)
+                        let onNodeB = try await b.store.entry(token: view.token)
+                        #expect(onNodeA.status == onNodeB.status && onNodeA.receipt == onNodeB.receipt)
+                        #expect(onNodeA.status == (seqOf[user]! <= 50 ? .won : .lost))
+                    }
+                    #expect(try await a.store.winners(event: "e", after: 0, limit: 100).map(\.seq) == Array(1...50))
+                    var verifier = AuditVerifier()
+                    try await AuditExport(store: b.store).write(eventID: "e", includePayload: false) { try verifier.consume($0) }
+                    #expect(try verifier.finish().winners == 50)
+                    await a.close()
+                    await b.close()
+                }
             }
-            #expect(try await a.store.winners(event: "e", after: 0, limit: 100).map(\.seq) == Array(1...50))
-            var verifier = AuditVerifier()
-            try await AuditExport(store: b.store).write(eventID: "e", includePayload: false) { try verifier.consume($0) }
-            #expect(try verifier.finish().winners == 50)
-            await a.close()
-            await b.close()
         }
     }
 
@@ -116,7 +118,7 @@ struct MultiNodeStoreTests {
             let a = try await openTestNode(location)
             let b = try await openTestNode(location, follow: false)
             _ = try await a.store.createEvent(try NewEvent(id: "e", name: "E", prizes: 1), now: now)
-            let view = try await enter(GroupCommitter(store: a.store), "x")
+            let view = try await GroupCommitter.running(store: a.store) { try await enter($0, "x") }
             // b has not run its catch-up loop (its services are not running here).
             let seen = try await b.store.entry(token: view.token)
             #expect(seen.seq == view.seq && seen.status == .waiting && seen.receipt == view.receipt)
@@ -138,7 +140,7 @@ struct MultiNodeStoreTests {
             #expect(try await b.store.holdSchedulerLease(for: .seconds(60)))
             // The old holder is fenced: its award decides nothing.
             _ = try await a.store.createEvent(try NewEvent(id: "e", name: "E", prizes: 1), now: now)
-            _ = try await enter(GroupCommitter(store: a.store), "x")
+            _ = try await GroupCommitter.running(store: a.store) { try await enter($0, "x") }
             let step = try await a.store.award(event: "e", limit: 10, now: now)
             #expect(step.decided == nil)
             #expect(try await b.store.award(event: "e", limit: 10, now: now).won == 1)
@@ -152,25 +154,26 @@ struct MultiNodeStoreTests {
         try await TemporaryPostgres.with { database in
             let node = try await openTestNode(try database.location)
             _ = try await node.store.createEvent(try NewEvent(id: "e", name: "E", prizes: 1), now: now)
-            let committer = GroupCommitter(store: node.store)
-            for user in ["a", "b", "c"] { _ = try await enter(committer, user) }
-            _ = try await node.store.award(event: "e", limit: 1, now: now)  // not the lease holder: nothing
-            #expect(try await node.store.holdSchedulerLease(for: .seconds(60)))
-            #expect(try await node.store.award(event: "e", limit: 1, now: now).won == 1)
-            for sql in [
-                "UPDATE entries SET status = 'won' WHERE seq = 3",
-                "UPDATE entries SET status = 'waiting' WHERE seq = 1",
-                "DELETE FROM entries WHERE seq = 3",
-                "UPDATE events SET entries = 1",
-                "UPDATE control_log SET record = '{}'",
-                "INSERT INTO entries (event_key, seq, \"user\", created_at, chain) SELECT max(key) + 1, 1, 'z', 1, '\\x00' FROM events",
-                "UPDATE events SET key = key + 100",
-                "DELETE FROM events",
-                "TRUNCATE events CASCADE",
-            ] {
-                #expect(throws: (any Error).self, "\(sql)") { try TemporaryPostgres.psql(database.url, sql) }
+            try await GroupCommitter.running(store: node.store) { committer in
+                for user in ["a", "b", "c"] { _ = try await enter(committer, user) }
+                _ = try await node.store.award(event: "e", limit: 1, now: now)  // not the lease holder: nothing
+                #expect(try await node.store.holdSchedulerLease(for: .seconds(60)))
+                #expect(try await node.store.award(event: "e", limit: 1, now: now).won == 1)
+                for sql in [
+                    "UPDATE entries SET status = 'won' WHERE seq = 3",
+                    "UPDATE entries SET status = 'waiting' WHERE seq = 1",
+                    "DELETE FROM entries WHERE seq = 3",
+                    "UPDATE events SET entries = 1",
+                    "UPDATE control_log SET record = '{}'",
+                    "INSERT INTO entries (event_key, seq, \"user\", created_at, chain) SELECT max(key) + 1, 1, 'z', 1, '\\x00' FROM events",
+                    "UPDATE events SET key = key + 100",
+                    "DELETE FROM events",
+                    "TRUNCATE events CASCADE",
+                ] {
+                    #expect(throws: (any Error).self, "\(sql)") { try TemporaryPostgres.psql(database.url, sql) }
+                }
+                await node.close()
             }
-            await node.close()
         }
     }
 }

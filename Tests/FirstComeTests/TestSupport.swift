@@ -142,3 +142,19 @@ func withHTTPClient<T>(_ configuration: HTTPClient.Configuration = .init(), _ bo
         throw error
     }
 }
+
+extension GroupCommitter {
+    /// Runs a committer on `store` while `body` uses it, then commits what is
+    /// queued and stops it, as the service group does on shutdown.
+    static func running<T: Sendable>(
+        store: any EntryStore, maxBatch: Int = 2048, clock: @escaping @Sendable () -> Int64 = Timestamp.now,
+        _ body: (GroupCommitter) async throws -> T
+    ) async throws -> T {
+        let committer = GroupCommitter(store: store, maxBatch: maxBatch, clock: clock)
+        return try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask { try await committer.run() }
+            defer { committer.close() }
+            return try await body(committer)
+        }
+    }
+}

@@ -21,7 +21,7 @@ struct EventAdmin: Sendable {
     /// Applies `patch` to event `id` at `now`; throws `.eventNotFound` or `.eventSoldOut`.
     func update(id: String, patch: EventPatch, now: Int64) async throws -> Event {
         let event = try await store.updateEvent(id: id, patch: patch, now: now)
-        logger.info("event changed", metadata: ["event": "\(id)", "change": "\(patch.patchAction)", "state": "\(event.state(at: now).rawValue)"])
+        logger.info("event changed", metadata: ["event": "\(id)", "change": "\(patch.patchAction ?? "claim instructions")", "state": "\(event.state(at: now).rawValue)"])
         return event
     }
 }

@@ -1,6 +1,6 @@
 import Dispatch
 import Foundation
-import Glibc
+import ServiceLifecycle
 import HTTPTypes
 import Logging
 import Synchronization
@@ -22,11 +22,14 @@ public protocol BlockingSubmitStore: EntryStore {
 /// queued and written together in the next one, which starts as soon as the
 /// previous commit ends. Each caller resumes only after its batch has committed.
 ///
-/// With a `BlockingSubmitStore` the batches are written by a thread of the
-/// committer's own, which sleeps while the queue is empty: between two commits
-/// nothing waits for a turn on the task pool, and the transaction does not hop
-/// to the database's writer and back. Other stores are drained by a task.
-public final class GroupCommitter: Sendable {
+/// A `Service`: batches are written while `run()` runs. With a
+/// `BlockingSubmitStore` they are written by a thread of the committer's own,
+/// which sleeps while the queue is empty: between two commits nothing waits for
+/// a turn on the task pool, and the transaction does not hop to the database's
+/// writer and back. Other stores are written from `run()`'s task. On graceful
+/// shutdown (or cancellation) it refuses new submissions, commits every queued
+/// one, and returns.
+public final class GroupCommitter: Service, Sendable {
     private struct Waiter {
         let submission: Submission
         /// Called once, from the committing thread or task, after the commit.
@@ -37,6 +40,8 @@ public final class GroupCommitter: Sendable {
         var queue: [Waiter] = []
         var draining = false
         var closed = false
+        /// Closed, and nothing is left to write: the writer ends.
+        var finished: Bool { closed && queue.isEmpty }
     }
 
     private let store: any EntryStore
@@ -45,11 +50,12 @@ public final class GroupCommitter: Sendable {
     private let logger: Logger
     private let metrics: FirstComeMetrics?
     private let state = Mutex(State())
-    /// The commit thread's name, as `ps` and /proc show it (15 bytes at most).
-    public static let threadName = "firstcome-write"
-    /// Wakes the commit thread (blocking stores only): one signal per drain.
-    private let wake: DispatchSemaphore?
-    /// The commit thread's id, as /proc/self/task names it, once it runs; 0 without one.
+    /// One signal per drain to start and one on close: a semaphore for the
+    /// commit thread, a stream for `run()`'s task.
+    private let wakeThread = DispatchSemaphore(value: 0)
+    private let wakeTask: AsyncStream<Void>.Continuation
+    private let wakeups: AsyncStream<Void>
+    /// The commit thread's id, as /proc/self/task names it, while it runs; 0 otherwise.
     let threadID = Atomic<Int32>(0)
 
     /// - Parameters:
@@ -64,44 +70,30 @@ public final class GroupCommitter: Sendable {
         self.maxBatch = max(1, maxBatch)
         self.clock = clock
         self.logger = logger
-        guard let blocking = store as? any BlockingSubmitStore else {
-            wake = nil
-            return
-        }
-        let wake = DispatchSemaphore(value: 0)
-        self.wake = wake
-        // The thread holds the committer only while it drains: once the committer
-        // is gone, its deinit wakes the thread and the thread ends.
-        let thread = Thread { [weak self] in
-            Self.nameCurrentThread(GroupCommitter.threadName)
-            self?.threadID.store(Self.currentThreadID(), ordering: .relaxed)
-            while true {
-                wake.wait()
-                guard let self else { return }
-                self.drainBlocking(blocking)
+        (wakeups, wakeTask) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
+    }
+
+    /// Writes batches until a graceful shutdown or cancellation, then the rest of the queue.
+    public func run() async throws {
+        try await withGracefulShutdownHandler {
+            await withTaskCancellationHandler {
+                if let blocking = store as? any BlockingSubmitStore { await writeOnThread(blocking) } else { await writeInTask() }
+            } onCancel: {
+                self.close()
             }
+        } onGracefulShutdown: {
+            self.close()
         }
-        thread.start()
     }
 
-    deinit {
-        wake?.signal()
+    /// Refuses new submissions; `run()` returns once every queued one has committed.
+    public func close() {
+        state.withLock { $0.closed = true }
+        wake()
     }
 
-    /// Names the calling thread, as Linux shows it. (Foundation's `Thread.name`,
-    /// set this early, can miss: the thread may run before Foundation has
-    /// recorded which pthread it is.)
-    private static func nameCurrentThread(_ name: String) {
-        let descriptor = open("/proc/thread-self/comm", O_WRONLY)
-        guard descriptor >= 0 else { return }
-        _ = name.withCString { write(descriptor, $0, strlen($0)) }
-        Glibc.close(descriptor)
-    }
-
-    /// The calling thread's id on Linux (/proc/thread-self names it), or 0.
-    private static func currentThreadID() -> Int32 {
-        let path = try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/thread-self")
-        return path.flatMap { Int32($0.split(separator: "/").last ?? "") } ?? 0
+    private func wake() {
+        if store is any BlockingSubmitStore { wakeThread.signal() } else { wakeTask.yield() }
     }
 
     /// Records one submission; returns once the transaction holding it has committed.
@@ -125,36 +117,46 @@ public final class GroupCommitter: Sendable {
         }
         switch startDrain {
         case nil: answer(SubmitAnswer(.failure(FirstComeError.shuttingDown)))
-        case true?:
-            if let wake { wake.signal() } else { Task { await self.drain() } }
+        case true?: wake()
         case false?: break
         }
     }
 
-    /// Refuses new submissions and waits until every queued one has committed.
-    public func close() async {
-        state.withLock { $0.closed = true }
-        while state.withLock({ $0.draining }) {
-            try? await Task.sleep(for: .milliseconds(5))
+    /// The commit thread: drains at each signal, and ends (resuming `run()`) once finished.
+    private func writeOnThread(_ store: any BlockingSubmitStore) async {
+        await withCheckedContinuation { (ended: CheckedContinuation<Void, Never>) in
+            let thread = Thread {
+                CommitThread.nameCurrent()
+                self.threadID.store(CommitThread.currentID(), ordering: .relaxed)
+                repeat {
+                    self.wakeThread.wait()
+                    while let batch = self.nextBatch() { self.commitBlocking(batch, store) }
+                } while !self.state.withLock(\.finished)
+                self.threadID.store(0, ordering: .relaxed)
+                ended.resume()
+            }
+            thread.start()
+        }
+    }
+
+    private func writeInTask() async {
+        for await _ in wakeups {
+            while let batch = nextBatch() { await commit(batch) }
+            if state.withLock(\.finished) { return }
         }
     }
 
     /// The next batch, or none (and the drain ends) when the queue is empty.
-    private func nextBatch() -> [Waiter] {
-        state.withLock { state -> [Waiter] in
+    private func nextBatch() -> [Waiter]? {
+        state.withLock { state -> [Waiter]? in
             let count = min(state.queue.count, maxBatch)
+            guard count > 0 else {
+                state.draining = false
+                return nil
+            }
             let batch = Array(state.queue.prefix(count))
             state.queue.removeFirst(count)
-            if batch.isEmpty { state.draining = false }
             return batch
-        }
-    }
-
-    private func drain() async {
-        while true {
-            let batch = nextBatch()
-            if batch.isEmpty { return }
-            await commit(batch)
         }
     }
 
@@ -167,14 +169,6 @@ public final class GroupCommitter: Sendable {
             result = .failure(error)
         }
         for part in settle(batch, result, since: start) { await commit(part) }
-    }
-
-    private func drainBlocking(_ store: any BlockingSubmitStore) {
-        while true {
-            let batch = nextBatch()
-            if batch.isEmpty { return }
-            commitBlocking(batch, store)
-        }
     }
 
     private func commitBlocking(_ batch: [Waiter], _ store: any BlockingSubmitStore) {
