@@ -21,13 +21,11 @@ public enum Migrations {
         return migrator
     }
 
-    /// Data changes a migration needs that SQL alone cannot make (hashing). 0003
-    /// hashes with the audit v1 record texts (`AuditRecords`), which docs/AUDIT.md
-    /// fixes for good; AuditTests' backfill test pins the heads it writes, so a
-    /// change there that would migrate an old database differently fails.
+    /// Data changes a migration needs that SQL alone cannot make (hashing), each
+    /// frozen in its own type with what it needs.
     static func backfill(_ name: String, _ db: Database) throws {
         switch name {
-        case "0003_audit_chain": try AuditBackfill.run(db)
+        case "0003_audit_chain": try Migration0003Backfill.run(db)
         default: break
         }
     }
