@@ -26,12 +26,17 @@ struct DatabaseOption: ParsableArguments {
         }
     }
 
-    /// Opens the store for `access`, or exits with one line saying why not.
-    func open(_ access: OpenedStore.Access) async throws -> OpenedStore {
+    /// Runs `body` on the store opened for `access` and closes it; a store that
+    /// cannot be opened exits with one line saying why. `body`'s errors pass through.
+    func withOpened<T>(_ access: OpenedStore.Access, _ body: (OpenedStore) async throws -> T) async throws -> T {
         let location = try location()
+        var opened = false
         do {
-            return try await OpenedStore.open(location, access: access)
-        } catch {
+            return try await OpenedStore.with(location, access: access) { store in
+                opened = true
+                return try await body(store)
+            }
+        } catch where !opened {
             printError("\(error)")
             throw ExitCode.failure
         }
@@ -43,13 +48,9 @@ extension DatabaseOption {
     /// failure into one line on standard error and exit 1 (an audit failure and
     /// an exit code pass through as they are).
     func withStore<T>(_ access: OpenedStore.Access, _ body: (OpenedStore) async throws -> T) async throws -> T {
-        let opened = try await open(access)
         do {
-            let result = try await body(opened)
-            await opened.close()
-            return result
+            return try await withOpened(access, body)
         } catch {
-            await opened.close()
             if error is ExitCode || error is AuditVerifier.Failure { throw error }
             printError((error as? FirstComeError)?.message ?? "\(error)")
             throw ExitCode.failure

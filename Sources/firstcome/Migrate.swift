@@ -9,13 +9,12 @@ struct Migrate: AsyncParsableCommand {
     @OptionGroup var database: DatabaseOption
 
     func run() async throws {
-        let opened = try await database.open(.write)
-        await opened.close()
+        let location = try await database.withOpened(.write) { $0.location }
         let names: [String]
-        switch opened.location {
+        switch location {
         case .sqlite: names = Migrations.names
         case .postgres: names = Migrations.postgresNames
         }
-        print("\(opened.location.display): schema is current (\(names.joined(separator: ", ")))")
+        print("\(location.display): schema is current (\(names.joined(separator: ", ")))")
     }
 }

@@ -187,59 +187,53 @@ struct Serve: AsyncParsableCommand {
             token = explicitToken
         }
         let connectionCap = Self.connectionCap(asked: maxConnections, logger: logger)
-        let opened = try await database.open(
-            .serve(durability: durability, busyTimeout: .milliseconds(busyMs), presenceGrace: Int64(graceSeconds) * 1000))
-        let store = opened.store
-        switch location {
-        case .sqlite: logger.notice("database \(location.display) (durability \(durability.rawValue)), award tick \(tickMs) ms")
-        case .postgres: logger.notice("database \(location.display) (PostgreSQL; durability as the server commits), award tick \(tickMs) ms")
-        }
-        var settings = AppSettings(
-            host: host, port: port, adminToken: token, tickInterval: .milliseconds(tickMs),
-            adminListener: adminPort.map { (adminHost, $0) }, ipRateLimit: ipLimit, userRateLimit: userLimit,
-            trustedProxies: Set(proxies.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }),
-            idleTimeout: .seconds(idleSeconds), requestTimeout: .seconds(requestSeconds))
-        settings.adminTokenFile = tokenFile
-        settings.maxConnections = connectionCap
-        settings.maxStreamsPerToken = streamsPerToken == 0 ? nil : streamsPerToken
-        settings.maxStreamsPerClient = streamsPerClient == 0 ? nil : streamsPerClient
-        settings.webhookPolicy = WebhookPolicy(
-            giveUpAfter: .seconds(giveUpSeconds), allowInternalTargets: webhookAllowPrivate || environmentFlag("FIRSTCOME_WEBHOOK_ALLOW_PRIVATE"))
-        settings.accessLog = accessLog || environmentFlag("FIRSTCOME_ACCESS_LOG")
-        settings.admissionURL = try setting(admissionUrl, env: "FIRSTCOME_ADMISSION_URL") { $0 }
-        var templates: PageTemplates?
-        do {
-            if let templatesDirectory { templates = try await PageTemplates(directory: templatesDirectory) }
-        } catch {
-            printError("\(error)")
-            throw ExitCode.failure
-        }
-        let keys: AdmissionKeys
-        do {
-            var legacyFile: String?
-            if case .sqlite(let path) = location { legacyFile = AdmissionKeys.legacyFilePath(forDatabase: path) }
-            keys = try await AdmissionKeys(store: store, legacyFile: legacyFile, logger: logger)
-        } catch {
-            await opened.close()
-            printError("\(error)")
-            throw ExitCode.failure
-        }
-        logger.notice("admission tokens signed with the keys in the database, valid \(admissionTtl) s")
-        let admission = AdmissionIssuer(keys: keys, issuer: issuerName, lifetime: .seconds(admissionTtl))
-        let metrics = FirstComeMetrics()
-        MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: metrics.registry))
-        let app = try buildApplication(settings: settings, store: store, logger: logger, metrics: metrics, admission: admission, templates: templates) { boundPort, admin in
-            logger.notice("\(admin ? "admin routes listening" : "listening") on http://\(admin ? adminHost : host):\(boundPort)")
-            // The console is served where the admin routes are.
-            if admin || adminPort == nil { logger.notice("operator console at http://\(admin ? adminHost : host):\(boundPort)/admin") }
-        }
-        do {
+        let access = OpenedStore.Access.serve(durability: durability, busyTimeout: .milliseconds(busyMs), presenceGrace: Int64(graceSeconds) * 1000)
+        try await database.withOpened(access) { opened in
+            let store = opened.store
+            switch location {
+            case .sqlite: logger.notice("database \(location.display) (durability \(durability.rawValue)), award tick \(tickMs) ms")
+            case .postgres: logger.notice("database \(location.display) (PostgreSQL; durability as the server commits), award tick \(tickMs) ms")
+            }
+            var settings = AppSettings(
+                host: host, port: port, adminToken: token, tickInterval: .milliseconds(tickMs),
+                adminListener: adminPort.map { (adminHost, $0) }, ipRateLimit: ipLimit, userRateLimit: userLimit,
+                trustedProxies: Set(proxies.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }),
+                idleTimeout: .seconds(idleSeconds), requestTimeout: .seconds(requestSeconds))
+            settings.adminTokenFile = tokenFile
+            settings.maxConnections = connectionCap
+            settings.maxStreamsPerToken = streamsPerToken == 0 ? nil : streamsPerToken
+            settings.maxStreamsPerClient = streamsPerClient == 0 ? nil : streamsPerClient
+            settings.webhookPolicy = WebhookPolicy(
+                giveUpAfter: .seconds(giveUpSeconds), allowInternalTargets: webhookAllowPrivate || environmentFlag("FIRSTCOME_WEBHOOK_ALLOW_PRIVATE"))
+            settings.accessLog = accessLog || environmentFlag("FIRSTCOME_ACCESS_LOG")
+            settings.admissionURL = try setting(admissionUrl, env: "FIRSTCOME_ADMISSION_URL") { $0 }
+            var templates: PageTemplates?
+            do {
+                if let templatesDirectory { templates = try await PageTemplates(directory: templatesDirectory) }
+            } catch {
+                printError("\(error)")
+                throw ExitCode.failure
+            }
+            let keys: AdmissionKeys
+            do {
+                var legacyFile: String?
+                if case .sqlite(let path) = location { legacyFile = AdmissionKeys.legacyFilePath(forDatabase: path) }
+                keys = try await AdmissionKeys(store: store, legacyFile: legacyFile, logger: logger)
+            } catch {
+                printError("\(error)")
+                throw ExitCode.failure
+            }
+            logger.notice("admission tokens signed with the keys in the database, valid \(admissionTtl) s")
+            let admission = AdmissionIssuer(keys: keys, issuer: issuerName, lifetime: .seconds(admissionTtl))
+            let metrics = FirstComeMetrics()
+            MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: metrics.registry))
+            let app = try buildApplication(settings: settings, store: store, logger: logger, metrics: metrics, admission: admission, templates: templates) { boundPort, admin in
+                logger.notice("\(admin ? "admin routes listening" : "listening") on http://\(admin ? adminHost : host):\(boundPort)")
+                // The console is served where the admin routes are.
+                if admin || adminPort == nil { logger.notice("operator console at http://\(admin ? adminHost : host):\(boundPort)/admin") }
+            }
             try await app.runService()
-        } catch {
-            await opened.close()
-            throw error
         }
-        await opened.close()
         withExtendedLifetime(lock) {}
         logger.notice("stopped")
     }

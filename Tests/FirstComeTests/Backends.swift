@@ -89,20 +89,28 @@ func openTestNode(
         let pool = try FirstComeDatabase.open(path: path)
         return TestNode(store: try SQLiteEntryStore(pool: pool, clock: clock, presenceGrace: presenceGrace)) { try? pool.close() }
     case .postgres(let postgres):
-        let database = try await PostgresDatabase.open(postgres, logger: logger)
-        do {
-            let store = try await PostgresEntryStore(database: database, clock: clock, presenceGrace: presenceGrace, logger: logger)
-            let services = follow ? store.services.map { service in Task { try? await service.run() } } : []
-            return TestNode(store: store) {
-                for task in services {
-                    task.cancel()
-                    _ = await task.result
+        // The node's pool and services run in one scope, held open until `close`.
+        let (opened, didOpen) = AsyncThrowingStream.makeStream(of: PostgresEntryStore.self)
+        let (closing, close) = AsyncStream.makeStream(of: Void.self)
+        let scope = Task {
+            do {
+                try await PostgresDatabase.with(postgres, logger: logger) { database in
+                    let store = try await PostgresEntryStore(database: database, clock: clock, presenceGrace: presenceGrace, logger: logger)
+                    didOpen.yield(store)
+                    await withDiscardingTaskGroup { group in
+                        if follow { for service in store.services { group.addTask { try? await service.run() } } }
+                        for await _ in closing {}
+                        group.cancelAll()
+                    }
                 }
-                await database.close()
+            } catch {
+                didOpen.finish(throwing: error)
             }
-        } catch {
-            await database.close()
-            throw error
+        }
+        guard let store = try await opened.first(where: { _ in true }) else { throw TestSetupError(message: "the node did not open") }
+        return TestNode(store: store) {
+            close.finish()
+            await scope.value
         }
     }
 }

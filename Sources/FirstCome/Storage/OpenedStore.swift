@@ -1,7 +1,7 @@
 import Logging
 
-/// A store opened on a `DatabaseLocation` for a command or a service, with what
-/// it takes to close it.
+/// A store opened on a `DatabaseLocation` for a command or a service, for the
+/// scope of `with(_:access:logger:_:)`.
 public struct OpenedStore: Sendable {
     /// What the store is opened for.
     public enum Access: Sendable {
@@ -16,10 +16,13 @@ public struct OpenedStore: Sendable {
 
     public let store: any EntryStore
     public let location: DatabaseLocation
-    private let closer: @Sendable () async -> Void
 
-    /// Opens the database (creating and migrating it where `access` says so) and its store.
-    public static func open(_ location: DatabaseLocation, access: Access, logger: Logger = Logger(label: "firstcome")) async throws -> OpenedStore {
+    /// Opens the database (creating and migrating it where `access` says so) and
+    /// its store, runs `body` on them, and closes the database when it returns.
+    public static func with<T>(
+        _ location: DatabaseLocation, access: Access, logger: Logger = Logger(label: "firstcome"),
+        _ body: (OpenedStore) async throws -> T
+    ) async throws -> T {
         switch location {
         case .sqlite(let path):
             let pool = try {
@@ -32,8 +35,8 @@ public struct OpenedStore: Sendable {
             }()
             var grace: Int64 = 0
             if case .serve(_, _, let presenceGrace) = access { grace = presenceGrace }
-            let store = try SQLiteEntryStore(pool: pool, presenceGrace: grace)
-            return OpenedStore(store: store, location: location) { try? pool.close() }
+            defer { try? pool.close() }
+            return try await body(OpenedStore(store: try SQLiteEntryStore(pool: pool, presenceGrace: grace), location: location))
         case .postgres(let postgres):
             var migrate = true
             var grace: Int64 = 0
@@ -42,19 +45,9 @@ public struct OpenedStore: Sendable {
             case .write: break
             case .read: migrate = false
             }
-            let database = try await PostgresDatabase.open(postgres, migrate: migrate, logger: logger)
-            do {
-                let store = try await PostgresEntryStore(database: database, presenceGrace: grace, logger: logger)
-                return OpenedStore(store: store, location: location) { await database.close() }
-            } catch {
-                await database.close()
-                throw error
+            return try await PostgresDatabase.with(postgres, migrate: migrate, logger: logger) { database in
+                try await body(OpenedStore(store: try await PostgresEntryStore(database: database, presenceGrace: grace, logger: logger), location: location))
             }
         }
-    }
-
-    /// Releases the database.
-    public func close() async {
-        await closer()
     }
 }

@@ -1,8 +1,10 @@
 import Logging
 import PostgresNIO
 
-/// A running connection pool to one PostgreSQL database, with its schema
-/// migrated. The pool runs until `close()`.
+/// A connection pool to one PostgreSQL database, with its schema migrated. The
+/// pool runs in the structured scope of `with(_:migrate:logger:_:)`: it must
+/// serve the migration before a service group starts and the last commits after
+/// the group's services stop, so it runs around the group, not inside it.
 public final class PostgresDatabase: Sendable {
     /// Most connections one node opens (submits hold one per group-commit batch;
     /// awards, reads and the board's catch-up take the others).
@@ -10,7 +12,6 @@ public final class PostgresDatabase: Sendable {
 
     public let client: PostgresClient
     public let location: PostgresLocation
-    private let runner: Task<Void, Never>
 
     private init(location: PostgresLocation, logger: Logger) {
         var configuration = location.configuration
@@ -20,21 +21,33 @@ public final class PostgresDatabase: Sendable {
         let client = PostgresClient(configuration: configuration, backgroundLogger: logger)
         self.client = client
         self.location = location
-        runner = Task { await client.run() }
     }
 
     /// Connects, checks the server answers, and (with `migrate`) applies pending
-    /// migrations; otherwise refuses a database that is not exactly current.
-    public static func open(_ location: PostgresLocation, migrate: Bool = true, logger: Logger = Logger(label: "firstcome")) async throws -> PostgresDatabase {
+    /// migrations, otherwise refuses a database that is not exactly current; then
+    /// runs `body` while the pool runs, and stops the pool when it returns.
+    public static func with<T>(
+        _ location: PostgresLocation, migrate: Bool = true, logger: Logger = Logger(label: "firstcome"),
+        _ body: (PostgresDatabase) async throws -> T
+    ) async throws -> T {
         // The pool retries a server it cannot reach for a long time: fail fast instead.
         try await probe(location)
         let database = PostgresDatabase(location: location, logger: logger)
-        do {
-            try await PostgresErrors.translatingSetup(location) {
-                try await withDeadline(setupTimeout, what: "the server did not answer") {
+        return try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask { await database.client.run() }
+            defer { group.cancelAll() }
+            try await database.setUp(migrate: migrate, logger: logger)
+            return try await body(database)
+        }
+    }
+
+    private func setUp(migrate: Bool, logger: Logger) async throws {
+        let (client, location) = (client, location)
+        try await PostgresErrors.translatingSetup(location) {
+            try await Self.withDeadline(Self.setupTimeout, what: "the server did not answer") {
                 // Chain links hash the UTF-8 bytes of each record, built in the database.
                 var encoding = ""
-                for try await name in try await database.client.query("SHOW server_encoding", logger: logger).decode(String.self) {
+                for try await name in try await client.query("SHOW server_encoding", logger: logger).decode(String.self) {
                     encoding = name
                 }
                 guard encoding == "UTF8" else {
@@ -42,19 +55,14 @@ public final class PostgresDatabase: Sendable {
                         path: location.display, reason: "the database's encoding is \(encoding), firstcome needs UTF8 (CREATE DATABASE … ENCODING 'UTF8')")
                 }
                 if migrate {
-                    for name in try await PostgresMigrations.apply(database.client, logger: logger) {
+                    for name in try await PostgresMigrations.apply(client, logger: logger) {
                         logger.info("applied migration", metadata: ["migration": "\(name)"])
                     }
                 } else {
-                    try await PostgresMigrations.checkCurrent(database.client, logger: logger)
-                }
+                    try await PostgresMigrations.checkCurrent(client, logger: logger)
                 }
             }
-        } catch {
-            await database.close()
-            throw error
         }
-        return database
     }
 
     /// Longest wait for the server to answer while opening.
@@ -89,11 +97,5 @@ public final class PostgresDatabase: Sendable {
             }
             return value
         }
-    }
-
-    /// Stops the pool (after its queries end).
-    public func close() async {
-        runner.cancel()
-        await runner.value
     }
 }
