@@ -8,7 +8,7 @@ func entryController(_ services: FirstComeServices) -> EntryController<AppReques
     EntryController<AppRequestContext>(
         committer: services.committer, store: services.store, metrics: services.metrics, identity: IdentityVerifier(),
         perUser: services.limits.perUser, admission: services.admission,
-        proofs: ProofOfWork(key: services.store.tokens.derivedKey("proof-of-work")), clock: Timestamp.now)
+        proofs: ProofOfWork(key: services.store.live.tokens.derivedKey("proof-of-work")), clock: Timestamp.now)
 }
 
 /// The public listener's HTTP/1.1: as `server(_:)`, and a connection opened for a

@@ -68,7 +68,7 @@ struct BackupTests {
         let store = try SQLiteEntryStore(pool: pool)
         return try await pool.read { db in
             try Row.fetchAll(db, sql: "SELECT event_key, seq, user FROM entries ORDER BY seq").map {
-                Stored(seq: $0["seq"], user: $0["user"], token: store.token(eventKey: $0["event_key"], seq: $0["seq"]))
+                Stored(seq: $0["seq"], user: $0["user"], token: store.live.token(eventKey: $0["event_key"], seq: $0["seq"]))
             }
         }
     }

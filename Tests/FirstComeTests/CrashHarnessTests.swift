@@ -60,7 +60,7 @@ struct CrashHarnessTests {
         }
         var stored: [String: Submitters.Ack] = [:]
         for row in rows {
-            stored[row["user"]] = Submitters.Ack(seq: row["seq"], token: store.token(eventKey: row["event_key"], seq: row["seq"]))
+            stored[row["user"]] = Submitters.Ack(seq: row["seq"], token: store.live.token(eventKey: row["event_key"], seq: row["seq"]))
         }
         var figures = Figures(stored: rows.count)
         for (user, ack) in acknowledged where stored[user] != ack {

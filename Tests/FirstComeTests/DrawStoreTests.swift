@@ -128,7 +128,7 @@ struct DrawStoreTests {
             _ = try await store.createEvent(new, now: t0)
             let views = try await enter(store, (1...10).map { "u\($0)" }, event: "p", at: t0 + 10_000)
             // Every other entrant keeps a live stream open; the rest have left long before their turn.
-            for view in views where view.seq % 2 == 0 { store.streaming(token: view.token, open: true) }
+            for view in views where view.seq % 2 == 0 { store.live.streaming(token: view.token, open: true) }
             #expect(try await store.makeDueDraws(now: t0 + 100_000) == ["p"])
             try await drain(store, "p", at: t0 + 200_000)
             var byPlace: [Int64: EntryView] = [:]

@@ -85,9 +85,9 @@ struct PresenceTests {
             let store = try SQLiteEntryStore(pool: pool, clock: { clock.now }, presenceGrace: 0)
             let tokens = try await setUp(store, clock: clock, count: 5, prizes: 3, timeout: 5, admit: 1)
             let metrics = FirstComeMetrics()
-            store.streaming(token: tokens[2], open: true)
-            store.streaming(token: tokens[3], open: true)
-            store.streaming(token: tokens[3], open: false)
+            store.live.streaming(token: tokens[2], open: true)
+            store.live.streaming(token: tokens[3], open: true)
+            store.live.streaming(token: tokens[3], open: false)
             clock.advance(60_000)
             let scheduler = AwardScheduler(store: store, clock: { clock.now }, metrics: metrics)
             // Seqs 1 and 2 are gone, 3 holds a stream: one tick skips two and admits one.

@@ -19,7 +19,7 @@ struct ConsoleFigures: Sendable, Equatable {
         time = now
         self.event = event
         state = event.state(at: now)
-        expired = store.board.expiredCount(eventKey: event.key)
+        expired = store.live.board.expiredCount(eventKey: event.key)
     }
 
     /// The sample the live page draws: `{"t","entries","waiting","serving","awarded","remaining","expired","lost","state","paused"}`.

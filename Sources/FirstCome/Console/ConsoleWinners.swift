@@ -53,7 +53,7 @@ extension ConsoleController {
             return
         }
         found["seq"] = seq
-        guard let view = store.board.view(eventKey: event.key, seq: seq, token: "") else { return }
+        guard let view = store.live.board.view(eventKey: event.key, seq: seq, token: "") else { return }
         found["status"] = view.status.rawValue
         found["status_text"] = page.text("status_" + view.status.rawValue)
         found["receipt"] = view.receipt

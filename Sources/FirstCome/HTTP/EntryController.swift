@@ -107,7 +107,7 @@ struct EntryController<Context: RequestContext> {
     /// reply is made, so the committing thread only passes it on. `false`:
     /// nothing was done, use `enter`.
     func enterNow(event id: String, body: SubmitRequest, answer: @escaping @Sendable (@escaping @Sendable () throws -> Entered) -> Void) -> Bool {
-        guard let event = store.cachedEvent(id: id), event.identity == nil else { return false }
+        guard let event = store.live.cachedEvent(id: id), event.identity == nil else { return false }
         let submission: Submission
         do {
             submission = try admit(body, user: try Self.namedUser(body), event: event)

@@ -34,7 +34,7 @@ final class EventStreamConnection: ChannelInboundHandler, RemovableChannelHandle
     }
 
     func handlerAdded(context: ChannelHandlerContext) {
-        streams.store.streaming(token: token, open: true)
+        streams.store.live.streaming(token: token, open: true)
         context.writeAndFlush(wrapOutboundOut(.head(HTTPResponse(status: .ok, headerFields: streams.headers()))), promise: nil)
         advance(context)
     }
@@ -79,8 +79,8 @@ final class EventStreamConnection: ChannelInboundHandler, RemovableChannelHandle
             }
             return
         }
-        let version = streams.store.decisions.version
-        guard let entry = streams.store.knownEntry(token: token) else { return finish(context) }
+        let version = streams.store.live.decisions.version
+        guard let entry = streams.store.live.knownEntry(token: token) else { return finish(context) }
         if let reply = streams.renderNow(entry) {
             step(context, entry: entry, reply: reply, version: version)
             return
@@ -115,7 +115,7 @@ final class EventStreamConnection: ChannelInboundHandler, RemovableChannelHandle
     /// Waits for the next decision after `version`, or the heartbeat.
     private func wait(_ context: ChannelHandlerContext, after version: UInt64) {
         guard !ended else { return }
-        let signal = streams.store.decisions
+        let signal = streams.store.live.decisions
         let ticket = signal.ticket()
         self.ticket = ticket
         let bound = NIOLoopBound((self, context), eventLoop: context.eventLoop)
@@ -158,9 +158,9 @@ final class EventStreamConnection: ChannelInboundHandler, RemovableChannelHandle
         ended = true
         held?.cancel()
         held = nil
-        if let ticket { streams.store.decisions.end(ticket) }
+        if let ticket { streams.store.live.decisions.end(ticket) }
         ticket = nil
-        streams.store.streaming(token: token, open: false)
+        streams.store.live.streaming(token: token, open: false)
         streams.counts.close(token: token, client: client)
         streams.record(status: 200, start: start, path: path, client: client)
     }

@@ -40,9 +40,9 @@ struct LiveUpdates<Context: RemoteAddressRequestContext> {
     /// Writes events until the entry is decided, the client goes or the server stops.
     /// While it runs, the entrant counts as present.
     func stream(token: String, write: (String) async throws -> Void) async throws {
-        store.streaming(token: token, open: true)
-        defer { store.streaming(token: token, open: false) }
-        let signal = store.decisions
+        store.live.streaming(token: token, open: true)
+        defer { store.live.streaming(token: token, open: false) }
+        let signal = store.live.decisions
         let loop = MultiThreadedEventLoopGroup.singleton.next()
         let heartbeat = LiveUpdateSteps.timeAmount(heartbeat)
         var steps = LiveUpdateSteps(minimumGap: minimumGap)

@@ -20,12 +20,10 @@ public protocol EntryStore: Sendable {
     /// Adds `key` and retires every current key at `now`; drops keys retired
     /// before `dropRetiredBefore`. Returns the kids dropped.
     func rotateAdmissionKeys(adding key: StoredAdmissionKey, now: Int64, dropRetiredBefore: Int64) async throws -> [String]
-    /// Entrant tokens under the database's secret key (the same on every node).
-    var tokens: EntrantTokens { get }
-    /// The live state both stores keep the same way: events, entries, presence
-    /// and receipts in memory, following the database (see `LiveState.swift`).
-    var board: EventBoard { get }
-    var clock: @Sendable () -> Int64 { get }
+    /// The node's live state, kept the same way by both stores: events, entries,
+    /// presence and receipts in memory, following the database; entrant tokens
+    /// under the database's key (the same on every node).
+    var live: LiveState { get }
     /// The seq of `user`'s entry in an event, if any.
     func seq(event: String, user: String) async throws -> Int64?
     /// The control log of an event: position, record and chain link, in order.
@@ -46,8 +44,6 @@ public protocol EntryStore: Sendable {
     func entry(token: String) async throws -> EntryView
     /// Writes presence seen since the last call, coarsely, so it survives a restart.
     func persistPresence() async throws
-    /// Signalled whenever entries have been decided (for live updates).
-    var decisions: ChangeSignal { get }
     /// The user of entry `seq` of an event, if there is one.
     func user(event: String, seq: Int64) async throws -> String?
     /// Winners of an event with seq > `after`, in seq order.

@@ -1,15 +1,29 @@
-/// The answers every store gives from its in-memory board alone, written once:
-/// the hot paths (polls, the live stream, the console) read them without a
-/// database read, and the board follows the database on both backends.
-extension EntryStore {
+/// A node's live state, written once for both backends: the board of events and
+/// entries that follows the database (presence and the decision signal
+/// included), the entrant tokens under the database's key, and the clock that
+/// stamps presence. The hot paths (polls, the live stream, the console) answer
+/// from it without a database read.
+public struct LiveState: Sendable {
+    public let board: EventBoard
+    public let tokens: EntrantTokens
+    public let clock: @Sendable () -> Int64
+
+    /// Signalled whenever entries have been decided (for live updates).
+    public var decisions: ChangeSignal { board.decided }
+
+    /// The token of an entry, as its entrant received it.
+    public func token(eventKey: Int64, seq: Int64) -> String {
+        tokens.token(eventKey: eventKey, seq: seq)
+    }
+
     /// The event as this node's memory has it now, without a database read; `nil`
-    /// if it is not in memory (`currentEvent` then reads it).
+    /// if it is not in memory (`EntryStore.currentEvent` then reads it).
     public func cachedEvent(id: String) -> Event? {
         board.event(id: id)
     }
 
-    /// `entry(token:)` from this node's memory alone, counted as a poll the same
-    /// way; `nil` where that would need a database read or throw.
+    /// `EntryStore.entry(token:)` from this node's memory alone, counted as a poll
+    /// the same way; `nil` where that would need a database read or throw.
     public func polledEntry(token: String) -> EntryView? {
         guard let (eventKey, seq) = tokens.verify(token) else { return nil }
         return board.view(eventKey: eventKey, seq: seq, token: token, seenAt: clock())
@@ -28,4 +42,11 @@ extension EntryStore {
         guard let (eventKey, seq) = tokens.verify(token) else { return }
         board.streaming(eventKey: eventKey, seq: seq, open: open, now: clock())
     }
+}
+
+extension EntryStore {
+    /// The parts of `live` the stores' own code reads.
+    var board: EventBoard { live.board }
+    var tokens: EntrantTokens { live.tokens }
+    var clock: @Sendable () -> Int64 { live.clock }
 }

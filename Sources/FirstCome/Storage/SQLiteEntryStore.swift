@@ -9,9 +9,7 @@ import ServiceLifecycle
 /// One store per database per process: a second writer would not see the board.
 public struct SQLiteEntryStore: EntryStore {
     let pool: DatabasePool
-    public let tokens: EntrantTokens
-    public let board: EventBoard
-    public let clock: @Sendable () -> Int64
+    public let live: LiveState
     /// No entry expires for lack of presence before this time (ms): entrants get
     /// a grace period to come back after a restart.
     let presenceGraceEnds: Int64
@@ -21,7 +19,6 @@ public struct SQLiteEntryStore: EntryStore {
     /// (ms) is how long after this start no entry expires for lack of presence.
     public init(pool: DatabasePool, clock: @escaping @Sendable () -> Int64 = Timestamp.now, presenceGrace: Int64 = 60_000) throws {
         self.pool = pool
-        self.clock = clock
         presenceGraceEnds = clock() + max(0, presenceGrace)
         let (key, events, decisions, receipts, expired, places) = try pool.read { db in
             let key = try Data.fetchOne(db, sql: "SELECT value FROM secrets WHERE name = 'token_key'").map { [UInt8]($0) } ?? []
@@ -42,21 +39,15 @@ public struct SQLiteEntryStore: EntryStore {
             }
             return (key, events, decisions, receipts, expired, places)
         }
-        tokens = EntrantTokens(key: key)
-        board = EventBoard(events: events, decisions: decisions, receipts: receipts, expired: expired, places: places)
+        live = LiveState(
+            board: EventBoard(events: events, decisions: decisions, receipts: receipts, expired: expired, places: places),
+            tokens: EntrantTokens(key: key), clock: clock)
     }
-
-    public var decisions: ChangeSignal { board.decided }
 
     /// One process owns a SQLite database (`DatabaseLock`): nothing runs beside it.
     public var services: [any Service] { [] }
 
     public func holdSchedulerLease(for duration: Duration) async throws -> Bool { true }
-
-    /// The token of an entry, as its entrant received it.
-    public func token(eventKey: Int64, seq: Int64) -> String {
-        tokens.token(eventKey: eventKey, seq: seq)
-    }
 
     public func createEvent(_ new: NewEvent, now: Int64) async throws -> Event {
         let event = try await StorageErrors.translating {
@@ -89,7 +80,7 @@ public struct SQLiteEntryStore: EntryStore {
     }
 
     public func currentEvent(id: String) async throws -> Event {
-        if let event = cachedEvent(id: id) { return event }
+        if let event = live.cachedEvent(id: id) { return event }
         return try await event(id: id)
     }
 
@@ -107,16 +98,17 @@ public struct SQLiteEntryStore: EntryStore {
     }
 
     public func entry(token: String) async throws -> EntryView {
-        guard let view = polledEntry(token: token) else { throw FirstComeError.entryNotFound }
+        guard let view = live.polledEntry(token: token) else { throw FirstComeError.entryNotFound }
         return view
     }
 
     public func persistPresence() async throws {
-        let changes = board.takePresence(now: clock(), granularity: PresenceLog.granularity)
-        guard !changes.isEmpty else { return }
-        try await StorageErrors.translating {
-            try await pool.write { db in try PresenceLog.write(db, changes) }
-        }
+        try await PresenceLog.persist(live) { procedure in try await write(procedure) }
+    }
+
+    /// Runs the procedure `procedure` makes (written for both stores) in one write transaction.
+    func write<Result: Sendable>(_ procedure: @escaping @Sendable () -> SQLProcedure<Result>) async throws -> Result {
+        try await StorageErrors.translating { try await pool.write { db in try db.run(procedure()) } }
     }
 
     public func user(event id: String, seq: Int64) async throws -> String? {

@@ -25,9 +25,7 @@ public struct PostgresEntryStore: EntryStore {
 
     let database: PostgresDatabase
     var client: PostgresClient { database.client }
-    public let tokens: EntrantTokens
-    public let board: EventBoard
-    public let clock: @Sendable () -> Int64
+    public let live: LiveState
     let presenceGraceEnds: Int64
     /// This node's name as the scheduler lease holder.
     let node: String
@@ -40,7 +38,6 @@ public struct PostgresEntryStore: EntryStore {
         logger: Logger = Logger(label: "firstcome")
     ) async throws {
         self.database = database
-        self.clock = clock
         self.logger = logger
         presenceGraceEnds = clock() + max(0, presenceGrace)
         node = "node-" + Base64URL.random(byteCount: 9)
@@ -59,19 +56,11 @@ public struct PostgresEntryStore: EntryStore {
             }
             return stored
         }
-        tokens = EntrantTokens(key: key)
-        board = EventBoard(events: [])
+        live = LiveState(board: EventBoard(events: []), tokens: EntrantTokens(key: key), clock: clock)
         while try await catchUp() {}
     }
 
-    public var decisions: ChangeSignal { board.decided }
-
     public var services: [any Service] { [BoardSync(store: self)] }
-
-    /// The token of an entry, as its entrant received it.
-    public func token(eventKey: Int64, seq: Int64) -> String {
-        tokens.token(eventKey: eventKey, seq: seq)
-    }
 
     public func createEvent(_ new: NewEvent, now: Int64) async throws -> Event {
         try checkPresenceTimeout(new.presenceTimeout)
@@ -116,7 +105,7 @@ public struct PostgresEntryStore: EntryStore {
     }
 
     public func currentEvent(id: String) async throws -> Event {
-        if let event = cachedEvent(id: id) { return event }
+        if let event = live.cachedEvent(id: id) { return event }
         let event = try await event(id: id)
         board.update(event)
         return event
@@ -143,7 +132,7 @@ public struct PostgresEntryStore: EntryStore {
     }
 
     public func entry(token: String) async throws -> EntryView {
-        if let view = polledEntry(token: token) { return view }
+        if let view = live.polledEntry(token: token) { return view }
         guard let (eventKey, seq) = tokens.verify(token) else { throw FirstComeError.entryNotFound }
         // A genuine token for an entry this node has not learnt of yet (made on
         // another node since the last catch-up): read it once.
@@ -153,15 +142,13 @@ public struct PostgresEntryStore: EntryStore {
     }
 
     public func persistPresence() async throws {
-        let changes = board.takePresence(now: clock(), granularity: PresenceLog.granularity)
-        guard !changes.isEmpty else { return }
-        _ = try await PostgresErrors.translating {
-            try await client.query(
-                """
-                INSERT INTO presence (event_key, seq, seen_at)
-                SELECT * FROM unnest(\(changes.map(\.eventKey))::bigint[], \(changes.map(\.seq))::bigint[], \(changes.map(\.seenAt))::bigint[])
-                ON CONFLICT (event_key, seq) DO UPDATE SET seen_at = greatest(presence.seen_at, excluded.seen_at)
-                """, logger: logger)
+        try await PresenceLog.persist(live) { procedure in try await write(procedure) }
+    }
+
+    /// Runs the procedure `procedure` makes (written for both stores) in one transaction.
+    func write<Result: Sendable>(_ procedure: @escaping @Sendable () -> SQLProcedure<Result>) async throws -> Result {
+        try await PostgresErrors.translating {
+            try await client.withTransaction(logger: logger) { connection in try await connection.run(procedure(), logger: logger) }
         }
     }
 }
