@@ -100,7 +100,8 @@ public struct Event: Sendable, Equatable {
 
     /// Whether a new entry is decided in the transaction that records it: direct
     /// mode, or an event already sold out (every new entry is lost). SQLite's
-    /// submit and PostgreSQL's `firstcome_submit` both follow it (IntakeContractTests).
+    /// submit follows it in Swift; on PostgreSQL `firstcome_submit` makes the
+    /// sold-out step and the store's submit the direct one (BackendContractTests).
     public var decidesAtEntry: Bool { (mode == .direct || isSoldOut) && !paused }
 
     /// The state at time `now` (ms since 1970). Sold out wins over closed: the draw is over.

@@ -75,10 +75,10 @@ extension PostgresEntryStore {
                 try await takeDecision(event, first: decision.first, decidedAt: decision.decidedAt)
             }
         }
-        // Direct mode: decide at once, before anyone is answered. (A sold-out
-        // event's new entries were decided lost by firstcome_submit itself.)
+        // Direct mode: decide at once, before anyone is answered (`Event.decidesAtEntry`;
+        // a sold-out event's new entries were decided lost by firstcome_submit itself).
         for summary in summaries where created[summary.eventKey] != nil {
-            guard let event = board.event(key: summary.eventKey), event.mode == .direct, !event.paused else { continue }
+            guard let event = board.event(key: summary.eventKey), event.decidesAtEntry, !event.isSoldOut else { continue }
             do {
                 _ = try await decide(event.id, limit: nil, now: now, fenced: false)
             } catch {
@@ -102,9 +102,10 @@ extension PostgresEntryStore {
     }
 
     /// One call of `firstcome_submit`, prepared once per connection (the server
-    /// parses and plans it once, not per batch). The function's live definition
-    /// is in schema/postgres.sql (migrations/postgres/0006_submit_cost.sql is the
-    /// last to replace it); IntakeContractTests holds its refusals to `Event.acceptsEntries`.
+    /// parses and plans it once, not per batch). Its live definition is
+    /// migrations/postgres/0010_decide_at_entry.sql (schema/postgres.sql shows the
+    /// whole schema); IntakeContractTests holds its refusals to `Event.acceptsEntries`
+    /// and BackendContractTests its sold-out step to `Event.decidesAtEntry`.
     struct SubmitStatement: PostgresPreparedStatement {
         static let name = "firstcome_submit"
         static let sql = """
