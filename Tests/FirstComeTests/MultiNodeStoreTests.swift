@@ -71,6 +71,44 @@ struct MultiNodeStoreTests {
         }
     }
 
+    @Test("an entry is decided in its own reply on a node that has not seen its event, or not seen it sell out")
+    func decideAtEntryOnAnotherNode() async throws {
+        try await TemporaryPostgres.with { database in
+            let location = try database.location
+            let a = try await openTestNode(location)
+            let b = try await openTestNode(location)
+            _ = try await a.store.createEvent(try NewEvent(id: "d", name: "D", prizes: 2, mode: .direct), now: now)
+            _ = try await a.store.createEvent(try NewEvent(id: "q", name: "Q", prizes: 1), now: now)
+            func one(_ store: any EntryStore, _ event: String, _ user: String) async throws -> EntryView {
+                switch try await store.submit([Submission(event: event, user: user, payload: nil)], now: now + 1).first {
+                case .created(let view)?: return view
+                default: throw FirstComeError.internalError
+                }
+            }
+            // B's board has not seen "d": it learns of it from the submit, then decides.
+            #expect(try await one(b.store, "d", "b1").status == .won)
+            // Now it has, and decides in the submit's transaction.
+            #expect(try await one(b.store, "d", "b2").status == .won)
+            #expect(try await one(b.store, "d", "b3").status == .lost)
+            #expect(try await one(a.store, "d", "a1").status == .lost)
+
+            // B sees "q" with its prize still open; A's scheduler then sells it out.
+            #expect(try await one(b.store, "q", "first").status == .waiting)
+            while try await a.store.event(id: "q").waiting > 0 { _ = try await AwardScheduler(store: a.store, interval: .seconds(1)).tick() }
+            let late = try await one(b.store, "q", "late")
+            #expect(late.status == .lost, "B learns of the sell-out from its own submit and decides the entry before answering")
+            #expect(try await one(b.store, "q", "later").status == .lost)
+            for event in ["d", "q"] {
+                var verifier = AuditVerifier()
+                try await AuditExport(store: a.store).write(eventID: event, includePayload: false) { try verifier.consume($0) }
+                let report = try verifier.finish()
+                #expect(report.waiting == 0 && report.winners == (event == "d" ? 2 : 1))
+            }
+            await a.close()
+            await b.close()
+        }
+    }
+
     @Test("a draw made on one node reaches the other's board: places, positions and results agree")
     func drawOnOtherNode() async throws {
         try await TemporaryPostgres.with { database in

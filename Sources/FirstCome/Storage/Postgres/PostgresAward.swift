@@ -28,8 +28,9 @@ extension PostgresEntryStore {
 
     /// Decides up to `limit` waiting entries of one event in one transaction that
     /// holds the event row. `fenced`: only while this node holds the scheduler
-    /// lease (a node that lost it mid-tick decides nothing).
-    func decide(_ id: String, limit: Int64?, now: Int64, fenced: Bool) async throws -> AwardStep {
+    /// lease (a node that lost it mid-tick decides nothing). `atEntry`: only if the
+    /// event decides at entry (`Event.decidesAtEntry`), as a submit transaction would.
+    func decide(_ id: String, limit: Int64?, now: Int64, fenced: Bool, atEntry: Bool = false) async throws -> AwardStep {
         let (event, outcome) = try await PostgresErrors.translating {
             try await client.withTransaction(logger: logger) { connection -> (Event, AwardProcedure.Outcome?) in
                 if fenced {
@@ -45,7 +46,8 @@ extension PostgresEntryStore {
                     if !holds { return (try await PostgresEventRow.fetchRequired(connection, id: id, logger: logger), nil) }
                 }
                 let event = try await PostgresEventRow.fetchRequired(connection, id: id, lock: true, logger: logger)
-                let presence = board.presenceCheck(for: event, now: now, graceEnds: presenceGraceEnds)
+                if atEntry && !event.decidesAtEntry { return (event, nil) }
+                let presence = atEntry ? nil : board.presenceCheck(for: event, now: now, graceEnds: presenceGraceEnds)
                 let outcome = try await connection.run(AwardProcedure.decide(event, limit: limit, now: now, presence: presence), logger: logger)
                 guard outcome.decided != nil else { return (event, nil) }
                 return (try await PostgresEventRow.fetch(connection, key: event.key, logger: logger), outcome)

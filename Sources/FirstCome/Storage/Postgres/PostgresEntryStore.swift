@@ -8,7 +8,8 @@ import ServiceLifecycle
 ///
 /// The event row is the one serialization point per event: a group-commit batch
 /// is one call of `firstcome_submit`, which locks the row, numbers the entries
-/// and chains them, and commits in the same round trip. Polls are answered from
+/// and chains them, and commits in the same round trip (a direct-mode event's
+/// award runs in the same transaction). Polls are answered from
 /// this node's in-memory board, which merges this node's commits as they
 /// return and catches up with the other nodes' commits every `syncInterval`.
 public struct PostgresEntryStore: EntryStore {

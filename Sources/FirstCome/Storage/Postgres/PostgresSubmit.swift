@@ -35,12 +35,18 @@ extension PostgresEntryStore {
     }
 
     private func submitUnique(_ batch: [Submission], now: Int64) async throws -> [SubmitResult] {
-        let rows = try await callSubmit(batch, now: now)
+        // Deciding at entry (`Event.decidesAtEntry`): a sold-out event's new entries
+        // are decided lost by firstcome_submit itself, in its one round trip; a
+        // direct-mode event's by `AwardProcedure` in the batch's transaction, or in
+        // a second one when the board learns of the event only from this call.
+        var direct = Set<String>()
+        for submission in batch where board.event(id: submission.event).map(Self.decidesDirectly) == true { direct.insert(submission.event) }
+        let call = try await callSubmit(batch, now: now, direct: direct)
         var results = [SubmitResult?](repeating: nil, count: batch.count)
         var placed: [(index: Int, eventKey: Int64, seq: Int64, created: Bool)] = []
         var created: [Int64: (first: Int64, links: [UInt8])] = [:]
-        var summaries: [(eventKey: Int64, entries: Int64, head: [UInt8], version: Int64, decision: EntryDecision?)] = []
-        for row in rows {
+        var summaries: [(eventKey: Int64, entries: Int64, head: [UInt8], version: Int64, soldOut: SoldOutDecision?)] = []
+        for row in call.rows {
             if row.item == 0, let key = row.eventKey, let entries = row.seq, let version = row.version {
                 summaries.append((key, entries, row.chain, version, row.decision))
                 continue
@@ -68,19 +74,19 @@ extension PostgresEntryStore {
                 receipts: links?.links ?? [], receiptsFrom: links?.first ?? 0)
             if !known {
                 try await catchUp(only: summary.eventKey)
-            } else if let decision = summary.decision, var event = board.event(key: summary.eventKey) {
+            } else if let decision = call.decisions[summary.eventKey], let first = decision.outcome.decided?.lowerBound {
+                try await takeDecision(decision.event, first: first, decidedAt: decision.outcome.decidedAt, expired: decision.outcome.expired)
+            } else if let decision = summary.soldOut, var event = board.event(key: summary.eventKey) {
                 event.serving = decision.serving
                 event.controlHead = decision.controlHead
                 event.version = summary.version
                 try await takeDecision(event, first: decision.first, decidedAt: decision.decidedAt)
             }
         }
-        // Direct mode: decide at once, before anyone is answered (`Event.decidesAtEntry`;
-        // a sold-out event's new entries were decided lost by firstcome_submit itself).
-        for summary in summaries where created[summary.eventKey] != nil {
-            guard let event = board.event(key: summary.eventKey), event.decidesAtEntry, !event.isSoldOut else { continue }
+        for summary in summaries where created[summary.eventKey] != nil && call.decisions[summary.eventKey] == nil && summary.soldOut == nil {
+            guard let event = board.event(key: summary.eventKey), Self.decidesDirectly(event) else { continue }
             do {
-                _ = try await decide(event.id, limit: nil, now: now, fenced: false)
+                _ = try await decide(event.id, limit: nil, now: now, fenced: false, atEntry: true)
             } catch {
                 logger.warning("deciding at entry failed; the scheduler decides later", metadata: ["event": "\(event.id)", "error": "\(error)"])
             }
@@ -147,54 +153,56 @@ extension PostgresEntryStore {
         var chain: [UInt8]
         var version: Int64?
         /// The decision the call made (an event's row only): every new entry of a sold-out event, lost.
-        var decision: EntryDecision? = nil
+        var decision: SoldOutDecision? = nil
     }
 
     /// The step `firstcome_submit` decided for a sold-out event: places `first...serving`.
-    private struct EntryDecision {
+    private struct SoldOutDecision {
         let first: Int64
         let serving: Int64
         let decidedAt: Int64
         let controlHead: [UInt8]
     }
 
-    /// One call of `firstcome_submit` (its own transaction), sent again when the
-    /// connection failed: a batch that did commit comes back as existing entries.
-    private func callSubmit(_ batch: [Submission], now: Int64) async throws -> [SubmitRow] {
-        let events = batch.map(\.event)
-        let users = batch.map(\.user)
-        let payloads = batch.map { $0.payload ?? "" }
-        let middles = batch.map(\.record.middle)
-        let tails = batch.map(\.record.end)
+    /// Whether `event`'s new entries are decided at entry by `AwardProcedure`
+    /// (a sold-out event's are decided by `firstcome_submit`).
+    private static func decidesDirectly(_ event: Event) -> Bool {
+        event.decidesAtEntry && !event.isSoldOut
+    }
+
+    /// A direct-mode decision made in the batch's transaction, and the event it left.
+    private struct EntryDecision {
+        let outcome: AwardProcedure.Outcome
+        let event: Event
+    }
+
+    /// One call of `firstcome_submit`, with the decisions at entry of the direct-mode
+    /// events in `direct` in the same transaction; sent again when the connection
+    /// failed (a batch that did commit comes back as existing entries, nothing to decide).
+    private func callSubmit(_ batch: [Submission], now: Int64, direct: Set<String>) async throws -> (rows: [SubmitRow], decisions: [Int64: EntryDecision]) {
+        let statement = SubmitStatement(
+            events: batch.map(\.event), users: batch.map(\.user), payloads: batch.map { $0.payload ?? "" },
+            middles: batch.map(\.record.middle), tails: batch.map(\.record.end), now: now)
         var attempt = 1
         while true {
             do {
-                let statement = SubmitStatement(
-                    events: events, users: users, payloads: payloads, middles: middles, tails: tails, now: now)
-                var out: [SubmitRow] = []
-                out.reserveCapacity(batch.count + 1)
-                for try await (key, entries, head, version, items, seqs, created, refusals, chains, decidedFrom, serving, decidedAt, controlHead)
-                    in try await client.execute(
-                    statement, logger: logger)
-                {
-                    for index in items.indices {
-                        out.append(
-                            SubmitRow(
-                                item: Int(items[index]), eventKey: key == 0 ? nil : key, seq: seqs[index] == 0 ? nil : seqs[index],
-                                created: created[index], refusal: refusals[index].isEmpty ? nil : refusals[index],
-                                chain: PostgresEventRow.bytes(chains[index]), version: nil))
-                    }
-                    if key != 0 {
-                        let decision = decidedFrom == 0
-                            ? nil
-                            : EntryDecision(first: decidedFrom, serving: serving, decidedAt: decidedAt, controlHead: PostgresEventRow.bytes(controlHead))
-                        out.append(
-                            SubmitRow(
-                                item: 0, eventKey: key, seq: entries, created: false, refusal: nil, chain: PostgresEventRow.bytes(head), version: version,
-                                decision: decision))
-                    }
+                if direct.isEmpty {
+                    return (try await Self.rows(try await client.execute(statement, logger: logger), count: batch.count), [:])
                 }
-                return out
+                return try await client.withTransaction(logger: logger) { connection in
+                    let rows = try await Self.rows(try await connection.execute(statement, logger: logger), count: batch.count)
+                    var decisions: [Int64: EntryDecision] = [:]
+                    let createdIn = Set(rows.filter(\.created).compactMap(\.eventKey))
+                    for row in rows where row.item == 0 {
+                        guard let key = row.eventKey, createdIn.contains(key) else { continue }
+                        let event = try await PostgresEventRow.fetch(connection, key: key, logger: logger)
+                        guard direct.contains(event.id), Self.decidesDirectly(event) else { continue }
+                        let outcome = try await connection.run(AwardProcedure.decide(event, limit: nil, now: now, presence: nil), logger: logger)
+                        guard outcome.decided != nil else { continue }
+                        decisions[key] = EntryDecision(outcome: outcome, event: try await PostgresEventRow.fetch(connection, key: key, logger: logger))
+                    }
+                    return (rows, decisions)
+                }
             } catch {
                 guard attempt < Self.submitAttempts, PostgresErrors.isRetryable(error) else { throw PostgresErrors.map(error) }
                 logger.warning("submit batch failed, sending it again", metadata: ["attempt": "\(attempt)", "error": "\(PostgresErrors.describe(error))"])
@@ -202,5 +210,29 @@ extension PostgresEntryStore {
                 attempt += 1
             }
         }
+    }
+
+    /// The rows of one `firstcome_submit` call: one per submission, and one per event.
+    private static func rows(_ sequence: AsyncThrowingMapSequence<PostgresRowSequence, SubmitStatement.Row>, count: Int) async throws -> [SubmitRow] {
+        var out: [SubmitRow] = []
+        out.reserveCapacity(count + 1)
+        for try await (key, entries, head, version, items, seqs, created, refusals, chains, decidedFrom, serving, decidedAt, controlHead) in sequence {
+            for index in items.indices {
+                out.append(
+                    SubmitRow(
+                        item: Int(items[index]), eventKey: key == 0 ? nil : key, seq: seqs[index] == 0 ? nil : seqs[index],
+                        created: created[index], refusal: refusals[index].isEmpty ? nil : refusals[index],
+                        chain: PostgresEventRow.bytes(chains[index]), version: nil))
+            }
+            if key != 0 {
+                out.append(
+                    SubmitRow(
+                        item: 0, eventKey: key, seq: entries, created: false, refusal: nil, chain: PostgresEventRow.bytes(head), version: version,
+                        decision: decidedFrom == 0
+                            ? nil
+                            : SoldOutDecision(first: decidedFrom, serving: serving, decidedAt: decidedAt, controlHead: PostgresEventRow.bytes(controlHead))))
+            }
+        }
+        return out
     }
 }
