@@ -47,7 +47,10 @@ struct AdmissionTests {
 
             // Rotate: the next winner's token is signed with the new key; the old one still verifies.
             let (newKid, _) = try await AdmissionKeys.rotate(store: store, keepRetired: .seconds(3600))
-            try await Task.sleep(for: .milliseconds(1100))
+            // The server reads the keys again within AdmissionKeys.refreshInterval; it has once both are published.
+            #expect(try await eventually(timeout: .seconds(5)) {
+                String(buffer: (try await client.execute(uri: "/.well-known/jwks.json", method: .get)).body).components(separatedBy: "\"kid\"").count == 3
+            })
             let second = try #require((try await poll(client, tokens[1]))["admission"] as? [String: Any])
             let secondJWT = try #require(second["token"] as? String)
             let header = try #require(secondJWT.split(separator: ".").first.flatMap { Base64URL.decode($0) })

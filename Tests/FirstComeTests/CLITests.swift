@@ -134,8 +134,9 @@ struct CLITests {
         let rotated = try Binary.run(["admin-token", "rotate", "--db", database.path])
         let new = rotated.out.trimmingCharacters(in: .whitespacesAndNewlines)
         #expect(rotated.status == 0 && new.count >= 32 && new != old)
-        try await Task.sleep(for: .milliseconds(1200))
-        await #expect(throws: (any Error).self) { try await DemoAPI(base: server.baseURL, adminToken: old).createEvent(id: "two", prizes: 1) }
+        let oldAPI = DemoAPI(base: server.baseURL, adminToken: old)
+        #expect(try await eventually(timeout: .seconds(3)) { (try? await oldAPI.call(.GET, "/v1/events/one/entries", expect: 401)) != nil })
+        await #expect(throws: (any Error).self) { try await oldAPI.createEvent(id: "two", prizes: 1) }
         try await DemoAPI(base: server.baseURL, adminToken: new).createEvent(id: "three", prizes: 1)
         #expect(server.stop(signal: SIGTERM) == 0)
         let postgres = try Binary.run(["admin-token", "rotate", "--db", "postgres://u@127.0.0.1/db"])

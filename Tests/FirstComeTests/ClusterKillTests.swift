@@ -43,6 +43,7 @@ struct ClusterKillTests {
         private let replies = Mutex<[String: [Submitters.Ack]]>([:])
         func add(_ user: String, _ ack: Submitters.Ack) { replies.withLock { $0[user, default: []].append(ack) } }
         var all: [String: [Submitters.Ack]] { replies.withLock { $0 } }
+        var count: Int { replies.withLock { $0.count } }
     }
 
     /// Submits `user` through node `node`, moving to the next node while one is
@@ -91,9 +92,12 @@ struct ClusterKillTests {
                         }
                     }
                 }
-                // Kill each node once, a while apart, while entries arrive and the scheduler decides.
+                // Kill each node once while entries arrive and the scheduler decides: after
+                // each further fifth of the entrants has been acknowledged.
                 for index in 0..<3 {
-                    try await Task.sleep(for: .milliseconds(700))
+                    let progress = (index + 1) * Self.entrants / 5
+                    let reached = try await eventually(timeout: .seconds(60)) { acks.count >= progress }
+                    #expect(reached, "entries kept being acknowledged")
                     #expect(try nodes.restart(index) == SIGKILL)
                 }
                 await load.value

@@ -23,9 +23,9 @@ struct CrashHarnessTests {
             if cycle == 1 { try await DemoAPI(base: server.baseURL, adminToken: testAdminToken).createEvent(id: "crash", prizes: prizes) }
             let before = submitters.acknowledged.count
             let load = Task { await submitters.run(baseURL: server.baseURL, event: "crash", workers: 32, prefix: "c\(cycle)") }
-            // Kill at a random moment once the load is flowing.
-            _ = try await eventually(timeout: .seconds(15)) { submitters.acknowledged.count > before }
-            try await Task.sleep(for: .milliseconds(Int.random(in: 20...400)))
+            // Kill at a random moment once the load is flowing: after a random number of acknowledgements.
+            let target = before + Int.random(in: 1...600)
+            _ = try await eventually(timeout: .seconds(15)) { submitters.acknowledged.count >= target }
             #expect(server.stop(signal: SIGKILL) == SIGKILL)
             await load.value
             if submitters.acknowledged.count > before { killedWithInFlight += 1 }

@@ -29,11 +29,13 @@ struct DrawHTTPTests {
             #expect(pending.status == .conflict && errorCode(pending.json) == "draw_pending")
             // A stream opened before the draw: its next event carries the place. The
             // pre-queue lasts until the admin moves the opening to now (allowed before the draw).
+            let (streamOpened, signal) = AsyncStream<Void>.makeStream()
             let reading = Task { () -> (firstUnplaced: Bool, placed: Bool, events: String) in
-                let events = try await LiveUpdateTests.read("http://127.0.0.1:\(port)/v1/entries/\(tokens[11])/events", timeout: .seconds(30)).events
+                let events = try await LiveUpdateTests.read(
+                    "http://127.0.0.1:\(port)/v1/entries/\(tokens[11])/events", timeout: .seconds(30), opened: signal).events
                 return (events.first?["place"] is NSNull, events.contains { $0["place"] is Int }, "\(events)")
             }
-            try await Task.sleep(for: .seconds(1))
+            for await _ in streamOpened {}
             let opened = try await client.json(.patch, "/v1/events/fair", body: #"{"opens_at":"\#(time(0))"}"#, admin: true)
             #expect(opened.status == .ok)
             let stream = try await reading.value

@@ -9,10 +9,17 @@ import Testing
 @Suite("Live updates (Server-Sent Events)")
 struct LiveUpdateTests {
     /// Reads a whole event stream; returns the `entry` events' JSON and the number of heartbeat comments.
-    static func read(_ url: String, timeout: Duration = .seconds(20), client: HTTPClient = .shared) async throws -> (events: [[String: Any]], heartbeats: Int, status: Int) {
+    /// Reads a stream to its end; `opened` finishes once its first event has arrived.
+    static func read(
+        _ url: String, timeout: Duration = .seconds(20), client: HTTPClient = .shared, opened: AsyncStream<Void>.Continuation? = nil
+    ) async throws -> (events: [[String: Any]], heartbeats: Int, status: Int) {
+        defer { opened?.finish() }
         let response = try await client.execute(HTTPClientRequest(url: url), timeout: .seconds(Int64(timeout.components.seconds)))
         var text = ""
-        for try await buffer in response.body { text += String(buffer: buffer) }
+        for try await buffer in response.body {
+            text += String(buffer: buffer)
+            if text.contains("\n\n") { opened?.finish() }
+        }
         let events = text.components(separatedBy: "\n\n").compactMap { block -> [String: Any]? in
             guard let line = block.split(separator: "\n").first(where: { $0.hasPrefix("data: ") }) else { return nil }
             return try? JSONSerialization.jsonObject(with: Data(line.dropFirst(6).utf8)) as? [String: Any]
@@ -83,8 +90,9 @@ struct LiveUpdateTests {
         let replies = try await LoadGenerator(baseURL: server.baseURL, concurrency: 16).submit(event: "long", count: 200)
         let token = try #require(replies.first { $0.seq == 200 }?.token)
         let base = server.baseURL
-        let stream = Task { try await Self.read("\(base)/v1/entries/\(token)/events", timeout: .seconds(30)).events.count }
-        try await Task.sleep(for: .milliseconds(300))
+        let (opened, signal) = AsyncStream<Void>.makeStream()
+        let stream = Task { try await Self.read("\(base)/v1/entries/\(token)/events", timeout: .seconds(30), opened: signal).events.count }
+        for await _ in opened {}
         let started = ContinuousClock.now
         #expect(server.stop(signal: SIGTERM) == 0)
         #expect(ContinuousClock.now - started < .seconds(10))

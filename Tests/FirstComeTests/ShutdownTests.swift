@@ -40,13 +40,9 @@ struct ShutdownTests {
         #expect(submitters.acknowledged.isEmpty)
 
         server.process.signal(SIGTERM)
-        try await Task.sleep(for: .milliseconds(500))
+        // Draining has begun once the listener is closed: new connections are refused.
+        #expect(try await eventually { Socket.refused(port: server.port) }, "new connections are refused while draining")
         #expect(server.process.isRunning, "the server waits for the requests it accepted")
-        try await withHTTPClient { late in
-            await #expect(throws: (any Error).self, "new connections are refused while draining") {
-                _ = try await late.execute(HTTPClientRequest(url: "\(base)/healthz"), timeout: .seconds(2))
-            }
-        }
 
         try await blocker.writeWithoutTransaction { db in try db.execute(sql: "COMMIT") }
         try blocker.close()
@@ -75,15 +71,18 @@ struct ShutdownTests {
             let json = try JSONSerialization.jsonObject(with: Data(buffer: reply)) as? [String: Any]
             tokens.append(try #require(json?["token"] as? String))
         }
+        let signals = tokens.map { _ in AsyncStream<Void>.makeStream() }
         let streams = Task {
             try await withThrowingTaskGroup(of: Int.self) { group in
-                for token in tokens {
-                    group.addTask { try await LiveUpdateTests.read("\(base)/v1/entries/\(token)/events", timeout: .seconds(50)).events.count }
+                for (token, signal) in zip(tokens, signals) {
+                    group.addTask {
+                        try await LiveUpdateTests.read("\(base)/v1/entries/\(token)/events", timeout: .seconds(50), opened: signal.continuation).events.count
+                    }
                 }
                 return try await group.reduce(0, +)
             }
         }
-        try await Task.sleep(for: .seconds(1))
+        for signal in signals { for await _ in signal.stream {} }
         // The heartbeat is 15 s: streams that waited for it would hold the exit that long.
         let stopping = ContinuousClock.now
         #expect(server.stop() == 0)

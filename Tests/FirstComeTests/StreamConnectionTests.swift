@@ -137,10 +137,13 @@ struct StreamConnectionTests {
         let socket = try Socket.connect(port: server.port)
         defer { socket.close() }
         socket.send("GET /v1/entries/\(token)/events HTTP/1.1\r\nHost: x\r\n\r\n")
-        try await Task.sleep(for: .milliseconds(500))
+        // The stream is open once its first event has arrived.
+        let first = await socket.readUntil(["\"status\""])
+        #expect(first.contains("\"status\""))
         let stopping = ContinuousClock.now
         #expect(server.stop() == 0)
-        let (text, closed) = await Self.readAll(socket)
+        let (rest, closed) = await Self.readAll(socket)
+        let text = first + rest
         #expect(closed && ContinuousClock.now - stopping < .seconds(10), "the stream held the exit")
         #expect(Self.events(text).last?["status"] as? String == "waiting")
         #expect(text.hasSuffix("0\r\n\r\n"), "the response ended properly: \(text.suffix(40))")

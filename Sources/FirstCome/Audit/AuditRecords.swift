@@ -1,7 +1,7 @@
 import Crypto
 
 /// The canonical byte forms that the audit chain hashes. Anyone holding an export
-/// can rebuild every hash from these rules (see the README's Audit section):
+/// can rebuild every hash from these rules (see docs/audit.md and docs/AUDIT.md):
 ///
 /// - rules: `{"event":ID,"prizes":N,"mode":MODE,"created_at":MS}`
 /// - genesis: SHA-256 of `firstcome/v1/genesis\n` followed by the rules

@@ -12,7 +12,7 @@ import Synchronization
 /// (`EntryController`, the same limits in the same order, the same error
 /// mapping, metrics and access log); only the way the request reaches them and
 /// the reply leaves is shorter. A submission is answered from the committing
-/// thread's callback, after its commit, as before.
+/// thread's callback, after its commit.
 final class EntrantLane: Sendable {
     /// What a request on the lane asks for.
     enum Route: Sendable {

@@ -9,7 +9,7 @@ import NIOHTTPTypes
 /// kind (or a malformed one) hands the connection to Hummingbird: the async
 /// channel is installed behind this handler, what came is passed on, and the
 /// handler leaves. It sits after Hummingbird's connection state handler, which
-/// so sees every request and reply (idle timeout, graceful shutdown) as before.
+/// so sees every request and reply (idle timeout, graceful shutdown) of both paths.
 ///
 /// One request at a time: while a reply is awaited, reads are held and what
 /// already arrived (a pipelining client) waits its turn, in order.
@@ -97,7 +97,7 @@ final class EntrantLaneHandler: ChannelDuplexHandler, RemovableChannelHandler {
             guard let route = lane.route(of: head) else { return handOver(context, first: arrival) }
             state = .reading(Reading(route: route, head: head, body: ByteBuffer(), start: .now))
         case (.idle, _):
-            // Anything else, errors included, is answered by Hummingbird as it always has been.
+            // Anything else, errors included, is answered by Hummingbird's router.
             handOver(context, first: arrival)
         case (.reading(var reading), .part(.body(let bytes))):
             state = .idle  // no copy of the body while it grows

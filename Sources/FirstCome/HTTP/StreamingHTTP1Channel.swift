@@ -106,7 +106,7 @@ final class FirstRequestHandler: ChannelInboundHandler, RemovableChannelHandler 
     }
 
     func errorCaught(context: ChannelHandlerContext, error: any Error) {
-        // A malformed first request: the lane hands it to Hummingbird, which answers it as it always has.
+        // A malformed first request: the lane hands it to Hummingbird, whose answer to it is the router's.
         guard !decided else { return context.fireErrorCaught(error) }
         passOn(context, then: { $0.fireErrorCaught(error) })
     }
