@@ -225,7 +225,7 @@ struct EventUpkeepTests {
             let reopened = try SQLiteEntryStore(pool: try FirstComeDatabase.open(path: database.path, durability: .full))
             let event = try await reopened.event(id: "r")
             #expect(event.archived && event.prizes == 5 && event.claim?.text == "Desk 4" && event.claim?.passLifetime == 900)
-            #expect(try await reopened.currentEvent(id: "r").archived)
+            #expect(try await reopened.liveEvent(id: "r").archived)
         }
     }
 }

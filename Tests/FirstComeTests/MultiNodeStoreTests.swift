@@ -50,8 +50,8 @@ struct MultiNodeStoreTests {
                     let stepsB = try await schedulerB.tick()
                     #expect(!stepsA.isEmpty && stepsB.isEmpty, "one node holds the lease")
                     #expect(try await eventually {
-                        let onA = try await a.store.currentEvent(id: "e")
-                        let onB = try await b.store.currentEvent(id: "e")
+                        let onA = try await a.store.liveEvent(id: "e")
+                        let onB = try await b.store.liveEvent(id: "e")
                         return onA.serving == 400 && onB.serving == 400
                     })
                     for (user, view) in views.prefix(60) {

@@ -68,7 +68,7 @@ extension ConsoleController {
         let now = clock()
         let event: Event
         do {
-            event = try await store.currentEvent(id: id)
+            event = try await store.liveEvent(id: id)
         } catch FirstComeError.eventNotFound {
             page.context["problem"] = page.text("not_found")
             return page.response("event", status: .notFound)

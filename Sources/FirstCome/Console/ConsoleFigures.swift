@@ -11,7 +11,7 @@ struct ConsoleFigures: Sendable, Equatable {
 
     /// The event as last committed (the hot-path copy), read at `now`.
     static func read(_ store: any EntryStore, id: String, now: Int64) async throws -> ConsoleFigures {
-        let event = try await store.currentEvent(id: id)
+        let event = try await store.liveEvent(id: id)
         return ConsoleFigures(event: event, store: store, now: now)
     }
 

@@ -14,7 +14,7 @@ extension ConsoleController {
         routes.get("events/:id/stream") { request, context in
             let id = try context.parameters.require("id")
             return try await page(request) { visit in
-                _ = try await store.currentEvent(id: id)  // 404 before the stream starts
+                _ = try await store.liveEvent(id: id)  // 404 before the stream starts
                 return stream(until: visit.session.expiresAt) {
                     let figures = try await ConsoleFigures.read(store, id: id, now: clock())
                     rates.record(event: id, entries: figures.event.entries, at: figures.time)

@@ -130,7 +130,7 @@ final class EntrantLane: Sendable {
                 }
             case .poll(let token):
                 try entries.limitPoll(token: token)
-                let known = entries.store.live.polledEntry(token: token)
+                let known = entries.store.live.pollInMemory(token: token)
                 if let known, let reply = entries.pollReplyNow(known) { return answer(.success((.ok, reply.buffer))) }
                 Task {
                     let reply = await Result<Reply, any Error>.of {

@@ -49,7 +49,7 @@ struct EntryController<Context: RequestContext> {
     func submitRoutes(_ routes: RouteCollection<Context>) {
         routes.get(":id/challenge") { request, context in
             let id = try context.parameters.require("id")
-            let event = try await store.currentEvent(id: id)
+            let event = try await store.liveEvent(id: id)
             guard let given = request.uri.queryParameters.get("user") else {
                 throw FirstComeError.invalidRequest("give the user the challenge is for: ?user=USER")
             }
@@ -76,14 +76,14 @@ struct EntryController<Context: RequestContext> {
     /// Records an entry (for the API and the waiting page): the entry and whether
     /// it is new, or throws why it was refused.
     func enter(event id: String, body: SubmitRequest) async throws -> Entered {
-        let event = try await store.currentEvent(id: id)
+        let event = try await store.liveEvent(id: id)
         return try await commit(try admit(body, user: try await entrant(of: body, event: event), event: event), event: id)
     }
 
     /// The entry the body's user already has, after the same checks as a submission
     /// (so it tells no more than entering again would); `nil`, with nothing recorded, for a user not in.
     func existing(event id: String, body: SubmitRequest) async throws -> EntryView? {
-        let event = try await store.currentEvent(id: id)
+        let event = try await store.liveEvent(id: id)
         let user = try await entrant(of: body, event: event)
         let submission = try admit(body, user: user, event: event)
         guard try await store.seq(event: id, user: user) != nil else { return nil }
@@ -107,7 +107,7 @@ struct EntryController<Context: RequestContext> {
     /// reply is made, so the committing thread only passes it on. `false`:
     /// nothing was done, use `enter`.
     func enterNow(event id: String, body: SubmitRequest, answer: @escaping @Sendable (@escaping @Sendable () throws -> Entered) -> Void) -> Bool {
-        guard let event = store.live.cachedEvent(id: id), event.identity == nil else { return false }
+        guard let event = store.live.eventInMemory(id: id), event.identity == nil else { return false }
         let submission: Submission
         do {
             submission = try admit(body, user: try Self.namedUser(body), event: event)
@@ -190,7 +190,7 @@ struct EntryController<Context: RequestContext> {
     /// A winner's admission token (`nil` for other entries or without an issuer).
     func admissionToken(for entry: EntryView) async throws -> AdmissionIssuer.Token? {
         guard entry.status == .won, let admission else { return nil }
-        let seconds = try await store.currentEvent(id: entry.event).claim?.passLifetime
+        let seconds = try await store.liveEvent(id: entry.event).claim?.passLifetime
         return try await admission.token(event: entry.event, seq: entry.seq, now: Timestamp.now(), seconds: seconds) {
             try await store.user(event: entry.event, seq: entry.seq) ?? ""
         }

@@ -80,7 +80,7 @@ final class EventStreamConnection: ChannelInboundHandler, RemovableChannelHandle
             return
         }
         let version = streams.store.live.decisions.version
-        guard let entry = streams.store.live.knownEntry(token: token) else { return finish(context) }
+        guard let entry = streams.store.live.entryInMemory(token: token) else { return finish(context) }
         if let reply = streams.renderNow(entry) {
             step(context, entry: entry, reply: reply, version: version)
             return

@@ -60,7 +60,7 @@ final class EventStreams: Sendable {
             return nil
         }
         let token = String(path.dropFirst(prefix.count).dropLast(suffix.count))
-        return store.live.knownEntry(token: token) == nil ? nil : token
+        return store.live.entryInMemory(token: token) == nil ? nil : token
     }
 
     /// The client's address as the router's middlewares see it.

@@ -51,7 +51,7 @@ struct WaitingRoomController<Context: RequestContext> {
         var page = WaitingPage(language: language(request, query), path: "/e/\(id)", query: query)
         let event: Event
         do {
-            event = try await store.currentEvent(id: id)
+            event = try await store.liveEvent(id: id)
         } catch let error as FirstComeError {
             return html(problem: error, page: &page, backURL: nil)
         }

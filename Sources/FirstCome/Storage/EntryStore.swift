@@ -1,8 +1,9 @@
 import ServiceLifecycle
 
 /// The narrow storage contract of firstcome. Each method that touches the
-/// database is one transaction; `currentEvent` and `entry(token:)` answer from
-/// an in-memory board that follows the database (they are on the hot path).
+/// database is one transaction; `liveEvent` and `entry(token:)` answer from
+/// an in-memory board that follows the database (they are on the hot path), and
+/// `live` holds the getters that never read the database (`…InMemory`).
 /// `SQLiteEntryStore` serves one process; `PostgresEntryStore` serves several
 /// nodes sharing one database.
 public protocol EntryStore: Sendable {
@@ -30,10 +31,11 @@ public protocol EntryStore: Sendable {
     func controlLog(event: String) async throws -> [ControlRecord]
     /// Creates an event; throws `.eventExists` if the id is taken.
     func createEvent(_ event: NewEvent, now: Int64) async throws -> Event
-    /// Throws `.eventNotFound`.
+    /// The event as the database has it now (every node's commits); throws `.eventNotFound`.
     func event(id: String) async throws -> Event
-    /// The event as last committed, from memory where the store keeps a copy (hot path).
-    func currentEvent(id: String) async throws -> Event
+    /// The event as this node last saw it committed: from memory where the board
+    /// holds it (other nodes' commits within a catch-up interval), else the database.
+    func liveEvent(id: String) async throws -> Event
     /// Applies an admin change; throws `.eventNotFound` or `.eventSoldOut`.
     func updateEvent(id: String, patch: EventPatch, now: Int64) async throws -> Event
     /// Records a batch of submissions in one transaction (group commit). Each

@@ -17,21 +17,21 @@ public struct LiveState: Sendable {
     }
 
     /// The event as this node's memory has it now, without a database read; `nil`
-    /// if it is not in memory (`EntryStore.currentEvent` then reads it).
-    public func cachedEvent(id: String) -> Event? {
+    /// if it is not in memory (`EntryStore.liveEvent` then reads it).
+    public func eventInMemory(id: String) -> Event? {
         board.event(id: id)
     }
 
     /// `EntryStore.entry(token:)` from this node's memory alone, counted as a poll
     /// the same way; `nil` where that would need a database read or throw.
-    public func polledEntry(token: String) -> EntryView? {
+    public func pollInMemory(token: String) -> EntryView? {
         guard let (eventKey, seq) = tokens.verify(token) else { return nil }
         return board.view(eventKey: eventKey, seq: seq, token: token, seenAt: clock())
     }
 
     /// The entry with this token as this node's memory has it now, without a
     /// database read and without counting as a poll; `nil` if unknown here.
-    public func knownEntry(token: String) -> EntryView? {
+    public func entryInMemory(token: String) -> EntryView? {
         guard let (eventKey, seq) = tokens.verify(token) else { return nil }
         return board.view(eventKey: eventKey, seq: seq, token: token)
     }

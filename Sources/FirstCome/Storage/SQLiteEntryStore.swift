@@ -79,8 +79,8 @@ public struct SQLiteEntryStore: EntryStore {
         }
     }
 
-    public func currentEvent(id: String) async throws -> Event {
-        if let event = live.cachedEvent(id: id) { return event }
+    public func liveEvent(id: String) async throws -> Event {
+        if let event = live.eventInMemory(id: id) { return event }
         return try await event(id: id)
     }
 
@@ -98,7 +98,7 @@ public struct SQLiteEntryStore: EntryStore {
     }
 
     public func entry(token: String) async throws -> EntryView {
-        guard let view = live.polledEntry(token: token) else { throw FirstComeError.entryNotFound }
+        guard let view = live.pollInMemory(token: token) else { throw FirstComeError.entryNotFound }
         return view
     }
 

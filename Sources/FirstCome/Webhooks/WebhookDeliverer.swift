@@ -149,7 +149,7 @@ public struct WebhookDeliverer: Service {
     private func body(_ delivery: WebhookDelivery) async throws -> String {
         var token: String?
         if delivery.type == .entryWon, let admission, let user = delivery.user {
-            let seconds = try await store.currentEvent(id: delivery.event).claim?.passLifetime
+            let seconds = try await store.liveEvent(id: delivery.event).claim?.passLifetime
             token = try await admission.token(event: delivery.event, seq: delivery.seq, now: clock(), seconds: seconds, user: { user }).jwt
         }
         var finished: WebhookPayload.Finished?

@@ -105,8 +105,8 @@ public struct PostgresEntryStore: EntryStore {
         }
     }
 
-    public func currentEvent(id: String) async throws -> Event {
-        if let event = live.cachedEvent(id: id) { return event }
+    public func liveEvent(id: String) async throws -> Event {
+        if let event = live.eventInMemory(id: id) { return event }
         let event = try await event(id: id)
         board.update(event)
         return event
@@ -133,7 +133,7 @@ public struct PostgresEntryStore: EntryStore {
     }
 
     public func entry(token: String) async throws -> EntryView {
-        if let view = live.polledEntry(token: token) { return view }
+        if let view = live.pollInMemory(token: token) { return view }
         guard let (eventKey, seq) = tokens.verify(token) else { throw FirstComeError.entryNotFound }
         // A genuine token for an entry this node has not learnt of yet (made on
         // another node since the last catch-up): read it once.
