@@ -1,6 +1,9 @@
 import Hummingbird
 
-/// Entrant routes: submit an entry, poll it by token.
+/// Entrant routes: submit an entry, poll it by token. Their rules live here
+/// (`enter`/`enterNow`, `limitPoll`, `pollReply`/`pollReplyNow`); the router's
+/// routes below and the event-loop path (`EntrantLane.serve`, reached from
+/// `EntrantLaneHandler` for a connection's first requests) both call them.
 struct EntryController<Context: RequestContext> {
     let committer: GroupCommitter
     let store: any EntryStore
