@@ -314,7 +314,7 @@ struct StoreTests {
         }
     }
 
-    @Test("a huge backlog is decided in bounded steps, a small event is not starved")
+    @Test("a huge backlog is decided in bounded steps while prizes are left, the rest with the last prize; a small event is not starved")
     func fairness() async throws {
         try await TemporaryDatabase.with { pool, _ in
             let store = try SQLiteEntryStore(pool: pool)
@@ -327,7 +327,13 @@ struct StoreTests {
                 let small = steps.firstIndex { $0.event == "small" }
                 #expect(small == 1, "the small event is decided in the first round")
                 #expect(steps.first?.decided?.count == 250, "one step decides at most one chunk")
+                let big = steps.filter { $0.event == "big" }.map { $0.decided?.count ?? 0 }
+                #expect(big == [250, 250, 250, 2250], "chunks while prizes are left; the step of the last prize decides the rest")
                 #expect(try await store.event(id: "big").waiting == 0)
+                var verifier = AuditVerifier()
+                try await AuditExport(store: store).write(eventID: "big", includePayload: false) { try verifier.consume($0) }
+                let report = try verifier.finish()
+                #expect(report.winners == 1000 && report.lost == 2000)
             }
         }
     }

@@ -9,8 +9,12 @@ import ServiceLifecycle
 /// plus one tick. `admit_per_tick` is per event, whatever the number of nodes.
 ///
 /// Each event is handled in its own transactions, at most `chunk` entries per
-/// transaction, round-robin across events, so a huge event delays a small one by
-/// a few milliseconds at most, never by a tick.
+/// transaction while prizes are left, round-robin across events, so a huge event
+/// delays a small one by a few milliseconds at most, never by a tick, and the
+/// submissions that arrive meanwhile wait for one chunk's transaction on the
+/// writer, not for a tick's worth of winners. The step that gives an event's
+/// last prize decides the rest of its line with it (losers are not written one
+/// by one, so that step costs no more).
 public struct AwardScheduler: Service {
     let store: any EntryStore
     let interval: Duration
@@ -22,7 +26,7 @@ public struct AwardScheduler: Service {
     public let lease = LeaseStatus()
 
     public init(
-        store: any EntryStore, interval: Duration = .seconds(1), chunk: Int64 = 20_000,
+        store: any EntryStore, interval: Duration = .seconds(1), chunk: Int64 = 512,
         clock: @escaping @Sendable () -> Int64 = Timestamp.now, logger: Logger = Logger(label: "firstcome.scheduler"),
         metrics: FirstComeMetrics? = nil
     ) {
