@@ -30,6 +30,8 @@ public struct DemoRunner: Sendable {
         public var winnersAreFirstSeqs = false
         public var seqsAreGapless = false
         public var pollsAgree = false
+        /// What the server measured of the burst, if it serves its metrics.
+        public var server: DemoServerFigures?
         public var passed: Bool { failed == 0 && winnersAreFirstSeqs && seqsAreGapless && pollsAgree }
     }
 
@@ -109,6 +111,9 @@ public struct DemoRunner: Sendable {
         summary.accepted = accepted.count
         summary.failed = replies.count - accepted.count
         summary.latency = LatencySummary(accepted.map(\.latency))
+        if let text = try? await api.call(.GET, "/metrics", expect: 200) {
+            summary.server = DemoServerFigures(metrics: String(buffer: text))
+        }
         let seqs = accepted.compactMap(\.seq).sorted()
         summary.seqsAreGapless = seqs.count == total && seqs.enumerated().allSatisfy { Int64($0.offset + 1) == $0.element }
 
@@ -136,11 +141,37 @@ public struct DemoRunner: Sendable {
         return summary
     }
 
+    /// The server's own figures beside the load generator's, and which of the two limited the burst.
+    private func serverLines(_ summary: Summary) -> [String] {
+        guard let server = summary.server, server.commits > 0 else { return ["server:     no figures (the server does not serve GET /metrics here)"] }
+        func bound(_ seconds: Double?) -> String {
+            guard let seconds else { return "?" }
+            return seconds.isFinite ? String(format: "%g ms", seconds * 1000) : "over 5 s"
+        }
+        let busy = server.writerBusy(over: summary.seconds)
+        var lines = [
+            String(
+                format: "server:     %.0f submissions in %.0f commits (%.1f each); the writer busy %.2f s of the %.2f s burst (%.0f%%)",
+                server.committed, server.commits, server.committed / server.commits, server.writerSeconds, summary.seconds, busy * 100),
+            "            submissions answered within \(bound(server.submitLatencyBound(0.5))) (half) and \(bound(server.submitLatencyBound(0.99))) (99%) by the server's clock",
+        ]
+        if server.writerLimited(over: summary.seconds) {
+            lines.append(String(format: "limit:      the server's writer (busy %.0f%% of the burst)", busy * 100))
+        } else {
+            lines.append(
+                String(
+                    format: "limit:      the load generator, which shares the machine's cores with the server: the writer idle %.0f%% of the burst, the generator's p99 %.1f ms",
+                    (1 - busy) * 100, summary.latency.p99.milliseconds))
+        }
+        return lines
+    }
+
     private func report(_ summary: Summary) {
         let rate = summary.seconds > 0 ? Double(summary.accepted) / summary.seconds : 0
         print("accepted:   \(summary.accepted) of \(options.entrants) (failed: \(summary.failed))")
         print(String(format: "throughput: %.0f entries/s (%.2f s for the burst)", rate, summary.seconds))
         print(String(format: "latency:    p50 %.1f ms, p99 %.1f ms, max %.1f ms", summary.latency.p50.milliseconds, summary.latency.p99.milliseconds, summary.latency.max.milliseconds))
+        for line in serverLines(summary) { print(line) }
         print(String(format: "draw:       every entry decided %.2f s after the burst", summary.drawSeconds))
         let range = summary.winners.isEmpty ? "none" : "seq \(summary.winners.first!)..\(summary.winners.last!)"
         print("winners:    \(summary.winners.count) (\(range)) — first seqs only: \(summary.winnersAreFirstSeqs ? "yes" : "NO")")
