@@ -215,7 +215,7 @@ public func buildRouter(settings: AppSettings, services: FirstComeServices, part
     }
     router.add(middleware: ErrorMiddleware())
     router.add(middleware: URILengthMiddleware())
-    let system = SystemController<AppRequestContext>(store: services.store, metrics: services.metrics)
+    let system = SystemController<AppRequestContext>(store: services.store, metrics: services.metrics, committer: services.committer)
     system.healthRoutes(router)
 
     if parts != .admin {

@@ -35,6 +35,7 @@ struct MetricsTests {
             #expect((value("firstcome_scheduler_tick_seconds_count") ?? 0) >= 1)
             #expect((value("firstcome_commit_seconds_count") ?? 0) >= 1)
             #expect((value("firstcome_commit_batch_size_entries_count") ?? 0) >= 1)
+            #expect(value("firstcome_commit_pending_submissions") == 0, "every submission was answered")
             #expect(text.contains("firstcome_http_request_duration_seconds_bucket"))
             #expect(value(#"firstcome_expired_entries_total{event="m"}"#) == 0, "every per-event series is there from the start")
 

@@ -29,14 +29,15 @@ struct ShutdownTests {
         // Requests pile up behind a lock held elsewhere: they are accepted but not yet committed.
         let blocker = try Self.holdWriteLock(database.path)
         let submitters = Submitters()
-        let before = server.establishedConnections()
         let load = Task { await submitters.run(baseURL: base, event: "bye", workers: 8, prefix: "t", limitPerWorker: 1) }
-        // All eight connected (however busy the machine), then time for their requests to be read.
-        let connected = ContinuousClock.now + .seconds(30)
-        while server.establishedConnections().subtracting(before).count < 8 && ContinuousClock.now < connected {
-            try await Task.sleep(for: .milliseconds(20))
-        }
-        try await Task.sleep(for: .milliseconds(500))
+        // All eight read by the server and waiting for their commit (however busy the machine).
+        let api = DemoAPI(base: base, adminToken: testAdminToken)
+        #expect(try await eventually(timeout: .seconds(30)) {
+            let text = String(buffer: try await api.call(.GET, "/metrics", expect: 200))
+            return text.split(separator: "\n").contains { line in
+                line.hasPrefix("firstcome_commit_pending_submissions ") && Double(line.split(separator: " ").last ?? "") == 8
+            }
+        }, "eight submissions accepted and pending")
         #expect(submitters.acknowledged.isEmpty)
 
         server.process.signal(SIGTERM)

@@ -4,10 +4,12 @@ import Hummingbird
 struct SystemController<Context: RequestContext> {
     let store: any EntryStore
     let metrics: FirstComeMetrics
+    let committer: GroupCommitter
 
     /// `GET /metrics`
     func metricsRoutes(_ router: Router<Context>) {
         router.get("metrics") { _, _ in
+            metrics.recordPending(committer.pending)
             metrics.update(events: try await store.listEvents())
             return Response(
                 status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],

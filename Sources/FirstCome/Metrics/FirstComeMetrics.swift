@@ -12,6 +12,7 @@ public final class FirstComeMetrics: Sendable {
     private let batchSize: ValueHistogram
     private let connectionsShed: Counter
     private let connectionsOpen: Gauge
+    private let commitPending: Gauge
     /// Request metrics per (route, method, status), so the hot path skips the registry's label lookup.
     private let requestMetrics = Mutex<[RequestKey: (Counter, DurationHistogram)]>([:])
 
@@ -50,6 +51,10 @@ public final class FirstComeMetrics: Sendable {
             labels: [])
         connectionsOpen = registry.makeGauge(
             descriptor: Self.name("connections_open", unit: "connections", help: "Client connections open now (both listeners)."),
+            labels: [])
+        commitPending = registry.makeGauge(
+            descriptor: Self.name(
+                "commit_pending", unit: "submissions", help: "Submissions accepted and not yet answered: queued for or in a group commit."),
             labels: [])
     }
 
@@ -139,6 +144,11 @@ public final class FirstComeMetrics: Sendable {
 
     /// Sets the per-event gauges from the events as stored; every event gets all
     /// its series (counters at 0) from the first scrape after its creation.
+    /// The group committer's submissions not yet answered, read when the metrics are rendered.
+    func recordPending(_ count: Int) {
+        commitPending.set(to: Double(count))
+    }
+
     func update(events: [Event]) {
         for event in events {
             _ = expiredCounter(event.id)

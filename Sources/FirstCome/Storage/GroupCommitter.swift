@@ -38,6 +38,8 @@ public final class GroupCommitter: Service, Sendable {
 
     private struct State {
         var queue: [Waiter] = []
+        /// Submissions of the batch being written (until the next batch is taken).
+        var writing = 0
         var draining = false
         var closed = false
         /// Closed, and nothing is left to write: the writer ends.
@@ -85,6 +87,9 @@ public final class GroupCommitter: Service, Sendable {
             self.close()
         }
     }
+
+    /// Submissions accepted and not yet answered: queued, or in the batch being written.
+    public var pending: Int { state.withLock { $0.queue.count + $0.writing } }
 
     /// Refuses new submissions; `run()` returns once every queued one has committed.
     public func close() {
@@ -150,6 +155,7 @@ public final class GroupCommitter: Service, Sendable {
     private func nextBatch() -> [Waiter]? {
         state.withLock { state -> [Waiter]? in
             let count = min(state.queue.count, maxBatch)
+            state.writing = count
             guard count > 0 else {
                 state.draining = false
                 return nil
