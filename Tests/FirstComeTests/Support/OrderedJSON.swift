@@ -1,5 +1,7 @@
 import Foundation
 
+@testable import FirstCome
+
 /// A JSON value as scripts/audit-verify.py parses one: objects keep their keys in
 /// order, so a forger can edit one field of a line or record and write the rest
 /// back byte for byte (`canonical` is the script's `canonical`/`value_text`).
@@ -43,32 +45,11 @@ indirect enum OrderedJSON: Sendable, Equatable {
         case .integer(let value): String(value)
         // The script writes a float as a text that never matches a canonical one.
         case .float: "\u{0}not-canonical\u{0}"
-        case .string(let value): Self.quote(value)
+        case .string(let value): JSONText.quote(value)
         case .array(let values): "[" + values.map(\.canonical).joined(separator: ",") + "]"
         case .object(let pairs): pairs.canonical
         case .raw(let text): text
         }
-    }
-
-    /// A JSON string literal as firstcome writes it: only `"`, `\` and controls escaped.
-    static func quote(_ text: String) -> String {
-        var out = "\""
-        for scalar in text.unicodeScalars {
-            switch scalar {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\r": out += "\\r"
-            case "\t": out += "\\t"
-            default:
-                if scalar.value < 0x20 {
-                    out += String(format: "\\u%04x", scalar.value)
-                } else {
-                    out.unicodeScalars.append(scalar)
-                }
-            }
-        }
-        return out + "\""
     }
 
     /// Parses `text` as the script's `parse_json` does (duplicate keys and
@@ -140,7 +121,7 @@ struct JSONPairs: Sendable, Equatable {
     }
 
     var canonical: String {
-        "{" + items.map { OrderedJSON.quote($0.key) + ":" + $0.value.canonical }.joined(separator: ",") + "}"
+        "{" + items.map { JSONText.quote($0.key) + ":" + $0.value.canonical }.joined(separator: ",") + "}"
     }
 }
 

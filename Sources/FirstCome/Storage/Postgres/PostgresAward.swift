@@ -48,14 +48,25 @@ extension PostgresEntryStore {
                 let event = try await PostgresEventRow.fetchRequired(connection, id: id, lock: true, logger: logger)
                 if atEntry && !event.decidesAtEntry { return (event, nil) }
                 let presence = atEntry ? nil : board.presenceCheck(for: event, now: now, graceEnds: presenceGraceEnds)
-                let outcome = try await connection.run(AwardProcedure.decide(event, limit: limit, now: now, presence: presence), logger: logger)
-                guard outcome.decided != nil else { return (event, nil) }
-                return (try await PostgresEventRow.fetch(connection, key: event.key, logger: logger), outcome)
+                guard let (outcome, after) = try await Self.award(event, limit: limit, now: now, presence: presence, on: connection, logger: logger)
+                else { return (event, nil) }
+                return (after, outcome)
             }
         }
         guard let outcome, let decided = outcome.decided else { return AwardStep(event: id, decided: nil, won: 0, stillWaiting: event.waiting) }
         try await takeDecision(event, first: decided.lowerBound, decidedAt: outcome.decidedAt, expired: outcome.expired)
         return AwardStep(event: id, decided: decided, won: outcome.won, expired: outcome.expired, stillWaiting: event.waiting)
+    }
+
+    /// Runs the award procedure on `event`, whose row `connection`'s transaction
+    /// holds; the outcome and the event as it left it, or `nil` if nothing was decided.
+    static func award(
+        _ event: Event, limit: Int64?, now: Int64, presence: AwardPlan.PresenceCheck?, on connection: PostgresConnection, logger: Logger
+    ) async throws -> (AwardProcedure.Outcome, Event)? {
+        let outcome = try await connection.run(AwardProcedure.decide(event, limit: limit, now: now, presence: presence), logger: logger)
+        guard outcome.decided != nil else { return nil }
+        // The schema's triggers moved the row's version: read it back.
+        return (outcome, try await PostgresEventRow.fetch(connection, key: event.key, logger: logger))
     }
 
     /// Puts a committed decision of places `first...event.serving` on the board. The

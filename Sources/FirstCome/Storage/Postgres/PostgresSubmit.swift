@@ -39,8 +39,10 @@ extension PostgresEntryStore {
         // are decided lost by firstcome_submit itself, in its one round trip; a
         // direct-mode event's by `AwardProcedure` in the batch's transaction, or in
         // a second one when the board learns of the event only from this call.
-        var direct = Set<String>()
-        for submission in batch where board.event(id: submission.event).map(Self.decidesDirectly) == true { direct.insert(submission.event) }
+        var direct = Set<String>(), looked = Set<String>()
+        for submission in batch where looked.insert(submission.event).inserted {
+            if board.event(id: submission.event).map(Self.decidesDirectly) == true { direct.insert(submission.event) }
+        }
         let call = try await callSubmit(batch, now: now, direct: direct)
         var results = [SubmitResult?](repeating: nil, count: batch.count)
         var placed: [(index: Int, eventKey: Int64, seq: Int64, created: Bool)] = []
@@ -197,9 +199,9 @@ extension PostgresEntryStore {
                         guard let key = row.eventKey, createdIn.contains(key) else { continue }
                         let event = try await PostgresEventRow.fetch(connection, key: key, logger: logger)
                         guard direct.contains(event.id), Self.decidesDirectly(event) else { continue }
-                        let outcome = try await connection.run(AwardProcedure.decide(event, limit: nil, now: now, presence: nil), logger: logger)
-                        guard outcome.decided != nil else { continue }
-                        decisions[key] = EntryDecision(outcome: outcome, event: try await PostgresEventRow.fetch(connection, key: key, logger: logger))
+                        guard let (outcome, after) = try await Self.award(event, limit: nil, now: now, presence: nil, on: connection, logger: logger)
+                        else { continue }
+                        decisions[key] = EntryDecision(outcome: outcome, event: after)
                     }
                     return (rows, decisions)
                 }
